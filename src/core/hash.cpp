@@ -1,0 +1,53 @@
+#include "core/hash.h"
+
+#include <openssl/evp.h>
+
+#include <cassert>
+
+namespace ebank {
+
+Digest Sha256(std::string_view data) { return Sha256(data, {}); }
+
+Digest Sha256(std::string_view first, std::string_view second) {
+  Digest digest;
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  assert(context != nullptr);
+  unsigned int size = 0;
+  bool ok = EVP_DigestInit_ex(context, EVP_sha256(), nullptr) == 1 &&
+            EVP_DigestUpdate(context, first.data(), first.size()) == 1 &&
+            EVP_DigestUpdate(context, second.data(), second.size()) == 1 &&
+            EVP_DigestFinal_ex(context, digest.data(), &size) == 1;
+  EVP_MD_CTX_free(context);
+  assert(ok && size == digest.size());
+  (void)ok;
+  return digest;
+}
+
+std::string ToHex(const Digest& digest) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(digest.size() * 2);
+  for (uint8_t byte : digest) {
+    hex += kDigits[byte >> 4];
+    hex += kDigits[byte & 0xf];
+  }
+  return hex;
+}
+
+bool FromHex(std::string_view hex, Digest* digest) {
+  if (hex.size() != digest->size() * 2) return false;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < digest->size(); ++i) {
+    int high = nibble(hex[2 * i]);
+    int low = nibble(hex[2 * i + 1]);
+    if (high < 0 || low < 0) return false;
+    (*digest)[i] = static_cast<uint8_t>(high << 4 | low);
+  }
+  return true;
+}
+
+}  // namespace ebank

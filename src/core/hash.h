@@ -1,0 +1,21 @@
+// SHA-256 for the journal's hash chain and for request fingerprints.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ebank {
+
+using Digest = std::array<uint8_t, 32>;
+
+Digest Sha256(std::string_view data);
+// SHA-256 over the concatenation of `first` and `second`, without copying them together.
+Digest Sha256(std::string_view first, std::string_view second);
+
+std::string ToHex(const Digest& digest);
+// False when `hex` is not 64 lowercase hexadecimal digits.
+bool FromHex(std::string_view hex, Digest* digest);
+
+}  // namespace ebank

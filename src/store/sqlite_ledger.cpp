@@ -1,0 +1,420 @@
+// The ledger store on SQLite: one writer connection, a pool of reader connections.
+#include <fmt/format.h>
+
+#include <mutex>
+
+#include "store/open.h"
+#include "store/rows.h"
+#include "store/sqlite.h"
+
+namespace ebank::store {
+namespace {
+
+using ledger::Account;
+using ledger::Hold;
+using ledger::JournalEntry;
+using ledger::PostingRow;
+using ledger::StoredRequest;
+
+constexpr size_t kReaderPoolMax = 16;
+
+// Prepared statements a connection keeps, created on first use.
+class Statements {
+ public:
+  explicit Statements(SqliteDb& db) : db_(db) {}
+  Result<SqliteStatement*> Get(const std::string& sql) {
+    auto found = cache_.find(sql);
+    if (found != cache_.end()) return found->second.get();
+    auto prepared = db_.Prepare(sql);
+    if (!prepared.ok()) return prepared.status();
+    SqliteStatement* statement = prepared->get();
+    cache_.emplace(sql, std::move(*prepared));
+    return statement;
+  }
+
+ private:
+  SqliteDb& db_;
+  std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
+};
+
+// Runs `statement` and calls `row` for each result row.
+template <typename Fn>
+Status ForEachRow(SqliteStatement& statement, Fn&& row) {
+  while (true) {
+    auto has_row = statement.Step();
+    if (!has_row.ok()) {
+      statement.Reset();
+      return has_row.status();
+    }
+    if (!*has_row) break;
+    Status status = row(statement);
+    if (!status.ok()) {
+      statement.Reset();
+      return status;
+    }
+  }
+  statement.Reset();
+  return Status::Ok();
+}
+
+class SqliteReader final : public ledger::LedgerReader {
+ public:
+  explicit SqliteReader(std::unique_ptr<SqliteDb> db) : db_(std::move(db)), statements_(*db_) {}
+  SqliteDb& db() { return *db_; }
+  Statements& statements() { return statements_; }
+
+  Result<ledger::Head> GetHead() override {
+    auto statement = statements_.Get("SELECT seq, hash FROM ledger_head WHERE id = 1");
+    if (!statement.ok()) return statement.status();
+    Result<ledger::Head> head = Status::Internal("database_corrupt", "no ledger head");
+    Status status = ForEachRow(**statement, [&](SqliteStatement& row) {
+      head = HeadFromRow(row);
+      return head.status();
+    });
+    if (!status.ok()) return status;
+    return head;
+  }
+
+  Result<std::vector<Account>> GetAccounts(const std::vector<ledger::AccountId>& ids) override {
+    auto statement =
+        statements_.Get(fmt::format("SELECT {} FROM accounts WHERE id = ?", kAccountColumns));
+    if (!statement.ok()) return statement.status();
+    std::vector<Account> accounts;
+    for (ledger::AccountId id : ids) {
+      (*statement)->Bind(1, id);
+      EBANK_RETURN_IF_ERROR(ForEachRow(**statement, [&](SqliteStatement& row) {
+        auto account = AccountFromRow(row);
+        if (!account.ok()) return account.status();
+        accounts.push_back(std::move(*account));
+        return Status::Ok();
+      }));
+    }
+    return accounts;
+  }
+
+  Result<std::vector<Account>> ListAccounts(ledger::AccountId after, size_t limit) override {
+    return List<Account>(
+        fmt::format("SELECT {} FROM accounts WHERE id > ? ORDER BY id LIMIT ?", kAccountColumns),
+        after, limit, [](SqliteStatement& row) { return AccountFromRow(row); });
+  }
+
+  Result<std::optional<Account>> GetAccountByCode(const std::string& code) override {
+    auto statement =
+        statements_.Get(fmt::format("SELECT {} FROM accounts WHERE code = ?", kAccountColumns));
+    if (!statement.ok()) return statement.status();
+    (*statement)->Bind(1, code);
+    std::optional<Account> found;
+    EBANK_RETURN_IF_ERROR(ForEachRow(**statement, [&](SqliteStatement& row) {
+      auto account = AccountFromRow(row);
+      if (!account.ok()) return account.status();
+      found = std::move(*account);
+      return Status::Ok();
+    }));
+    return found;
+  }
+
+  Result<std::vector<Hold>> ListHolds(ledger::HoldId after, size_t limit) override {
+    return List<Hold>(
+        fmt::format("SELECT {} FROM holds WHERE id > ? ORDER BY id LIMIT ?", kHoldColumns), after,
+        limit, [](SqliteStatement& row) { return HoldFromRow(row); });
+  }
+
+  Result<std::vector<JournalEntry>> ReadJournal(ledger::Seq after, size_t limit) override {
+    return List<JournalEntry>(
+        fmt::format("SELECT {} FROM journal WHERE seq > ? ORDER BY seq LIMIT ?", kJournalColumns),
+        after, limit, [](SqliteStatement& row) { return EntryFromRow(row); });
+  }
+
+  Result<std::vector<PostingRow>> ListPostings(ledger::AccountId account, ledger::Seq before,
+                                               size_t limit) override {
+    auto statement = statements_.Get(
+        fmt::format("SELECT {} FROM postings WHERE account_id = ? AND seq < ? ORDER BY seq DESC "
+                    "LIMIT ?",
+                    kPostingColumns));
+    if (!statement.ok()) return statement.status();
+    (*statement)->Bind(1, account).Bind(2, before).Bind(3, static_cast<int64_t>(limit));
+    std::vector<PostingRow> rows;
+    EBANK_RETURN_IF_ERROR(ForEachRow(**statement, [&](SqliteStatement& row) {
+      rows.push_back(PostingFromRow(row));
+      return Status::Ok();
+    }));
+    return rows;
+  }
+
+  Result<std::optional<StoredRequest>> GetRequest(const std::string& key) override {
+    auto statement = statements_.Get(
+        fmt::format("SELECT {} FROM ledger_requests WHERE request_key = ?", kRequestColumns));
+    if (!statement.ok()) return statement.status();
+    (*statement)->Bind(1, key);
+    std::optional<StoredRequest> found;
+    EBANK_RETURN_IF_ERROR(ForEachRow(**statement, [&](SqliteStatement& row) {
+      auto request = RequestFromRow(row);
+      if (!request.ok()) return request.status();
+      found = std::move(*request);
+      return Status::Ok();
+    }));
+    return found;
+  }
+
+ private:
+  template <typename T, typename Map>
+  Result<std::vector<T>> List(const std::string& sql, int64_t after, size_t limit, Map map) {
+    auto statement = statements_.Get(sql);
+    if (!statement.ok()) return statement.status();
+    (*statement)->Bind(1, after).Bind(2, static_cast<int64_t>(limit));
+    std::vector<T> items;
+    EBANK_RETURN_IF_ERROR(ForEachRow(**statement, [&](SqliteStatement& row) {
+      auto item = map(row);
+      if (!item.ok()) return item.status();
+      items.push_back(std::move(*item));
+      return Status::Ok();
+    }));
+    return items;
+  }
+
+  std::unique_ptr<SqliteDb> db_;
+  Statements statements_;
+};
+
+class SqliteWriteTransaction final : public ledger::WriteTransaction {
+ public:
+  SqliteWriteTransaction(SqliteReader& connection, ledger::Head head)
+      : connection_(connection), head_(head) {}
+  ~SqliteWriteTransaction() override {
+    if (!done_) (void)connection_.db().Exec("ROLLBACK");
+  }
+
+  const ledger::Head& head() const override { return head_; }
+
+  Status LoadAccounts(const std::vector<ledger::AccountId>& ids,
+                      std::vector<Account>* out) override {
+    auto accounts = connection_.GetAccounts(ids);
+    if (!accounts.ok()) return accounts.status();
+    for (Account& account : *accounts) out->push_back(std::move(account));
+    return Status::Ok();
+  }
+
+  Result<std::optional<ledger::AccountId>> FindAccountByCode(const std::string& code) override {
+    auto account = connection_.GetAccountByCode(code);
+    if (!account.ok()) return account.status();
+    if (!account->has_value()) return std::optional<ledger::AccountId>();
+    return std::optional<ledger::AccountId>((*account)->id);
+  }
+
+  Status LoadHolds(const std::vector<ledger::HoldId>& ids, std::vector<Hold>* out) override {
+    return Collect(fmt::format("SELECT {} FROM holds WHERE id = ?", kHoldColumns), ids, out);
+  }
+
+  Status LoadDueHolds(int64_t now_ms, size_t limit, std::vector<Hold>* out) override {
+    auto statement = Statement(fmt::format(
+        "SELECT {} FROM holds WHERE state = 'pending' AND expires_at_ms <= ? ORDER BY "
+        "expires_at_ms LIMIT ?",
+        kHoldColumns));
+    if (!statement.ok()) return statement.status();
+    (*statement)->Bind(1, now_ms).Bind(2, static_cast<int64_t>(limit));
+    return ForEachRow(**statement, [&](SqliteStatement& row) {
+      auto hold = HoldFromRow(row);
+      if (!hold.ok()) return hold.status();
+      out->push_back(*hold);
+      return Status::Ok();
+    });
+  }
+
+  Status LoadRequests(const std::vector<std::string>& keys,
+                      std::vector<StoredRequest>* out) override {
+    for (const std::string& key : keys) {
+      auto request = connection_.GetRequest(key);
+      if (!request.ok()) return request.status();
+      if (request->has_value()) out->push_back(std::move(**request));
+    }
+    return Status::Ok();
+  }
+
+  Status Write(const ledger::BatchWrite& batch) override;
+
+  Status Commit() override {
+    Status status = connection_.db().Exec("COMMIT");
+    if (status.ok()) done_ = true;
+    return status;
+  }
+
+ private:
+  Result<SqliteStatement*> Statement(const std::string& sql) {
+    return connection_.statements().Get(sql);
+  }
+
+  Status Collect(const std::string& sql, const std::vector<int64_t>& ids, std::vector<Hold>* out) {
+    auto statement = Statement(sql);
+    if (!statement.ok()) return statement.status();
+    for (int64_t id : ids) {
+      (*statement)->Bind(1, id);
+      EBANK_RETURN_IF_ERROR(ForEachRow(**statement, [&](SqliteStatement& row) {
+        auto hold = HoldFromRow(row);
+        if (!hold.ok()) return hold.status();
+        out->push_back(*hold);
+        return Status::Ok();
+      }));
+    }
+    return Status::Ok();
+  }
+
+  SqliteReader& connection_;
+  ledger::Head head_;
+  bool done_ = false;
+};
+
+Status SqliteWriteTransaction::Write(const ledger::BatchWrite& batch) {
+  auto insert_entry = Statement("INSERT INTO journal (seq, at_ms, body, hash) VALUES (?, ?, ?, ?)");
+  auto insert_posting = Statement(
+      "INSERT INTO postings (account_id, seq, amount, balance_after) VALUES (?, ?, ?, ?)");
+  auto insert_account = Statement(fmt::format(
+      "INSERT INTO accounts ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", kAccountColumns));
+  auto update_account =
+      Statement("UPDATE accounts SET balance = ?, held = ?, updated_seq = ? WHERE id = ?");
+  auto insert_hold =
+      Statement(fmt::format("INSERT INTO holds ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", kHoldColumns));
+  auto update_hold =
+      Statement("UPDATE holds SET state = ?, posted_amount = ?, closed_seq = ? WHERE id = ?");
+  auto insert_request = Statement(
+      fmt::format("INSERT INTO ledger_requests ({}) VALUES (?, ?, ?, ?, ?, ?, ?)", kRequestColumns));
+  auto update_head = Statement("UPDATE ledger_head SET seq = ?, hash = ? WHERE id = 1");
+  for (const auto* statement : {&insert_entry, &insert_posting, &insert_account, &update_account,
+                                &insert_hold, &update_hold, &insert_request, &update_head}) {
+    if (!statement->ok()) return statement->status();
+  }
+  for (const JournalEntry& entry : batch.entries) {
+    EBANK_RETURN_IF_ERROR(
+        (*insert_entry)->Bind(1, entry.seq).Bind(2, entry.at_ms).Bind(3, entry.body)
+            .Bind(4, ToHex(entry.hash)).Run());
+  }
+  for (const PostingRow& posting : batch.postings) {
+    EBANK_RETURN_IF_ERROR((*insert_posting)
+                              ->Bind(1, posting.account)
+                              .Bind(2, posting.seq)
+                              .Bind(3, posting.amount)
+                              .Bind(4, posting.balance_after)
+                              .Run());
+  }
+  for (const Account& account : batch.new_accounts) {
+    SqliteStatement& statement = **insert_account;
+    statement.Bind(1, account.id);
+    if (account.code.empty()) {
+      statement.BindNull(2);
+    } else {
+      statement.Bind(2, account.code);
+    }
+    statement.Bind(3, account.currency.code()).Bind(4, std::string_view(SideText(account.side)));
+    if (account.floor) {
+      statement.Bind(5, *account.floor);
+    } else {
+      statement.BindNull(5);
+    }
+    statement.Bind(6, account.balance).Bind(7, account.held).Bind(8, account.updated_seq);
+    EBANK_RETURN_IF_ERROR(statement.Run());
+  }
+  for (const Account& account : batch.changed_accounts) {
+    EBANK_RETURN_IF_ERROR((*update_account)
+                              ->Bind(1, account.balance)
+                              .Bind(2, account.held)
+                              .Bind(3, account.updated_seq)
+                              .Bind(4, account.id)
+                              .Run());
+  }
+  for (const Hold& hold : batch.new_holds) {
+    EBANK_RETURN_IF_ERROR((*insert_hold)
+                              ->Bind(1, hold.id)
+                              .Bind(2, hold.debit_account)
+                              .Bind(3, hold.credit_account)
+                              .Bind(4, hold.amount)
+                              .Bind(5, hold.expires_at_ms)
+                              .Bind(6, ledger::HoldStateName(hold.state))
+                              .Bind(7, hold.posted_amount)
+                              .Bind(8, hold.closed_seq)
+                              .Run());
+  }
+  for (const Hold& hold : batch.changed_holds) {
+    EBANK_RETURN_IF_ERROR((*update_hold)
+                              ->Bind(1, ledger::HoldStateName(hold.state))
+                              .Bind(2, hold.posted_amount)
+                              .Bind(3, hold.closed_seq)
+                              .Bind(4, hold.id)
+                              .Run());
+  }
+  for (const StoredRequest& request : batch.requests) {
+    const ledger::Outcome& outcome = request.outcome;
+    EBANK_RETURN_IF_ERROR((*insert_request)
+                              ->Bind(1, request.key)
+                              .Bind(2, ToHex(request.fingerprint))
+                              .Bind(3, CodeName(outcome.status.code()))
+                              .Bind(4, outcome.status.reason())
+                              .Bind(5, outcome.status.message())
+                              .Bind(6, outcome.id)
+                              .Bind(7, outcome.seq)
+                              .Run());
+  }
+  return (*update_head)->Bind(1, batch.head.seq).Bind(2, ToHex(batch.head.hash)).Run();
+}
+
+class SqliteLedgerStore final : public ledger::LedgerStore {
+ public:
+  SqliteLedgerStore(std::string path, std::unique_ptr<SqliteDb> writer)
+      : path_(std::move(path)), writer_(std::move(writer)) {}
+
+  std::string_view backend() const override { return "sqlite"; }
+
+  Result<std::unique_ptr<ledger::WriteTransaction>> BeginWrite() override {
+    EBANK_RETURN_IF_ERROR(writer_.db().Exec("BEGIN IMMEDIATE"));
+    auto head = writer_.GetHead();
+    if (!head.ok()) {
+      (void)writer_.db().Exec("ROLLBACK");
+      return head.status();
+    }
+    return std::unique_ptr<ledger::WriteTransaction>(
+        std::make_unique<SqliteWriteTransaction>(writer_, *head));
+  }
+
+  Status Read(const std::function<Status(ledger::LedgerReader&)>& read) override {
+    std::unique_ptr<SqliteReader> reader;
+    {
+      std::lock_guard lock(mutex_);
+      if (!readers_.empty()) {
+        reader = std::move(readers_.back());
+        readers_.pop_back();
+      }
+    }
+    if (!reader) {
+      auto db = SqliteDb::Open(path_);
+      if (!db.ok()) return db.status();
+      reader = std::make_unique<SqliteReader>(std::move(*db));
+    }
+    Status status = reader->db().Exec("BEGIN");
+    if (status.ok()) {
+      status = read(*reader);
+      Status end = reader->db().Exec("COMMIT");
+      if (status.ok()) status = end;
+    }
+    std::lock_guard lock(mutex_);
+    if (readers_.size() < kReaderPoolMax) readers_.push_back(std::move(reader));
+    return status;
+  }
+
+ private:
+  const std::string path_;
+  SqliteReader writer_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<SqliteReader>> readers_;  // GUARDED_BY(mutex_)
+};
+
+}  // namespace
+
+Status MigrateSqlite(SqliteDb& db);
+
+Result<std::unique_ptr<ledger::LedgerStore>> OpenSqliteLedgerStore(const std::string& path) {
+  auto db = SqliteDb::Open(path);
+  if (!db.ok()) return db.status();
+  EBANK_RETURN_IF_ERROR(MigrateSqlite(**db));
+  return std::unique_ptr<ledger::LedgerStore>(
+      std::make_unique<SqliteLedgerStore>(path, std::move(*db)));
+}
+
+}  // namespace ebank::store
