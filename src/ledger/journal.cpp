@@ -114,6 +114,10 @@ std::string CanonicalText(const Command& command) {
               text += std::to_string(posting.account);
               text += ':';
               text += std::to_string(posting.amount);
+              if (posting.currency) {
+                text += ':';
+                text += posting.currency->code();
+              }
             }
             text += " memo=";
             text += EscapeField(transfer.memo);
@@ -122,7 +126,8 @@ std::string CanonicalText(const Command& command) {
           [](const CreateHold& hold) {
             return "hold d=" + std::to_string(hold.debit_account) +
                    " c=" + std::to_string(hold.credit_account) +
-                   " a=" + std::to_string(hold.amount) + " exp=" + std::to_string(hold.expires_at_ms);
+                   " a=" + std::to_string(hold.amount) + " exp=" + std::to_string(hold.expires_at_ms) +
+                   (hold.currency ? " cur=" + std::string(hold.currency->code()) : "");
           },
           [](const PostHold& post) {
             return "post h=" + std::to_string(post.hold) + " a=" + std::to_string(post.amount);
@@ -176,10 +181,16 @@ Result<Event> DecodeBody(std::string_view body) {
     for (size_t i = 1; i + 1 < tokens.size(); ++i) {
       std::string_view token = tokens[i];
       size_t colon = token.find(':');
+      size_t second = colon == std::string_view::npos ? colon : token.find(':', colon + 1);
       Posting posting;
       if (colon == std::string_view::npos || !ParseInt(token.substr(0, colon), &posting.account) ||
-          !ParseInt(token.substr(colon + 1), &posting.amount)) {
+          !ParseInt(token.substr(colon + 1, second - colon - 1), &posting.amount)) {
         return Corrupt(body, "bad posting");
+      }
+      if (second != std::string_view::npos) {
+        auto currency = Currency::Parse(token.substr(second + 1));
+        if (!currency.ok()) return Corrupt(body, "bad posting currency");
+        posting.currency = *currency;
       }
       event.transfer.postings.push_back(posting);
     }
@@ -190,13 +201,20 @@ Result<Event> DecodeBody(std::string_view body) {
     event.transfer.memo = std::move(*unescaped);
     return event;
   }
-  if (kind == "hold" && tokens.size() == 5) {
+  if (kind == "hold" && (tokens.size() == 5 || tokens.size() == 6)) {
     event.kind = Event::Kind::kHold;
     if (!IntField(tokens[1], "d", &event.hold.debit_account) ||
         !IntField(tokens[2], "c", &event.hold.credit_account) ||
         !IntField(tokens[3], "a", &event.hold.amount) ||
         !IntField(tokens[4], "exp", &event.hold.expires_at_ms)) {
       return Corrupt(body, "bad hold fields");
+    }
+    if (tokens.size() == 6) {
+      std::string_view code;
+      if (!Field(tokens[5], "cur", &code)) return Corrupt(body, "bad hold currency");
+      auto currency = Currency::Parse(code);
+      if (!currency.ok()) return Corrupt(body, "bad hold currency");
+      event.hold.currency = *currency;
     }
     return event;
   }

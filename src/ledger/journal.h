@@ -2,8 +2,8 @@
 //
 // Bodies, with amounts in minor units and text fields percent-escaped:
 //   open cur=CNY side=C floor=0 code=gl:cash     (floor=- when unbounded)
-//   xfer 3:-100 5:100 memo=rent
-//   hold d=3 c=5 a=100 exp=1767225600000
+//   xfer 3:-100:CNY 5:100:CNY memo=rent         (":CNY" when the caller named the currency)
+//   hold d=3 c=5 a=100 exp=1767225600000 cur=CNY (" cur=" likewise optional)
 //   post h=9 a=60
 //   void h=9
 //   expire h=9

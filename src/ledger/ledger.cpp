@@ -238,6 +238,10 @@ Status Ledger::Batch::CheckPostings(const std::vector<Posting>& postings,
       return Status::NotFound("unknown_account",
                               "account " + std::to_string(posting.account) + " does not exist");
     }
+    if (posting.currency && !(*posting.currency == account->currency)) {
+      return Status::Invalid("currency_mismatch", "account " + std::to_string(account->id) +
+                                                      " is in " + std::string(account->currency.code()));
+    }
     auto sum = std::find_if(sums.begin(), sums.end(),
                             [&](const auto& entry) { return entry.first == account->currency; });
     if (sum == sums.end()) {
@@ -295,7 +299,8 @@ Outcome Ledger::Batch::DoCreateHold(const CreateHold& create) {
     return Failed(Status::NotFound("unknown_account",
                                    "account " + std::to_string(missing) + " does not exist"));
   }
-  if (!(debit->currency == credit->currency)) {
+  if (!(debit->currency == credit->currency) ||
+      (create.currency && !(*create.currency == debit->currency))) {
     return Failed(Status::Invalid("currency_mismatch", "hold accounts differ in currency"));
   }
   if (create.expires_at_ms <= now_ms_ || create.expires_at_ms - now_ms_ > kHoldDurationMaxMs) {

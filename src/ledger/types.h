@@ -28,7 +28,7 @@ using HoldId = Seq;
 
 // Limits, TigerBeetle style: every input is bounded.
 inline constexpr size_t kBatchCommandsMax = 8192;
-inline constexpr size_t kQueueCommandsMax = 65536;
+inline constexpr size_t kQueueCommandsMax = 1 << 19;  // 64 clients with full batches.
 inline constexpr size_t kPostingsPerTransferMax = 16;
 inline constexpr size_t kMemoBytesMax = 140;
 inline constexpr size_t kAccountCodeBytesMax = 64;
@@ -72,6 +72,8 @@ struct Hold {
 struct Posting {
   AccountId account = 0;
   int64_t amount = 0;  // Credit-positive.
+  // The currency the caller meant; when set, a different account currency is refused.
+  std::optional<Currency> currency;
 };
 
 // Commands. Each is validated (preflight), checked against state and applied inside one
@@ -91,6 +93,7 @@ struct CreateHold {
   AccountId credit_account = 0;
   int64_t amount = 0;
   int64_t expires_at_ms = 0;
+  std::optional<Currency> currency;  // As in Posting.
 };
 struct PostHold {
   HoldId hold = 0;

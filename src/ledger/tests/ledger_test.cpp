@@ -98,6 +98,8 @@ TEST_P(LedgerTest, RefusesMalformedTransfersAndChangesNothing) {
   auto reason = [&](Transfer transfer) { return env_.Run(std::move(transfer)).status.reason(); };
   EXPECT_EQ(reason({{{alice, -100}, {bank, 99}}, ""}), "unbalanced_transfer");
   EXPECT_EQ(reason({{{alice, -100}, {dollars, 100}}, ""}), "unbalanced_transfer");
+  EXPECT_EQ(reason({{{alice, -100, Currency::Usd()}, {bank, 100, Currency::Usd()}}, ""}),
+            "currency_mismatch");
   EXPECT_EQ(reason({{{alice, -100}, {424242, 100}}, ""}), "unknown_account");
   EXPECT_EQ(reason({{{alice, -100}, {-3, 100}}, ""}), "unknown_account");
   EXPECT_EQ(reason({{{alice, 0}, {bank, 0}}, ""}), "invalid_amount");
@@ -333,13 +335,21 @@ INSTANTIATE_TEST_SUITE_P(Backends, LedgerTest, ::testing::Values("sqlite", "post
                          BackendName);
 
 TEST(Journal, CanonicalTextRoundTrips) {
-  Transfer transfer{{{3, -100}, {5, 100}}, "rent 房租 100% = paid"};
+  Transfer transfer{{{3, -100, Currency::Cny()}, {5, 100}}, "rent 房租 100% = paid"};
   std::string text = CanonicalText(transfer);
   auto event = DecodeBody(text);
   ASSERT_TRUE(event.ok()) << event.status().ToString();
   EXPECT_EQ(event->transfer.memo, transfer.memo);
   EXPECT_EQ(event->transfer.postings.size(), 2u);
   EXPECT_EQ(event->transfer.postings[0].amount, -100);
+  EXPECT_EQ(event->transfer.postings[0].currency, Currency::Cny());
+  EXPECT_FALSE(event->transfer.postings[1].currency.has_value());
+  EXPECT_EQ(CanonicalText(event->transfer), text);
+  CreateHold hold{3, 5, 100, 1767225600000, Currency::Usd()};
+  auto held = DecodeBody(CanonicalText(hold));
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ(held->hold.currency, Currency::Usd());
+  EXPECT_EQ(CanonicalText(held->hold), CanonicalText(hold));
   OpenAccount open{"gl:cash CNY", Currency::Xau(), Side::kDebit, std::nullopt};
   auto opened = DecodeBody(CanonicalText(open));
   ASSERT_TRUE(opened.ok());
@@ -347,7 +357,8 @@ TEST(Journal, CanonicalTextRoundTrips) {
   EXPECT_EQ(opened->open.currency, Currency::Xau());
   EXPECT_FALSE(opened->open.floor.has_value());
   for (const char* bad : {"", "xfer", "xfer 1:x memo=", "open cur=ZZZ side=C floor=0 code=",
-                          "hold d=1", "post h=1", "void h=x", "nonsense", "xfer 1:-1 2:1 memo=%4"}) {
+                          "hold d=1", "post h=1", "void h=x", "nonsense", "xfer 1:-1 2:1 memo=%4",
+                          "xfer 1:-1:ZZZ 2:1 memo=", "hold d=1 c=2 a=3 exp=4 cur=ZZZ"}) {
     EXPECT_FALSE(DecodeBody(bad).ok()) << bad;
   }
 }

@@ -1,0 +1,99 @@
+// ebank: one executable, many subcommands.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "app/bench.h"
+#include "app/serve.h"
+#include "ledger/verify.h"
+#include "store/open.h"
+
+namespace {
+
+int VerifyJournal(const std::string& database) {
+  auto store = ebank::store::OpenLedgerStore(database);
+  if (!store.ok()) {
+    spdlog::error("cannot open the database: {}", store.status().ToString());
+    return 1;
+  }
+  auto report = ebank::ledger::VerifyLedger(**store);
+  if (!report.ok()) {
+    std::printf("journal verification FAILED: %s\n", report.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("journal verified: %zu entries, %zu accounts, %zu holds; head %lld %s\n",
+              report->entries, report->accounts, report->holds,
+              static_cast<long long>(report->head.seq), ebank::ToHex(report->head.hash).c_str());
+  for (const auto& [currency, total] : report->totals) {
+    std::printf("  %s sums to %lld\n", currency.c_str(), static_cast<long long>(total));
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ebank: an electronic-banking platform"};
+  app.require_subcommand(1);
+
+  ebank::app::ServeOptions serve;
+  auto* serve_command = app.add_subcommand("serve", "Run the server (all channels)");
+  serve_command->add_option("--db", serve.database,
+                            "SQLite file path, or a postgresql:// URL")->capture_default_str();
+  serve_command->add_option("--listen", serve.listen, "address:port for HTTP")->capture_default_str();
+  serve_command->add_option("--token-file", serve.token_file,
+                            "Where the operator token is kept (EBANK_OPERATOR_TOKEN overrides)")
+      ->capture_default_str();
+  serve_command->add_option("--port-file", serve.port_file, "Write the bound HTTP port here");
+  serve_command->add_option("--threads", serve.threads, "I/O threads (0: one per core)");
+  bool quiet = false;
+  serve_command->add_flag("--no-access-log", quiet, "Do not log each request");
+
+  std::string database = "data/ebank.db";
+  auto* migrate_command = app.add_subcommand("migrate", "Create or migrate the database schema");
+  migrate_command->alias("init");
+  migrate_command->add_option("--db", database, "SQLite file path, or a postgresql:// URL")
+      ->capture_default_str();
+  auto* verify_command =
+      app.add_subcommand("verify-journal", "Check the journal's hash chain and every balance");
+  verify_command->add_option("--db", database, "SQLite file path, or a postgresql:// URL")
+      ->capture_default_str();
+
+  ebank::app::BenchOptions bench;
+  auto* bench_command = app.add_subcommand("bench", "Benchmarks (run by hand, not tests)");
+  bench_command->require_subcommand(1);
+  auto* bench_ledger = bench_command->add_subcommand(
+      "ledger", "Durable transfers per second on SQLite and PostgreSQL, next to pgbench");
+  bench_ledger->add_flag("--json", bench.json, "Print one JSON document");
+  bench_ledger->add_option("--seconds", bench.seconds_per_case, "Seconds per case")
+      ->capture_default_str();
+  bench_ledger->add_option("--backends", bench.backends, "sqlite,postgresql")->delimiter(',');
+  bench_ledger->add_option("--accounts", bench.accounts, "Accounts to spread transfers over")
+      ->capture_default_str();
+
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  try {
+    if (*serve_command) {
+      serve.access_log = !quiet;
+      return ebank::app::Serve(serve);
+    }
+    if (*migrate_command) {
+      auto version = ebank::store::Migrate(database);
+      if (!version.ok()) {
+        spdlog::error("migration failed: {}", version.status().ToString());
+        return 1;
+      }
+      std::printf("schema at version %d\n", *version);
+      return 0;
+    }
+    if (*verify_command) return VerifyJournal(database);
+    if (*bench_ledger) return ebank::app::BenchLedger(bench);
+  } catch (const std::exception& error) {
+    spdlog::error("{}", error.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,189 @@
+#include "app/serve.h"
+
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/object.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "app/ledger_api.h"
+#include "http/server.h"
+#include "ledger/ledger.h"
+#include "store/open.h"
+
+namespace ebank::app {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr int kShutdownGraceS = 10;
+constexpr auto kHoldExpiryInterval = std::chrono::seconds(1);
+
+std::string RandomHex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
+    throw std::runtime_error("no randomness");
+  }
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  for (char c : raw) {
+    hex += kDigits[static_cast<unsigned char>(c) >> 4];
+    hex += kDigits[static_cast<unsigned char>(c) & 0xf];
+  }
+  return hex;
+}
+
+void RenderMetrics(std::string& out, const ledger::Ledger& ledger, const http::Server& server) {
+  std::string backend = "backend=\"" + std::string(const_cast<ledger::Ledger&>(ledger).store().backend()) + "\"";
+  const auto& lm = ledger.metrics();
+  RenderCounter(out, "ebank_ledger_batches_total", backend, lm.batches.value());
+  RenderCounter(out, "ebank_ledger_commands_total", backend, lm.commands.value());
+  RenderCounter(out, "ebank_ledger_commands_failed_total", backend, lm.commands_failed.value());
+  RenderCounter(out, "ebank_ledger_commits_failed_total", backend, lm.commits_failed.value());
+  lm.commit_latency.Render(out, "ebank_ledger_commit_seconds", backend);
+  lm.queue_latency.Render(out, "ebank_ledger_command_seconds", backend);
+  const auto& hm = server.metrics();
+  out += "# TYPE ebank_http_requests_total counter\n";
+  out += "ebank_http_requests_total{class=\"2xx\"} " + std::to_string(hm.requests_2xx.value()) + "\n";
+  out += "ebank_http_requests_total{class=\"4xx\"} " + std::to_string(hm.requests_4xx.value()) + "\n";
+  out += "ebank_http_requests_total{class=\"5xx\"} " + std::to_string(hm.requests_5xx.value()) + "\n";
+  RenderGauge(out, "ebank_http_connections_open", "", static_cast<double>(hm.connections_open.load()));
+  RenderCounter(out, "ebank_http_connections_refused_total", "", hm.connections_refused.value());
+  hm.latency.Render(out, "ebank_http_request_seconds", "");
+}
+
+bool SplitListen(const std::string& listen, std::string* address, uint16_t* port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  *address = listen.substr(0, colon);
+  if (address->size() > 2 && address->front() == '[') *address = address->substr(1, address->size() - 2);
+  try {
+    int value = std::stoi(listen.substr(colon + 1));
+    if (value < 0 || value > 65535) return false;
+    *port = static_cast<uint16_t>(value);
+  } catch (...) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string LoadOrCreateOperatorToken(const std::string& token_file) {
+  if (const char* token = std::getenv("EBANK_OPERATOR_TOKEN"); token && *token) return token;
+  std::ifstream in(token_file);
+  std::string token;
+  if (in && std::getline(in, token) && token.size() >= 32) return token;
+  token = RandomHex(32);
+  std::filesystem::path path(token_file);
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  mode_t old_mask = umask(077);
+  std::ofstream out(token_file, std::ios::trunc);
+  umask(old_mask);
+  out << token << "\n";
+  if (!out) throw std::runtime_error("cannot write " + token_file);
+  return token;
+}
+
+int Serve(const ServeOptions& options) {
+  http::ServerOptions server_options;
+  if (!SplitListen(options.listen, &server_options.address, &server_options.port)) {
+    spdlog::error("--listen must be address:port, not '{}'", options.listen);
+    return 2;
+  }
+  server_options.access_log = options.access_log;
+  if (!store::IsPostgresUrl(options.database)) {
+    std::filesystem::path path(options.database);
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  }
+  auto store = store::OpenLedgerStore(options.database);
+  if (!store.ok()) {
+    spdlog::error("cannot open the database: {}", store.status().ToString());
+    return 1;
+  }
+  std::string backend(store.value()->backend());
+  const Clock& clock = SystemClock::Instance();
+  auto ledger = std::make_unique<ledger::Ledger>(std::move(*store), clock);
+  LedgerApi api{*ledger, clock, LoadOrCreateOperatorToken(options.token_file)};
+
+  asio::io_context io;
+  http::Router router;
+  http::Server server(io, router, server_options);
+  router.Add(http::Verb::get, "/healthz",
+             [&](const http::Request& request, const http::Params&) -> http::awaitable<http::Response> {
+               Status status = ledger->store().Read(
+                   [](ledger::LedgerReader& reader) { return reader.GetHead().status(); });
+               if (!status.ok()) co_return http::Problem(request, 503, "unhealthy", status.message());
+               co_return http::Json(request, 200, json::object{{"status", "ok"}, {"backend", backend}});
+             });
+  router.Add(http::Verb::get, "/metrics",
+             [&](const http::Request& request, const http::Params&) -> http::awaitable<http::Response> {
+               std::string out;
+               RenderMetrics(out, *ledger, server);
+               co_return http::Text(request, 200, std::move(out), "text/plain; version=0.0.4");
+             });
+  AddLedgerRoutes(router, api);
+
+  auto port = server.Listen();
+  if (!port.ok()) {
+    spdlog::error("{}", port.status().ToString());
+    return 1;
+  }
+  if (!options.port_file.empty()) {
+    std::ofstream(options.port_file) << *port << "\n";
+  }
+  spdlog::info("ebank serving on http://{}:{} (database: {}, operator token in {})",
+               server_options.address, *port, backend,
+               std::getenv("EBANK_OPERATOR_TOKEN") ? "$EBANK_OPERATOR_TOKEN" : options.token_file);
+
+  // The scheduler: expire due holds once a second.
+  asio::steady_timer expiry(io);
+  std::function<void()> schedule_expiry = [&] {
+    expiry.expires_after(kHoldExpiryInterval);
+    expiry.async_wait([&](boost::system::error_code error) {
+      if (error) return;
+      ledger->Submit({ledger::Request{"", ledger::ExpireHolds{}}}, [](std::vector<ledger::Outcome>) {});
+      schedule_expiry();
+    });
+  };
+  schedule_expiry();
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::steady_timer drain(io);
+  std::function<void(int)> wait_drained = [&](int tries_left) {
+    if (server.in_flight() == 0 || tries_left == 0) {
+      io.stop();
+      return;
+    }
+    drain.expires_after(std::chrono::milliseconds(100));
+    drain.async_wait([&, tries_left](boost::system::error_code) { wait_drained(tries_left - 1); });
+  };
+  signals.async_wait([&](boost::system::error_code error, int signal) {
+    if (error) return;
+    spdlog::info("ebank: signal {} received, finishing requests in flight", signal);
+    server.StopAccepting();
+    expiry.cancel();
+    wait_drained(kShutdownGraceS * 10);
+  });
+
+  int threads = options.threads > 0 ? options.threads
+                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& thread : pool) thread.join();
+  ledger.reset();  // Applies whatever was queued, then stops the writer.
+  spdlog::info("ebank: stopped");
+  return 0;
+}
+
+}  // namespace ebank::app

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string>
+
+namespace ebank::app {
+
+struct ServeOptions {
+  std::string database = "data/ebank.db";
+  std::string listen = "127.0.0.1:8080";
+  std::string token_file = "data/operator-token";
+  std::string port_file;  // When set, the bound port is written there (for tests).
+  int threads = 0;        // 0: one per core.
+  bool access_log = true;
+};
+
+// Runs the server until SIGINT or SIGTERM; returns the process exit code.
+int Serve(const ServeOptions& options);
+
+// Reads the operator token from EBANK_OPERATOR_TOKEN or `token_file`, creating the file
+// with a new random token (mode 0600) when neither exists.
+std::string LoadOrCreateOperatorToken(const std::string& token_file);
+
+}  // namespace ebank::app

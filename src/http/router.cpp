@@ -1,0 +1,119 @@
+#include "http/router.h"
+
+namespace ebank::http {
+namespace {
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> segments;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    segments.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return segments;
+}
+
+bool Match(std::string_view pattern, std::string_view path, Params* params) {
+  auto want = Segments(pattern);
+  auto have = Segments(path);
+  if (want.size() != have.size()) return false;
+  Params captured;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (want[i].size() > 2 && want[i].front() == '{' && want[i].back() == '}') {
+      if (have[i].empty()) return false;
+      captured.emplace(std::string(want[i].substr(1, want[i].size() - 2)), std::string(have[i]));
+    } else if (want[i] != have[i]) {
+      return false;
+    }
+  }
+  if (params) *params = std::move(captured);
+  return true;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string PercentDecode(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out += ' ';
+    } else if (text[i] == '%' && i + 2 < text.size() &&
+               HexValue(text[i + 1]) >= 0 && HexValue(text[i + 2]) >= 0) {
+      out += static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void Router::Add(Verb verb, std::string pattern, Handler handler, size_t body_bytes_max) {
+  routes_.push_back(Route{verb, std::move(pattern), std::move(handler), body_bytes_max});
+}
+
+const Route* Router::Find(Verb verb, std::string_view target, Params* params,
+                          bool* path_known) const {
+  std::string_view path = PathOf(target);
+  *path_known = false;
+  for (const Route& route : routes_) {
+    if (!Match(route.pattern, path, nullptr)) continue;
+    *path_known = true;
+    if (route.verb == verb) {
+      Match(route.pattern, path, params);
+      return &route;
+    }
+  }
+  return nullptr;
+}
+
+awaitable<Response> Router::Dispatch(const Request& request) const {
+  Params params;
+  bool path_known = false;
+  const Route* route = Find(request.method(), request.target(), &params, &path_known);
+  if (route == nullptr) {
+    co_return path_known ? Problem(request, 405, "method_not_allowed", "method not allowed here")
+                         : Problem(request, 404, "not_found", "no such resource");
+  }
+  co_return co_await route->handler(request, params);
+}
+
+size_t Router::BodyLimit(Verb verb, std::string_view target) const {
+  constexpr size_t kUnknownRouteBodyBytesMax = 4096;
+  Params params;
+  bool path_known = false;
+  const Route* route = Find(verb, target, &params, &path_known);
+  return route ? route->body_bytes_max : kUnknownRouteBodyBytesMax;
+}
+
+std::string_view PathOf(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+std::string QueryParam(std::string_view target, std::string_view name) {
+  size_t question = target.find('?');
+  if (question == std::string_view::npos) return "";
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    size_t equals = pair.find('=');
+    if (pair.substr(0, equals) == name) {
+      return equals == std::string_view::npos ? "" : PercentDecode(pair.substr(equals + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    query = query.substr(amp + 1);
+  }
+  return "";
+}
+
+}  // namespace ebank::http

@@ -1,0 +1,45 @@
+// Routes requests by method and path to handlers. Path patterns have literal segments and
+// {name} captures: "/internal/ledger/accounts/{id}". Not thread-safe to modify; safe to
+// Dispatch from many threads once built.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "http/http.h"
+
+namespace ebank::http {
+
+using Params = std::map<std::string, std::string, std::less<>>;
+using Handler = std::function<awaitable<Response>(const Request&, const Params&)>;
+
+struct Route {
+  Verb verb;
+  std::string pattern;
+  Handler handler;
+  size_t body_bytes_max = 64 * 1024;
+};
+
+class Router {
+ public:
+  void Add(Verb verb, std::string pattern, Handler handler, size_t body_bytes_max = 64 * 1024);
+  // The route for a request line, or nullptr (with *path_known telling 405 from 404).
+  const Route* Find(Verb verb, std::string_view target, Params* params, bool* path_known) const;
+  // 404, 405 or the handler's response.
+  awaitable<Response> Dispatch(const Request& request) const;
+  // The body limit for a request line: the route's, or a small default when unknown.
+  size_t BodyLimit(Verb verb, std::string_view target) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+// The path of a target, without its query.
+std::string_view PathOf(std::string_view target);
+// The value of `name` in the target's query string ("" when absent), percent-decoded.
+std::string QueryParam(std::string_view target, std::string_view name);
+
+}  // namespace ebank::http

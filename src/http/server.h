@@ -1,0 +1,64 @@
+// An HTTP/1.1 server on Boost.Beast with Asio C++20 coroutines: one coroutine per
+// connection, keep-alive, limits on header and body size, connections and time per
+// request, an access log and graceful shutdown. Thread-safe: the io_context may run on
+// several threads.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/metrics.h"
+#include "core/status.h"
+#include "http/router.h"
+
+namespace ebank::http {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8080;
+  size_t connections_max = 10000;
+  size_t header_bytes_max = 16 * 1024;
+  int request_timeout_s = 30;    // To read a whole request once it has started.
+  int keep_alive_timeout_s = 60; // Idle time between requests on one connection.
+  bool access_log = true;
+};
+
+struct ServerMetrics {
+  Counter requests_2xx;
+  Counter requests_4xx;
+  Counter requests_5xx;
+  Counter connections_refused;
+  std::atomic<int64_t> connections_open{0};
+  Histogram latency;
+};
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, const Router& router, ServerOptions options);
+
+  // Binds and starts accepting; returns the bound port (useful with port 0).
+  Result<uint16_t> Listen();
+  // Stops accepting. Requests in flight finish; in_flight() tells when they have.
+  void StopAccepting();
+  int64_t in_flight() const { return in_flight_.load(); }
+  const ServerMetrics& metrics() const { return metrics_; }
+
+ private:
+  boost::asio::awaitable<void> Accept();
+  boost::asio::awaitable<void> Session(boost::asio::ip::tcp::socket socket);
+
+  boost::asio::io_context& io_;
+  const Router& router_;
+  const ServerOptions options_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> in_flight_{0};
+  ServerMetrics metrics_;
+};
+
+}  // namespace ebank::http
