@@ -7,9 +7,12 @@ namespace ebank::app {
 
 struct BenchOptions {
   bool json = false;
+  bool pgbench = true;  // Run pgbench for the ratio.
   double seconds_per_case = 3.0;
   std::vector<std::string> backends = {"sqlite", "postgresql"};
   int accounts = 10000;
+  std::vector<int> batches = {1, 100, 8000};
+  std::vector<int> clients = {1, 16, 64};
 };
 
 // `ebank bench ledger`: durable transfers per second and commit latency per backend, for

@@ -440,7 +440,7 @@ void AddLedgerRoutes(http::Router& router, const LedgerApi& api) {
                }
                co_return ReadResponse(request, api.ledger, [&](ledger::LedgerReader& reader,
                                                                json::object& body) {
-                 auto rows = reader.ListPostings(*id, *before, static_cast<size_t>(*limit));
+                 auto rows = ledger::ListPostings(reader, *id, *before, static_cast<size_t>(*limit));
                  if (!rows.ok()) return rows.status();
                  json::array list;
                  for (const auto& row : *rows) {

@@ -71,6 +71,11 @@ int main(int argc, char** argv) {
   bench_ledger->add_option("--backends", bench.backends, "sqlite,postgresql")->delimiter(',');
   bench_ledger->add_option("--accounts", bench.accounts, "Accounts to spread transfers over")
       ->capture_default_str();
+  bench_ledger->add_option("--batches", bench.batches, "Batch sizes, e.g. 1,100,8000")->delimiter(',');
+  bench_ledger->add_option("--clients", bench.clients, "Concurrent clients, e.g. 1,16,64")
+      ->delimiter(',');
+  bool no_pgbench = false;
+  bench_ledger->add_flag("--no-pgbench", no_pgbench, "Skip pgbench (no ratio)");
 
   CLI11_PARSE(app, argc, argv);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
@@ -90,7 +95,10 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*verify_command) return VerifyJournal(database);
-    if (*bench_ledger) return ebank::app::BenchLedger(bench);
+    if (*bench_ledger) {
+      bench.pgbench = !no_pgbench;
+      return ebank::app::BenchLedger(bench);
+    }
   } catch (const std::exception& error) {
     spdlog::error("{}", error.what());
     return 1;

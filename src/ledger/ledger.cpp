@@ -279,7 +279,9 @@ void Ledger::Batch::ApplyPostings(const std::vector<Posting>& postings, Seq seq)
     account.balance += posting.amount;
     account.updated_seq = seq;
     TouchAccount(account.id);
-    write_.postings.push_back(PostingRow{account.id, seq, posting.amount, account.balance});
+    write_.postings.push_back(
+        PostingRow{account.id, seq, posting.amount, account.balance, account.last_posting_seq});
+    account.last_posting_seq = seq;
   }
 }
 
@@ -409,15 +411,27 @@ Status Ledger::Batch::Finish() {
   // Invariant: every journal entry's postings sum to zero per currency. Checked again
   // here, apart from CheckPostings, because a bug that commits money out of nothing must
   // never reach the database.
-  std::map<std::pair<Seq, std::string_view>, __int128> sums;
-  for (const PostingRow& row : write_.postings) {
-    sums[{row.seq, FindAccount(row.account)->currency.code()}] += row.amount;
-  }
-  for (const auto& [key, sum] : sums) {
-    if (sum != 0) {
-      return Status::Internal("invariant_violated",
-                              "entry " + std::to_string(key.first) + " is unbalanced");
+  // Postings are in journal order, so each entry's postings are adjacent.
+  std::vector<std::pair<Currency, __int128>> sums;
+  for (size_t i = 0; i < write_.postings.size(); ++i) {
+    const PostingRow& row = write_.postings[i];
+    Currency currency = FindAccount(row.account)->currency;
+    auto sum = std::find_if(sums.begin(), sums.end(),
+                            [&](const auto& entry) { return entry.first == currency; });
+    if (sum == sums.end()) {
+      sums.emplace_back(currency, row.amount);
+    } else {
+      sum->second += row.amount;
     }
+    bool last_of_entry = i + 1 == write_.postings.size() || write_.postings[i + 1].seq != row.seq;
+    if (!last_of_entry) continue;
+    for (const auto& [unused, total] : sums) {
+      if (total != 0) {
+        return Status::Internal("invariant_violated",
+                                "entry " + std::to_string(row.seq) + " is unbalanced");
+      }
+    }
+    sums.clear();
   }
   for (const Account& account : write_.changed_accounts) {
     if (account.held < 0) {
@@ -537,7 +551,8 @@ void Ledger::ProcessBatch(std::vector<Group>& groups) {
     accounts_.clear();
     holds_.clear();
   }
-  Batch batch(*this, transaction, clock_.NowMs());
+  last_at_ms_ = std::max(last_at_ms_, clock_.NowMs());
+  Batch batch(*this, transaction, last_at_ms_);
   Status status = batch.Prefetch(groups);
   if (status.ok()) {
     for (Group& group : groups) {

@@ -86,6 +86,7 @@ class Ledger {
 
   // Writer thread only: state as of journal entry cache_seq_ (-1: nothing cached).
   Seq cache_seq_ = -1;
+  int64_t last_at_ms_ = 0;  // Entry times never go backwards, even if the clock does.
   std::unordered_map<AccountId, Account> accounts_;
   std::unordered_map<HoldId, Hold> holds_;
 

@@ -27,11 +27,16 @@ struct JournalEntry {
   Digest hash{};     // Sha256(previous hash, seq|at_ms|body).
 };
 
+// One account's side of a journal entry. Postings are stored in journal order, so that a
+// batch appends to one end of the table instead of touching one page per account; each
+// posting names the account's previous one (prev_seq), and an account's history is read
+// by following that chain back from Account::last_posting_seq.
 struct PostingRow {
   AccountId account = 0;
   Seq seq = 0;
   int64_t amount = 0;
   int64_t balance_after = 0;
+  Seq prev_seq = 0;
 };
 
 // The stored answer to a request with an idempotency key.
@@ -90,9 +95,9 @@ class LedgerReader {
   virtual Result<std::vector<Hold>> ListHolds(HoldId after, size_t limit) = 0;
   // Entries with seq > after, by seq, at most `limit`.
   virtual Result<std::vector<JournalEntry>> ReadJournal(Seq after, size_t limit) = 0;
-  // An account's postings with seq < before, newest first, at most `limit`.
-  virtual Result<std::vector<PostingRow>> ListPostings(AccountId account, Seq before,
-                                                       size_t limit) = 0;
+  // The posting of `account` in entry `seq`, if any. See ListPostings in verify.h for
+  // reading an account's history.
+  virtual Result<std::optional<PostingRow>> GetPosting(AccountId account, Seq seq) = 0;
   virtual Result<std::optional<StoredRequest>> GetRequest(const std::string& key) = 0;
 };
 

@@ -81,6 +81,7 @@ struct Replay {
       sums[account->currency.code()] += posting.amount;
       account->balance += posting.amount;
       account->updated_seq = seq;
+      account->last_posting_seq = seq;
     }
     for (const auto& [currency, sum] : sums) {
       if (sum != 0) return Broken(seq, "unbalanced in " + std::string(currency));
@@ -102,7 +103,9 @@ std::string Describe(const Account& account) {
 Status Compare(const Account& stored, const Account& replayed) {
   if (stored.balance != replayed.balance || stored.held != replayed.held ||
       stored.currency != replayed.currency || stored.side != replayed.side ||
-      stored.floor != replayed.floor || stored.code != replayed.code) {
+      stored.floor != replayed.floor || stored.code != replayed.code ||
+      stored.updated_seq != replayed.updated_seq ||
+      stored.last_posting_seq != replayed.last_posting_seq) {
     return Violated("stored " + Describe(stored) + " but the journal gives " + Describe(replayed));
   }
   return Status::Ok();
@@ -191,6 +194,26 @@ Status VerifyIn(LedgerReader& reader, VerifyReport& report) {
 }
 
 }  // namespace
+
+Result<std::vector<PostingRow>> ListPostings(LedgerReader& reader, AccountId account, Seq before,
+                                             size_t limit) {
+  auto accounts = reader.GetAccounts({account});
+  if (!accounts.ok()) return accounts.status();
+  if (accounts->empty()) return Status::NotFound("unknown_account", "no such account");
+  std::vector<PostingRow> rows;
+  Seq cursor = accounts->front().last_posting_seq;
+  while (cursor > 0 && rows.size() < limit) {
+    auto row = reader.GetPosting(account, cursor);
+    if (!row.ok()) return row.status();
+    if (!row->has_value()) {
+      return Status::Internal("database_corrupt", "posting chain of account " +
+                                                      std::to_string(account) + " is broken");
+    }
+    if ((*row)->seq < before) rows.push_back(**row);
+    cursor = (*row)->prev_seq;
+  }
+  return rows;
+}
 
 Result<VerifyReport> VerifyLedger(LedgerStore& store) {
   VerifyReport report;

@@ -22,6 +22,12 @@ struct VerifyReport {
   std::map<std::string, __int128> totals;
 };
 
+// An account's postings with seq < before, newest first, at most `limit`, following the
+// chain of prev_seq from the account's newest posting: one lookup per posting returned,
+// plus the ones skipped when `before` is older than the account's newest posting.
+Result<std::vector<PostingRow>> ListPostings(LedgerReader& reader, AccountId account, Seq before,
+                                             size_t limit);
+
 // Reads the whole ledger in one snapshot. OK only when every invariant holds; otherwise
 // an Internal status with reason "journal_broken" or "invariant_violated" and the first
 // discrepancy found.

@@ -113,14 +113,16 @@ class PgReader final : public ledger::LedgerReader {
         [](const PgRow& row) { return EntryFromRow(row); });
   }
 
-  Result<std::vector<PostingRow>> ListPostings(ledger::AccountId account, ledger::Seq before,
-                                               size_t limit) override {
-    return MapRows<PostingRow>(
-        db_->Query(fmt::format("SELECT {} FROM postings WHERE account_id = $1 AND seq < $2 "
-                               "ORDER BY seq DESC LIMIT $3",
+  Result<std::optional<PostingRow>> GetPosting(ledger::AccountId account,
+                                               ledger::Seq seq) override {
+    auto rows = MapRows<PostingRow>(
+        db_->Query(fmt::format("SELECT {} FROM postings WHERE seq = $1 AND account_id = $2",
                                kPostingColumns),
-                   {std::to_string(account), std::to_string(before), std::to_string(limit)}),
+                   {std::to_string(seq), std::to_string(account)}),
         [](const PgRow& row) { return Result<PostingRow>(PostingFromRow(row)); });
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) return std::optional<PostingRow>();
+    return std::optional<PostingRow>(rows->front());
   }
 
   Result<std::optional<StoredRequest>> GetRequest(const std::string& key) override {
@@ -236,6 +238,7 @@ Status PgWriteTransaction::Write(const ledger::BatchWrite& batch) {
       Field(data, posting.seq);
       Field(data, posting.amount);
       Field(data, posting.balance_after);
+      Field(data, posting.prev_seq);
       EndRow(data);
     }
     EBANK_RETURN_IF_ERROR(
@@ -260,6 +263,7 @@ Status PgWriteTransaction::Write(const ledger::BatchWrite& batch) {
       Field(data, account.balance);
       Field(data, account.held);
       Field(data, account.updated_seq);
+      Field(data, account.last_posting_seq);
       EndRow(data);
     }
     EBANK_RETURN_IF_ERROR(
@@ -297,18 +301,21 @@ Status PgWriteTransaction::Write(const ledger::BatchWrite& batch) {
         db().CopyIn(fmt::format("COPY ledger_requests ({}) FROM STDIN", kRequestColumns), data));
   }
   if (!batch.changed_accounts.empty()) {
-    std::vector<int64_t> ids, balances, helds, seqs;
+    std::vector<int64_t> ids, balances, helds, seqs, posting_seqs;
     for (const Account& account : batch.changed_accounts) {
       ids.push_back(account.id);
       balances.push_back(account.balance);
       helds.push_back(account.held);
       seqs.push_back(account.updated_seq);
+      posting_seqs.push_back(account.last_posting_seq);
     }
     auto updated = db().Query(
-        "UPDATE accounts AS a SET balance = u.balance, held = u.held, updated_seq = u.seq "
-        "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) "
-        "AS u(id, balance, held, seq) WHERE a.id = u.id",
-        {ArrayLiteral(ids), ArrayLiteral(balances), ArrayLiteral(helds), ArrayLiteral(seqs)});
+        "UPDATE accounts AS a SET balance = u.balance, held = u.held, updated_seq = u.seq, "
+        "last_posting_seq = u.posting_seq "
+        "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) "
+        "AS u(id, balance, held, seq, posting_seq) WHERE a.id = u.id",
+        {ArrayLiteral(ids), ArrayLiteral(balances), ArrayLiteral(helds), ArrayLiteral(seqs),
+         ArrayLiteral(posting_seqs)});
     EBANK_RETURN_IF_ERROR(updated.status());
   }
   if (!batch.changed_holds.empty()) {

@@ -10,13 +10,14 @@
 namespace ebank::store {
 
 inline constexpr const char* kAccountColumns =
-    "id, code, currency, side, floor, balance, held, updated_seq";
+    "id, code, currency, side, floor, balance, held, updated_seq, last_posting_seq";
 inline constexpr const char* kHoldColumns =
     "id, debit_account, credit_account, amount, expires_at_ms, state, posted_amount, closed_seq";
 inline constexpr const char* kRequestColumns =
     "request_key, fingerprint, code, reason, message, result_id, seq";
 inline constexpr const char* kJournalColumns = "seq, at_ms, body, hash";
-inline constexpr const char* kPostingColumns = "account_id, seq, amount, balance_after";
+inline constexpr const char* kPostingColumns =
+    "account_id, seq, amount, balance_after, prev_seq";
 
 // Errors for rows that cannot have been written by ebank.
 Status CorruptRow(std::string_view table, std::string_view what);
@@ -34,6 +35,7 @@ Result<ledger::Account> AccountFromRow(const Row& row) {
   account.balance = row.Int64(5);
   account.held = row.Int64(6);
   account.updated_seq = row.Int64(7);
+  account.last_posting_seq = row.Int64(8);
   return account;
 }
 
@@ -79,7 +81,8 @@ Result<ledger::JournalEntry> EntryFromRow(const Row& row) {
 
 template <typename Row>
 ledger::PostingRow PostingFromRow(const Row& row) {
-  return ledger::PostingRow{row.Int64(0), row.Int64(1), row.Int64(2), row.Int64(3)};
+  return ledger::PostingRow{row.Int64(0), row.Int64(1), row.Int64(2), row.Int64(3),
+                            row.Int64(4)};
 }
 
 template <typename Row>

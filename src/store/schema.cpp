@@ -26,14 +26,16 @@ CREATE TABLE accounts (
   floor INTEGER,
   balance INTEGER NOT NULL,
   held INTEGER NOT NULL CHECK (held >= 0),
-  updated_seq INTEGER NOT NULL
+  updated_seq INTEGER NOT NULL,
+  last_posting_seq INTEGER NOT NULL
 );
 CREATE TABLE postings (
   account_id INTEGER NOT NULL,
   seq INTEGER NOT NULL,
   amount INTEGER NOT NULL,
   balance_after INTEGER NOT NULL,
-  PRIMARY KEY (account_id, seq)
+  prev_seq INTEGER NOT NULL,
+  PRIMARY KEY (seq, account_id)
 ) WITHOUT ROWID;
 CREATE TABLE holds (
   id INTEGER PRIMARY KEY,
@@ -78,14 +80,16 @@ CREATE TABLE accounts (
   floor BIGINT,
   balance BIGINT NOT NULL,
   held BIGINT NOT NULL CHECK (held >= 0),
-  updated_seq BIGINT NOT NULL
+  updated_seq BIGINT NOT NULL,
+  last_posting_seq BIGINT NOT NULL
 );
 CREATE TABLE postings (
   account_id BIGINT NOT NULL,
   seq BIGINT NOT NULL,
   amount BIGINT NOT NULL,
   balance_after BIGINT NOT NULL,
-  PRIMARY KEY (account_id, seq)
+  prev_seq BIGINT NOT NULL,
+  PRIMARY KEY (seq, account_id)
 );
 CREATE TABLE holds (
   id BIGINT PRIMARY KEY,

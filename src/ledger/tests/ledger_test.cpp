@@ -331,6 +331,38 @@ TEST_P(LedgerTest, TwoLedgersOnOneDatabaseStayConsistent) {
   EXPECT_EQ(env_.Balance(bob), 1000);
 }
 
+TEST_P(LedgerTest, HistoryFollowsEachAccountsPostingChain) {
+  AccountId bank = env_.OpenFunding();
+  AccountId alice = env_.Open();
+  AccountId bob = env_.Open();
+  std::vector<Seq> alice_seqs;
+  for (int i = 1; i <= 5; ++i) {
+    alice_seqs.push_back(env_.Pay(bank, alice, 100 * i).seq);
+    ASSERT_TRUE(env_.Pay(bank, bob, 1).status.ok());  // Interleaved: not Alice's.
+  }
+  std::vector<PostingRow> rows;
+  Status status = env_.ledger().store().Read([&](LedgerReader& reader) {
+    auto page = ListPostings(reader, alice, INT64_MAX, 3);
+    if (!page.ok()) return page.status();
+    rows = *page;
+    auto rest = ListPostings(reader, alice, rows.back().seq, 10);
+    if (!rest.ok()) return rest.status();
+    rows.insert(rows.end(), rest->begin(), rest->end());
+    return ListPostings(reader, 777777, INT64_MAX, 3).status().code() == Code::kNotFound
+               ? Status::Ok()
+               : Status::Internal("test", "unknown account listed");
+  });
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  ASSERT_EQ(rows.size(), 5u);
+  int64_t balance = 1500;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].seq, alice_seqs[4 - i]);
+    EXPECT_EQ(rows[i].amount, 100 * static_cast<int64_t>(5 - i));
+    EXPECT_EQ(rows[i].balance_after, balance);
+    balance -= rows[i].amount;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, LedgerTest, ::testing::Values("sqlite", "postgresql"),
                          BackendName);
 
