@@ -93,13 +93,20 @@ asio::awaitable<void> Server::Session(tcp::socket socket) {
     }
     auto started = std::chrono::steady_clock::now();
     in_flight_++;
-    parser.body_limit(router_.BodyLimit(parser.get().method(), parser.get().target()));
-    stream.expires_after(std::chrono::seconds(options_.request_timeout_s));
-    auto [body_error, body_bytes] = co_await beast_http::async_read(stream, buffer, parser,
-                                                                    kUseTuple);
+    // Beast checks a declared Content-Length against the limit while parsing the header,
+    // before the route is known; so check it here too (chunked bodies are checked as read).
+    size_t body_limit = router_.BodyLimit(parser.get().method(), parser.get().target());
+    parser.body_limit(body_limit);
+    bool too_large = parser.content_length() && *parser.content_length() > body_limit;
+    boost::system::error_code body_error;
+    if (!too_large) {
+      stream.expires_after(std::chrono::seconds(options_.request_timeout_s));
+      auto [error, body_bytes] = co_await beast_http::async_read(stream, buffer, parser, kUseTuple);
+      body_error = error;
+    }
     Response response;
-    bool readable = !body_error;
-    if (body_error == beast_http::error::body_limit) {
+    bool readable = !body_error && !too_large;
+    if (too_large || body_error == beast_http::error::body_limit) {
       response = Problem(parser.get(), 413, "body_too_large", "request body too large");
       response.keep_alive(false);
     } else if (body_error) {

@@ -44,6 +44,7 @@ void RemoveTree(const std::string& path) {
 
 std::string PostgresClusterUrl() {
   std::string file = Env("EBANK_TEST_PG_URL_FILE");
+  if (file.empty()) file = EBANK_TEST_PG_URL_FILE_DEFAULT;
   std::ifstream in(file);
   std::string url;
   if (file.empty() || !std::getline(in, url) || url.empty()) {
@@ -67,8 +68,7 @@ std::string FreshDatabase(const std::string& backend, const std::string& dir) {
 
 std::string EbankBinary() {
   std::string binary = Env("EBANK_BINARY");
-  if (binary.empty()) Die("EBANK_BINARY is not set; run the tests through ctest");
-  return binary;
+  return binary.empty() ? EBANK_BINARY_DEFAULT : binary;
 }
 
 std::string SourceDir() {

@@ -10,7 +10,8 @@ namespace ebank::testing {
 std::string MakeTempDir(const std::string& prefix);
 void RemoveTree(const std::string& path);
 
-// The URL of the throwaway PostgreSQL cluster CTest started (EBANK_TEST_PG_URL_FILE).
+// The URL of the throwaway PostgreSQL cluster CTest started (in the file named by
+// EBANK_TEST_PG_URL_FILE, by default build/pg/url).
 // Aborts the test program when there is none: a PostgreSQL test must never pass silently.
 std::string PostgresClusterUrl();
 

@@ -1,0 +1,57 @@
+// Shared set-up for the integration tests: a fresh database per backend and helpers that
+// speak the internal ledger API.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "support/http_client.h"
+#include "support/server.h"
+#include "testing/testing.h"
+
+namespace ebank::testing {
+
+namespace json = boost::json;
+
+// Opens an account; returns its id (0 on failure, with a test failure recorded).
+inline int64_t OpenAccount(HttpClient& client, const std::string& body) {
+  HttpResult result = client.Post("/internal/ledger/accounts", body);
+  EXPECT_EQ(result.status, 201) << result.body;
+  if (result.status != 201) return 0;
+  return result.json().at("id").as_int64();
+}
+
+inline std::string TransferBody(int64_t from, int64_t to, const std::string& amount,
+                                const std::string& currency = "CNY") {
+  return json::serialize(json::object{{"debit_account", from},
+                                      {"credit_account", to},
+                                      {"amount", amount},
+                                      {"currency", currency}});
+}
+
+// Reads accounts by id in one snapshot; returns id -> balance in minor units (parsed from
+// the decimal string) and fails the test on any error.
+std::map<int64_t, int64_t> ReadBalances(HttpClient& client, const std::vector<int64_t>& ids);
+
+// Every journal entry, by seq.
+std::map<int64_t, std::string> ReadJournal(HttpClient& client);
+
+// GET /internal/ledger/verify must answer ok.
+void ExpectVerified(HttpClient& client);
+
+// Runs `ebank verify-journal --db database` and expects success.
+void ExpectVerifyJournalCommand(const std::string& database, const std::string& dir);
+
+class BackendTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  BackendTest() : dir_(MakeTempDir("ebank-it")), database_(FreshDatabase(GetParam(), dir_)) {}
+  ~BackendTest() override { RemoveTree(dir_); }
+  std::string dir_;
+  std::string database_;
+};
+
+}  // namespace ebank::testing
