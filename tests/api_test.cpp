@@ -16,8 +16,9 @@ class ApiTest : public BackendTest {
     alice_ = OpenAccount(*client_, R"({"currency":"CNY"})");
     bob_ = OpenAccount(*client_, R"({"currency":"CNY"})");
     dollars_ = OpenAccount(*client_, R"({"currency":"USD"})");
-    ASSERT_EQ(client_->Post("/internal/ledger/transfers", TransferBody(bank_, alice_, "1000.00")).status,
-              201);
+    ASSERT_EQ(
+        client_->Post("/internal/ledger/transfers", TransferBody(bank_, alice_, "1000.00")).status,
+        201);
   }
   void TearDown() override {
     ExpectVerified(*client_);
@@ -48,7 +49,8 @@ TEST_P(ApiTest, OperatorTokenIsRequired) {
   EXPECT_EQ(anonymous.Post("/internal/ledger/transfers", TransferBody(alice_, bob_, "1.00")).status,
             401);
   HttpClient wrong("127.0.0.1", server_->port(), std::string(64, 'a'));
-  EXPECT_EQ(wrong.Post("/internal/ledger/transfers", TransferBody(alice_, bob_, "1.00")).status, 401);
+  EXPECT_EQ(wrong.Post("/internal/ledger/transfers", TransferBody(alice_, bob_, "1.00")).status,
+            401);
   EXPECT_EQ(ReadBalances(*client_, {bob_})[bob_], 0);
 }
 
@@ -74,58 +76,112 @@ TEST_P(ApiTest, BadInputGetsAProblemAndChangesNothing) {
        "missing_field"},
       {body({{"debit_account", alice_}, {"credit_account", bob_}, {"amount", "1.00"}}), 400,
        "missing_field"},
-      {body({{"debit_account", a}, {"credit_account", bob_}, {"amount", "1.00"}, {"currency", "CNY"}}),
+      {body({{"debit_account", a},
+             {"credit_account", bob_},
+             {"amount", "1.00"},
+             {"currency", "CNY"}}),
        400, "invalid_field"},
-      {body({{"debit_account", alice_}, {"credit_account", bob_}, {"amount", 1.0}, {"currency", "CNY"}}),
+      {body({{"debit_account", alice_},
+             {"credit_account", bob_},
+             {"amount", 1.0},
+             {"currency", "CNY"}}),
        400, "invalid_field"},
-      {body({{"debit_account", 1.5}, {"credit_account", bob_}, {"amount", "1.00"}, {"currency", "CNY"}}),
+      {body({{"debit_account", 1.5},
+             {"credit_account", bob_},
+             {"amount", "1.00"},
+             {"currency", "CNY"}}),
        400, "invalid_field"},
-      {body({{"debit_account", alice_}, {"credit_account", bob_}, {"amount", "0.00"}, {"currency", "CNY"}}),
+      {body({{"debit_account", alice_},
+             {"credit_account", bob_},
+             {"amount", "0.00"},
+             {"currency", "CNY"}}),
        400, "invalid_amount"},
-      {body({{"debit_account", alice_}, {"credit_account", bob_}, {"amount", "-5.00"}, {"currency", "CNY"}}),
+      {body({{"debit_account", alice_},
+             {"credit_account", bob_},
+             {"amount", "-5.00"},
+             {"currency", "CNY"}}),
        400, "invalid_amount"},
-      {body({{"debit_account", alice_}, {"credit_account", bob_}, {"amount", "1.001"}, {"currency", "CNY"}}),
+      {body({{"debit_account", alice_},
+             {"credit_account", bob_},
+             {"amount", "1.001"},
+             {"currency", "CNY"}}),
        400, "invalid_amount"},
-      {body({{"debit_account", alice_}, {"credit_account", bob_}, {"amount", "1e3"}, {"currency", "CNY"}}),
+      {body({{"debit_account", alice_},
+             {"credit_account", bob_},
+             {"amount", "1e3"},
+             {"currency", "CNY"}}),
        400, "invalid_amount"},
-      {body({{"debit_account", alice_}, {"credit_account", bob_},
-             {"amount", "92233720368547758.08"}, {"currency", "CNY"}}),
+      {body({{"debit_account", alice_},
+             {"credit_account", bob_},
+             {"amount", "92233720368547758.08"},
+             {"currency", "CNY"}}),
        400, "invalid_amount"},
-      {body({{"debit_account", alice_}, {"credit_account", bob_},
-             {"amount", "99999999999999999999999"}, {"currency", "CNY"}}),
+      {body({{"debit_account", alice_},
+             {"credit_account", bob_},
+             {"amount", "99999999999999999999999"},
+             {"currency", "CNY"}}),
        400, "invalid_amount"},
-      {body({{"debit_account", alice_}, {"credit_account", bob_},
-             {"amount", "92233720368547758.07"}, {"currency", "CNY"}}),
+      {body({{"debit_account", alice_},
+             {"credit_account", bob_},
+             {"amount", "92233720368547758.07"},
+             {"currency", "CNY"}}),
        422, "insufficient_funds"},
-      {body({{"debit_account", alice_}, {"credit_account", 987654321}, {"amount", "1.00"},
+      {body({{"debit_account", alice_},
+             {"credit_account", 987654321},
+             {"amount", "1.00"},
              {"currency", "CNY"}}),
        404, "unknown_account"},
-      {body({{"debit_account", -1}, {"credit_account", bob_}, {"amount", "1.00"}, {"currency", "CNY"}}),
+      {body({{"debit_account", -1},
+             {"credit_account", bob_},
+             {"amount", "1.00"},
+             {"currency", "CNY"}}),
        404, "unknown_account"},
-      {body({{"debit_account", alice_}, {"credit_account", dollars_}, {"amount", "1.00"},
+      {body({{"debit_account", alice_},
+             {"credit_account", dollars_},
+             {"amount", "1.00"},
              {"currency", "CNY"}}),
        400, "currency_mismatch"},
-      {body({{"debit_account", alice_}, {"credit_account", bob_}, {"amount", "1.00"}, {"currency", "USD"}}),
+      {body({{"debit_account", alice_},
+             {"credit_account", bob_},
+             {"amount", "1.00"},
+             {"currency", "USD"}}),
        400, "currency_mismatch"},
-      {body({{"debit_account", alice_}, {"credit_account", bob_}, {"amount", "1.00"}, {"currency", "XYZ"}}),
+      {body({{"debit_account", alice_},
+             {"credit_account", bob_},
+             {"amount", "1.00"},
+             {"currency", "XYZ"}}),
        400, "unknown_currency"},
-      {body({{"debit_account", alice_}, {"credit_account", alice_}, {"amount", "1.00"},
+      {body({{"debit_account", alice_},
+             {"credit_account", alice_},
+             {"amount", "1.00"},
              {"currency", "CNY"}}),
        400, "duplicate_account"},
-      {body({{"debit_account", alice_}, {"credit_account", bob_}, {"amount", "1.00"},
-             {"currency", "CNY"}, {"surprise", true}}),
+      {body({{"debit_account", alice_},
+             {"credit_account", bob_},
+             {"amount", "1.00"},
+             {"currency", "CNY"},
+             {"surprise", true}}),
        400, "unknown_field"},
-      {body({{"debit_account", alice_}, {"credit_account", bob_}, {"amount", "1.00"},
-             {"currency", "CNY"}, {"memo", std::string(200, 'x')}}),
+      {body({{"debit_account", alice_},
+             {"credit_account", bob_},
+             {"amount", "1.00"},
+             {"currency", "CNY"},
+             {"memo", std::string(200, 'x')}}),
        400, "invalid_memo"},
-      {body({{"postings", json::array{json::object{{"account", alice_}, {"amount", "-1.00"}, {"currency", "CNY"}},
-                                      json::object{{"account", bob_}, {"amount", "0.99"}, {"currency", "CNY"}}}}}),
+      {body({{"postings",
+              json::array{
+                  json::object{{"account", alice_}, {"amount", "-1.00"}, {"currency", "CNY"}},
+                  json::object{{"account", bob_}, {"amount", "0.99"}, {"currency", "CNY"}}}}}),
        400, "unbalanced_transfer"},
-      {body({{"postings", json::array{json::object{{"account", alice_}, {"amount", "-1.00"}, {"currency", "CNY"}}}}}),
+      {body({{"postings",
+              json::array{
+                  json::object{{"account", alice_}, {"amount", "-1.00"}, {"currency", "CNY"}}}}}),
        400, "invalid_postings"},
       {body({{"postings", "no"}}), 400, "invalid_postings"},
       {body({{"postings", json::array{1, 2}}}), 400, "invalid_field"},
-      {body({{"debit_account", alice_}, {"credit_account", bob_}, {"amount", "1000.01"},
+      {body({{"debit_account", alice_},
+             {"credit_account", bob_},
+             {"amount", "1000.01"},
              {"currency", "CNY"}}),
        422, "insufficient_funds"},
   };
@@ -160,30 +216,34 @@ TEST_P(ApiTest, BadInputGetsAProblemAndChangesNothing) {
 
 TEST_P(ApiTest, IdempotentRetryReturnsTheSameTransfer) {
   std::map<std::string, std::string> key = {{"Idempotency-Key", "order-42"}};
-  HttpResult first = client_->Post("/internal/ledger/transfers", TransferBody(alice_, bob_, "10.00"), key);
+  HttpResult first =
+      client_->Post("/internal/ledger/transfers", TransferBody(alice_, bob_, "10.00"), key);
   ASSERT_EQ(first.status, 201) << first.body;
-  HttpResult again = client_->Post("/internal/ledger/transfers", TransferBody(alice_, bob_, "10.00"), key);
+  HttpResult again =
+      client_->Post("/internal/ledger/transfers", TransferBody(alice_, bob_, "10.00"), key);
   EXPECT_EQ(again.status, 201);
   EXPECT_EQ(again.json().at("id"), first.json().at("id"));
   EXPECT_EQ(again.headers["Idempotent-Replayed"], "true");
-  HttpResult other = client_->Post("/internal/ledger/transfers", TransferBody(alice_, bob_, "11.00"), key);
+  HttpResult other =
+      client_->Post("/internal/ledger/transfers", TransferBody(alice_, bob_, "11.00"), key);
   EXPECT_EQ(other.status, 422);
   EXPECT_EQ(other.json().at("code").as_string(), "idempotency_key_reused");
   EXPECT_EQ(ReadBalances(*client_, {bob_})[bob_], 1000);
 }
 
 TEST_P(ApiTest, HoldsOverHttp) {
-  HttpResult hold = client_->Post(
-      "/internal/ledger/holds",
-      R"({"debit_account":)" + std::to_string(alice_) + R"(,"credit_account":)" +
-          std::to_string(bob_) + R"(,"amount":"600.00","currency":"CNY","expires_in_s":600})");
+  HttpResult hold = client_->Post("/internal/ledger/holds",
+                                  R"({"debit_account":)" + std::to_string(alice_) +
+                                      R"(,"credit_account":)" + std::to_string(bob_) +
+                                      R"(,"amount":"600.00","currency":"CNY","expires_in_s":600})");
   ASSERT_EQ(hold.status, 201) << hold.body;
   std::string id = std::to_string(hold.json().at("id").as_int64());
   HttpResult account = client_->Get("/internal/ledger/accounts/" + std::to_string(alice_));
   EXPECT_EQ(account.json().at("available").as_string(), "400.00");
   EXPECT_EQ(account.json().at("held").as_string(), "600.00");
-  EXPECT_EQ(client_->Post("/internal/ledger/transfers", TransferBody(alice_, bob_, "400.01")).status,
-            422);
+  EXPECT_EQ(
+      client_->Post("/internal/ledger/transfers", TransferBody(alice_, bob_, "400.01")).status,
+      422);
   HttpResult posted = client_->Post("/internal/ledger/holds/" + id + "/post",
                                     R"({"amount":"250.00","currency":"CNY"})");
   EXPECT_EQ(posted.status, 201) << posted.body;
@@ -191,7 +251,8 @@ TEST_P(ApiTest, HoldsOverHttp) {
   auto balances = ReadBalances(*client_, {alice_, bob_});
   EXPECT_EQ(balances[alice_], 75000);
   EXPECT_EQ(balances[bob_], 25000);
-  HttpResult history = client_->Get("/internal/ledger/accounts/" + std::to_string(alice_) + "/postings");
+  HttpResult history =
+      client_->Get("/internal/ledger/accounts/" + std::to_string(alice_) + "/postings");
   ASSERT_EQ(history.status, 200);
   json::value postings = history.json().at("postings");
   ASSERT_EQ(postings.as_array().size(), 2u);

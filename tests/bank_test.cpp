@@ -50,16 +50,18 @@ struct Acknowledged {
 TEST_P(BankTest, ReadsAlwaysSumToTheTotalAndAcknowledgedTransfersPersist) {
   std::vector<std::unique_ptr<ServerProcess>> servers;
   for (int i = 0; i < GetParam().servers; ++i) {
-    servers.push_back(std::make_unique<ServerProcess>(database_, dir_, "server" + std::to_string(i)));
+    servers.push_back(
+        std::make_unique<ServerProcess>(database_, dir_, "server" + std::to_string(i)));
   }
   HttpClient admin = servers[0]->Client();
   int64_t bank = OpenAccount(admin, R"({"currency":"CNY","side":"debit","floor":null})");
   std::vector<int64_t> accounts;
   for (int i = 0; i < kAccounts; ++i) {
     accounts.push_back(OpenAccount(admin, R"({"currency":"CNY"})"));
-    ASSERT_EQ(admin.Post("/internal/ledger/transfers", TransferBody(bank, accounts.back(), "1000.00"))
-                  .status,
-              201);
+    ASSERT_EQ(
+        admin.Post("/internal/ledger/transfers", TransferBody(bank, accounts.back(), "1000.00"))
+            .status,
+        201);
   }
   const int64_t total = kAccounts * kOpeningMinor;
 
@@ -112,7 +114,8 @@ TEST_P(BankTest, ReadsAlwaysSumToTheTotalAndAcknowledgedTransfersPersist) {
       }
     });
   }
-  for (auto& client : clients) client.join();
+  for (auto& client : clients)
+    client.join();
 
   EXPECT_TRUE(violations.empty()) << violations.size() << " violations, first: "
                                   << (violations.empty() ? "" : violations.front());
@@ -127,9 +130,9 @@ TEST_P(BankTest, ReadsAlwaysSumToTheTotalAndAcknowledgedTransfersPersist) {
     ids.insert(ack.id);
     auto entry = journal.find(ack.id);
     ASSERT_NE(entry, journal.end()) << "acknowledged transfer " << ack.id << " is missing";
-    std::string expected = "xfer " + std::to_string(ack.from) + ":-" + std::to_string(ack.amount_minor) +
-                           ":CNY " + std::to_string(ack.to) + ":" + std::to_string(ack.amount_minor) +
-                           ":CNY memo=";
+    std::string expected = "xfer " + std::to_string(ack.from) + ":-" +
+                           std::to_string(ack.amount_minor) + ":CNY " + std::to_string(ack.to) +
+                           ":" + std::to_string(ack.amount_minor) + ":CNY memo=";
     EXPECT_EQ(entry->second, expected);
   }
   EXPECT_EQ(ids.size(), acknowledged.size()) << "two acknowledgements named one entry";
@@ -141,10 +144,12 @@ TEST_P(BankTest, ReadsAlwaysSumToTheTotalAndAcknowledgedTransfersPersist) {
 
   auto balances = ReadBalances(admin, accounts);
   int64_t sum = 0;
-  for (const auto& [id, balance] : balances) sum += balance;
+  for (const auto& [id, balance] : balances)
+    sum += balance;
   EXPECT_EQ(sum, total);
   ExpectVerified(admin);
-  for (auto& server : servers) EXPECT_EQ(server->Stop(), 0) << server->Log();
+  for (auto& server : servers)
+    EXPECT_EQ(server->Stop(), 0) << server->Log();
   ExpectVerifyJournalCommand(database_, dir_);
 }
 

@@ -8,7 +8,8 @@ namespace ebank::testing {
 
 std::map<int64_t, int64_t> ReadBalances(HttpClient& client, const std::vector<int64_t>& ids) {
   std::string list;
-  for (int64_t id : ids) list += (list.empty() ? "" : ",") + std::to_string(id);
+  for (int64_t id : ids)
+    list += (list.empty() ? "" : ",") + std::to_string(id);
   HttpResult result = client.Get("/internal/ledger/accounts?ids=" + list);
   std::map<int64_t, int64_t> balances;
   EXPECT_EQ(result.status, 200) << result.body;

@@ -27,10 +27,8 @@ inline int64_t OpenAccount(HttpClient& client, const std::string& body) {
 
 inline std::string TransferBody(int64_t from, int64_t to, const std::string& amount,
                                 const std::string& currency = "CNY") {
-  return json::serialize(json::object{{"debit_account", from},
-                                      {"credit_account", to},
-                                      {"amount", amount},
-                                      {"currency", currency}});
+  return json::serialize(json::object{
+      {"debit_account", from}, {"credit_account", to}, {"amount", amount}, {"currency", currency}});
 }
 
 // Reads accounts by id in one snapshot; returns id -> balance in minor units (parsed from

@@ -44,9 +44,10 @@ TEST_P(CrashTest, AcknowledgedTransfersSurviveKillNine) {
     int64_t bank = OpenAccount(admin, R"({"currency":"CNY","side":"debit","floor":null})");
     for (int i = 0; i < kAccounts; ++i) {
       accounts.push_back(OpenAccount(admin, R"({"currency":"CNY"})"));
-      ASSERT_EQ(admin.Post("/internal/ledger/transfers", TransferBody(bank, accounts.back(), "1000.00"))
-                    .status,
-                201);
+      ASSERT_EQ(
+          admin.Post("/internal/ledger/transfers", TransferBody(bank, accounts.back(), "1000.00"))
+              .status,
+          201);
     }
   }
   const int64_t total = kAccounts * kOpeningMinor;
@@ -62,13 +63,15 @@ TEST_P(CrashTest, AcknowledgedTransfersSurviveKillNine) {
         std::mt19937 random(static_cast<unsigned>(crash * 100 + c));
         HttpClient client = server->Client();
         for (int op = 0; !killed && op < 100000; ++op) {
-          Sent item{"crash-" + std::to_string(crash) + "-" + std::to_string(c) + "-" + std::to_string(op),
-                    accounts[random() % kAccounts], accounts[random() % kAccounts],
-                    static_cast<int64_t>(random() % 5000 + 1)};
+          Sent item{
+              "crash-" + std::to_string(crash) + "-" + std::to_string(c) + "-" + std::to_string(op),
+              accounts[random() % kAccounts], accounts[random() % kAccounts],
+              static_cast<int64_t>(random() % 5000 + 1)};
           if (item.from == item.to) continue;
-          HttpResult result = client.Post(
-              "/internal/ledger/transfers", TransferBody(item.from, item.to, FormatAmount(item.amount_minor, 2)),
-              {{"Idempotency-Key", item.key}});
+          HttpResult result =
+              client.Post("/internal/ledger/transfers",
+                          TransferBody(item.from, item.to, FormatAmount(item.amount_minor, 2)),
+                          {{"Idempotency-Key", item.key}});
           if (result.status == 201) {
             item.id = result.json().at("id").as_int64();
             ++acknowledged;
@@ -87,7 +90,8 @@ TEST_P(CrashTest, AcknowledgedTransfersSurviveKillNine) {
     }
     server->Kill();
     killed = true;
-    for (auto& client : clients) client.join();
+    for (auto& client : clients)
+      client.join();
     EXPECT_GE(acknowledged.load(), kAcknowledgedBeforeKill / 2);
 
     server = std::make_unique<ServerProcess>(database_, dir_, "server");
@@ -97,15 +101,17 @@ TEST_P(CrashTest, AcknowledgedTransfersSurviveKillNine) {
     for (const Sent& item : sent) {
       if (item.id == 0) continue;
       auto entry = journal.find(item.id);
-      ASSERT_NE(entry, journal.end()) << "acknowledged transfer " << item.id << " lost in crash " << crash;
+      ASSERT_NE(entry, journal.end())
+          << "acknowledged transfer " << item.id << " lost in crash " << crash;
       EXPECT_EQ(entry->second, Body(item));
     }
     // Retry every request that got no answer: each applies at most once.
     for (Sent& item : sent) {
       if (item.id != 0) continue;
-      HttpResult retry = client.Post("/internal/ledger/transfers",
-                                     TransferBody(item.from, item.to, FormatAmount(item.amount_minor, 2)),
-                                     {{"Idempotency-Key", item.key}});
+      HttpResult retry =
+          client.Post("/internal/ledger/transfers",
+                      TransferBody(item.from, item.to, FormatAmount(item.amount_minor, 2)),
+                      {{"Idempotency-Key", item.key}});
       EXPECT_TRUE(retry.status == 201 || retry.status == 422) << retry.body;
       if (retry.status == 201) item.id = retry.json().at("id").as_int64();
     }

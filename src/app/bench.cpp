@@ -56,14 +56,14 @@ fs::path ScriptPath(const std::string& name) {
 class Cluster {
  public:
   Cluster() : state_(fs::temp_directory_path() / fmt::format("ebank-bench-pg-{}", getpid())) {
-    std::string command = fmt::format("'{}' start '{}' >&2", ScriptPath("pg-test-cluster.sh").string(),
-                                      state_.string());
+    std::string command = fmt::format("'{}' start '{}' >&2",
+                                      ScriptPath("pg-test-cluster.sh").string(), state_.string());
     if (std::system(command.c_str()) != 0) throw std::runtime_error("cannot start PostgreSQL");
     std::ifstream(state_ / "url") >> url_;
   }
   ~Cluster() {
-    std::string command = fmt::format("'{}' stop '{}' >&2", ScriptPath("pg-test-cluster.sh").string(),
-                                      state_.string());
+    std::string command = fmt::format("'{}' stop '{}' >&2",
+                                      ScriptPath("pg-test-cluster.sh").string(), state_.string());
     if (std::system(command.c_str()) != 0) spdlog::warn("could not stop the benchmark cluster");
     fs::remove_all(state_);
   }
@@ -142,7 +142,8 @@ CaseResult RunCase(ledger::Ledger& ledger, const std::vector<ledger::AccountId>&
         auto sent = std::chrono::steady_clock::now();
         auto outcomes = ledger.Execute(std::move(requests));
         latencies[static_cast<size_t>(c)].push_back(
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent).count());
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent)
+                .count());
         for (const auto& outcome : outcomes) {
           if (outcome.status.ok()) {
             ++done;
@@ -153,10 +154,13 @@ CaseResult RunCase(ledger::Ledger& ledger, const std::vector<ledger::AccountId>&
       }
     });
   }
-  for (auto& thread : threads) thread.join();
-  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  for (auto& thread : threads)
+    thread.join();
+  double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::vector<double> all;
-  for (auto& list : latencies) all.insert(all.end(), list.begin(), list.end());
+  for (auto& list : latencies)
+    all.insert(all.end(), list.begin(), list.end());
   CaseResult result;
   result.clients = clients;
   result.batch = batch;
@@ -183,7 +187,8 @@ std::vector<CaseResult> BenchBackend(const std::string& database, const BenchOpt
     }
   }
   auto report = ledger::VerifyLedger(ledger.store());
-  if (!report.ok()) throw std::runtime_error("ledger failed verification: " + report.status().ToString());
+  if (!report.ok())
+    throw std::runtime_error("ledger failed verification: " + report.status().ToString());
   return results;
 }
 
@@ -226,18 +231,20 @@ json::object CasesJson(const std::vector<CaseResult>& results) {
 int BenchLedger(const BenchOptions& options) {
   spdlog::set_level(spdlog::level::info);
   std::optional<Cluster> cluster;  // Started only when PostgreSQL is measured.
-  bool needs_cluster = options.pgbench || std::find(options.backends.begin(), options.backends.end(),
-                                                    "postgresql") != options.backends.end();
+  bool needs_cluster = options.pgbench ||
+                       std::find(options.backends.begin(), options.backends.end(), "postgresql") !=
+                           options.backends.end();
   if (needs_cluster) cluster.emplace();
   json::object out;
   std::string dir = (fs::temp_directory_path() / fmt::format("ebank-bench-{}", getpid())).string();
   fs::create_directories(dir);
-  double pgbench_tps = options.pgbench ? RunPgbench(cluster->Database("pgbench"), options.seconds_per_case) : 0;
+  double pgbench_tps =
+      options.pgbench ? RunPgbench(cluster->Database("pgbench"), options.seconds_per_case) : 0;
   spdlog::info("pgbench TPC-B -M prepared -c 8: {:.0f} tps", pgbench_tps);
   out["pgbench_tps"] = std::round(pgbench_tps);
   for (const std::string& backend : options.backends) {
-    std::string database = backend == "postgresql" ? cluster->Database("ebank_bench")
-                                                   : dir + "/bench.db";
+    std::string database =
+        backend == "postgresql" ? cluster->Database("ebank_bench") : dir + "/bench.db";
     json::object cases = CasesJson(BenchBackend(database, options));
     double best = cases["best_transfers_per_s"].to_number<double>();
     out["ratio_" + backend + "_to_pgbench"] =
@@ -257,8 +264,8 @@ int BenchLedger(const BenchOptions& options) {
       std::printf("%-11s %8lld %6lld %14.0f %9.3f %9.3f\n", backend.c_str(),
                   static_cast<long long>(row.at("clients").as_int64()),
                   static_cast<long long>(row.at("batch").as_int64()),
-                  row.at("transfers_per_s").to_number<double>(), row.at("p50_ms").to_number<double>(),
-                  row.at("p99_ms").to_number<double>());
+                  row.at("transfers_per_s").to_number<double>(),
+                  row.at("p50_ms").to_number<double>(), row.at("p99_ms").to_number<double>());
     }
     std::printf("%s best / pgbench TPC-B (%.0f tps): %.1fx\n", backend.c_str(), pgbench_tps,
                 out["ratio_" + backend + "_to_pgbench"].to_number<double>());

@@ -2,8 +2,8 @@
 
 #include <openssl/crypto.h>
 
-#include <boost/asio/async_result.hpp>
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
@@ -33,7 +33,8 @@ constexpr size_t kBatchBodyBytesMax = 4 * 1024 * 1024;
 bool Authorized(const Request& request, const std::string& token) {
   auto header = request[boost::beast::http::field::authorization];
   constexpr std::string_view kBearer = "Bearer ";
-  if (header.size() != kBearer.size() + token.size() || header.substr(0, kBearer.size()) != kBearer) {
+  if (header.size() != kBearer.size() + token.size() ||
+      header.substr(0, kBearer.size()) != kBearer) {
     return false;
   }
   return CRYPTO_memcmp(header.data() + kBearer.size(), token.data(), token.size()) == 0;
@@ -108,7 +109,8 @@ json::object ProblemJson(const Status& status) {
 }
 
 Result<ledger::Request> ParseOpen(const json::object& body, std::string key) {
-  EBANK_RETURN_IF_ERROR(http::OnlyFields(body, {"code", "currency", "side", "floor", "credit_limit"}));
+  EBANK_RETURN_IF_ERROR(
+      http::OnlyFields(body, {"code", "currency", "side", "floor", "credit_limit"}));
   ledger::OpenAccount open;
   auto currency = http::RequiredCurrency(body, "currency");
   if (!currency.ok()) return currency.status();
@@ -160,8 +162,8 @@ Result<ledger::Posting> ParsePosting(const json::value& value) {
 
 // {debit_account, credit_account, amount, currency, memo} or {postings: [...], memo}.
 Result<ledger::Request> ParseTransfer(const json::object& body, std::string key) {
-  EBANK_RETURN_IF_ERROR(http::OnlyFields(body, {"debit_account", "credit_account", "amount",
-                                                "currency", "memo", "postings"}));
+  EBANK_RETURN_IF_ERROR(http::OnlyFields(
+      body, {"debit_account", "credit_account", "amount", "currency", "memo", "postings"}));
   ledger::Transfer transfer;
   auto memo = http::OptionalString(body, "memo");
   if (!memo.ok()) return memo.status();
@@ -238,7 +240,8 @@ Response OutcomeResponse(const Request& request, const ledger::Outcome& outcome)
 Response ReadResponse(const Request& request, ledger::Ledger& ledger,
                       const std::function<Status(ledger::LedgerReader&, json::object&)>& read) {
   json::object body;
-  Status status = ledger.store().Read([&](ledger::LedgerReader& reader) { return read(reader, body); });
+  Status status =
+      ledger.store().Read([&](ledger::LedgerReader& reader) { return read(reader, body); });
   if (!status.ok()) return http::Problem(request, status);
   return http::Json(request, 200, body);
 }
@@ -252,11 +255,12 @@ http::awaitable<std::vector<ledger::Outcome>> ExecuteAsync(ledger::Ledger& ledge
       [&ledger](auto handler, std::vector<ledger::Request> requests) {
         auto executor = asio::get_associated_executor(handler);
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        ledger.Submit(std::move(requests), [shared, executor](std::vector<ledger::Outcome> outcomes) {
-          asio::post(executor, [shared, outcomes = std::move(outcomes)]() mutable {
-            (*shared)(std::move(outcomes));
-          });
-        });
+        ledger.Submit(std::move(requests),
+                      [shared, executor](std::vector<ledger::Outcome> outcomes) {
+                        asio::post(executor, [shared, outcomes = std::move(outcomes)]() mutable {
+                          (*shared)(std::move(outcomes));
+                        });
+                      });
       },
       asio::use_awaitable, std::move(requests));
 }
@@ -276,16 +280,17 @@ void AddLedgerRoutes(http::Router& router, const LedgerApi& api) {
   };
   // One command from a JSON body, answered when durable.
   auto command = [&api](auto parse) -> http::Handler {
-    return [&api, parse](const Request& request, const Params& params) -> http::awaitable<Response> {
-      auto body = http::ParseObject(request.body());
-      if (!body.ok()) co_return http::Problem(request, body.status());
-      Result<ledger::Request> parsed = parse(*body, params, IdempotencyKey(request));
-      if (!parsed.ok()) co_return http::Problem(request, parsed.status());
-      std::vector<ledger::Request> requests;
-      requests.push_back(std::move(*parsed));
-      auto outcomes = co_await ExecuteAsync(api.ledger, std::move(requests));
-      co_return OutcomeResponse(request, outcomes.front());
-    };
+    return
+        [&api, parse](const Request& request, const Params& params) -> http::awaitable<Response> {
+          auto body = http::ParseObject(request.body());
+          if (!body.ok()) co_return http::Problem(request, body.status());
+          Result<ledger::Request> parsed = parse(*body, params, IdempotencyKey(request));
+          if (!parsed.ok()) co_return http::Problem(request, parsed.status());
+          std::vector<ledger::Request> requests;
+          requests.push_back(std::move(*parsed));
+          auto outcomes = co_await ExecuteAsync(api.ledger, std::move(requests));
+          co_return OutcomeResponse(request, outcomes.front());
+        };
   };
 
   router.Add(Verb::post, "/internal/ledger/accounts",
@@ -322,78 +327,79 @@ void AddLedgerRoutes(http::Router& router, const LedgerApi& api) {
              })));
 
   // Many transfers in one request, each with its own outcome: {"transfers": [...]}.
-  router.Add(
-      Verb::post, "/internal/ledger/transfers/batch",
-      guarded([&api](const Request& request, const Params&) -> http::awaitable<Response> {
-        auto body = http::ParseObject(request.body());
-        if (!body.ok()) co_return http::Problem(request, body.status());
-        Status only = http::OnlyFields(*body, {"transfers"});
-        if (!only.ok()) co_return http::Problem(request, only);
-        const json::value* items = body->if_contains("transfers");
-        if (!items || !items->is_array() || items->as_array().empty() ||
-            items->as_array().size() > ledger::kBatchCommandsMax) {
-          co_return http::Problem(request, 400, "invalid_batch_size",
-                                  "transfers must be an array of 1 to 8192 transfers");
-        }
-        std::vector<ledger::Request> requests;
-        std::vector<Status> refused(items->as_array().size());
-        std::vector<size_t> positions;
-        for (size_t i = 0; i < items->as_array().size(); ++i) {
-          const json::value& item = items->as_array()[i];
-          Result<ledger::Request> parsed =
-              item.is_object()
-                  ? [&]() -> Result<ledger::Request> {
-                      auto key = http::OptionalString(item.as_object(), "idempotency_key");
-                      if (!key.ok()) return key.status();
-                      json::object fields = item.as_object();
-                      fields.erase("idempotency_key");
-                      return ParseTransfer(fields, key->value_or(""));
-                    }()
-                  : Result<ledger::Request>(
-                        Status::Invalid("invalid_field", "each transfer must be an object"));
-          if (parsed.ok()) {
-            positions.push_back(i);
-            requests.push_back(std::move(*parsed));
-          } else {
-            refused[i] = parsed.status();
-          }
-        }
-        std::vector<ledger::Outcome> outcomes;
-        if (!requests.empty()) outcomes = co_await ExecuteAsync(api.ledger, std::move(requests));
-        json::array results(refused.size());
-        for (size_t i = 0; i < refused.size(); ++i) results[i] = ProblemJson(refused[i]);
-        for (size_t j = 0; j < positions.size(); ++j) {
-          const ledger::Outcome& outcome = outcomes[j];
-          if (outcome.status.ok()) {
-            json::object ok;
-            ok["id"] = outcome.id;
-            ok["replayed"] = outcome.replayed;
-            results[positions[j]] = ok;
-          } else {
-            results[positions[j]] = ProblemJson(outcome.status);
-          }
-        }
-        json::object response;
-        response["results"] = std::move(results);
-        co_return http::Json(request, 200, response);
-      }),
-      kBatchBodyBytesMax);
-
-  router.Add(Verb::get, "/internal/ledger/accounts/{id}",
-             guarded([&api](const Request& request, const Params& params) -> http::awaitable<Response> {
-               auto id = ParseId(params.at("id"), "account id");
-               if (!id.ok()) co_return http::Problem(request, id.status());
-               co_return ReadResponse(request, api.ledger, [&](ledger::LedgerReader& reader,
-                                                               json::object& body) {
-                 auto accounts = reader.GetAccounts({*id});
-                 if (!accounts.ok()) return accounts.status();
-                 if (accounts->empty()) {
-                   return Status::NotFound("unknown_account", "no such account");
+  router.Add(Verb::post, "/internal/ledger/transfers/batch",
+             guarded([&api](const Request& request, const Params&) -> http::awaitable<Response> {
+               auto body = http::ParseObject(request.body());
+               if (!body.ok()) co_return http::Problem(request, body.status());
+               Status only = http::OnlyFields(*body, {"transfers"});
+               if (!only.ok()) co_return http::Problem(request, only);
+               const json::value* items = body->if_contains("transfers");
+               if (!items || !items->is_array() || items->as_array().empty() ||
+                   items->as_array().size() > ledger::kBatchCommandsMax) {
+                 co_return http::Problem(request, 400, "invalid_batch_size",
+                                         "transfers must be an array of 1 to 8192 transfers");
+               }
+               std::vector<ledger::Request> requests;
+               std::vector<Status> refused(items->as_array().size());
+               std::vector<size_t> positions;
+               for (size_t i = 0; i < items->as_array().size(); ++i) {
+                 const json::value& item = items->as_array()[i];
+                 Result<ledger::Request> parsed =
+                     item.is_object() ? [&]() -> Result<ledger::Request> {
+                   auto key = http::OptionalString(item.as_object(), "idempotency_key");
+                   if (!key.ok()) return key.status();
+                   json::object fields = item.as_object();
+                   fields.erase("idempotency_key");
+                   return ParseTransfer(fields, key->value_or(""));
+                 }()
+                     : Result<ledger::Request>(
+                           Status::Invalid("invalid_field", "each transfer must be an object"));
+                 if (parsed.ok()) {
+                   positions.push_back(i);
+                   requests.push_back(std::move(*parsed));
+                 } else {
+                   refused[i] = parsed.status();
                  }
-                 body = AccountJson(accounts->front());
-                 return Status::Ok();
-               });
-             }));
+               }
+               std::vector<ledger::Outcome> outcomes;
+               if (!requests.empty())
+                 outcomes = co_await ExecuteAsync(api.ledger, std::move(requests));
+               json::array results(refused.size());
+               for (size_t i = 0; i < refused.size(); ++i)
+                 results[i] = ProblemJson(refused[i]);
+               for (size_t j = 0; j < positions.size(); ++j) {
+                 const ledger::Outcome& outcome = outcomes[j];
+                 if (outcome.status.ok()) {
+                   json::object ok;
+                   ok["id"] = outcome.id;
+                   ok["replayed"] = outcome.replayed;
+                   results[positions[j]] = ok;
+                 } else {
+                   results[positions[j]] = ProblemJson(outcome.status);
+                 }
+               }
+               json::object response;
+               response["results"] = std::move(results);
+               co_return http::Json(request, 200, response);
+             }),
+             kBatchBodyBytesMax);
+
+  router.Add(
+      Verb::get, "/internal/ledger/accounts/{id}",
+      guarded([&api](const Request& request, const Params& params) -> http::awaitable<Response> {
+        auto id = ParseId(params.at("id"), "account id");
+        if (!id.ok()) co_return http::Problem(request, id.status());
+        co_return ReadResponse(request, api.ledger,
+                               [&](ledger::LedgerReader& reader, json::object& body) {
+                                 auto accounts = reader.GetAccounts({*id});
+                                 if (!accounts.ok()) return accounts.status();
+                                 if (accounts->empty()) {
+                                   return Status::NotFound("unknown_account", "no such account");
+                                 }
+                                 body = AccountJson(accounts->front());
+                                 return Status::Ok();
+                               });
+      }));
 
   // ?ids=1,2,3 reads those accounts in one snapshot; otherwise ?after=&limit= pages.
   router.Add(Verb::get, "/internal/ledger/accounts",
@@ -415,43 +421,46 @@ void AddLedgerRoutes(http::Router& router, const LedgerApi& api) {
                auto limit = QueryInt(request, "limit", 100, kPageRowsMax);
                if (!after.ok()) co_return http::Problem(request, after.status());
                if (!limit.ok()) co_return http::Problem(request, limit.status());
-               co_return ReadResponse(request, api.ledger, [&](ledger::LedgerReader& reader,
-                                                               json::object& body) {
-                 auto head = reader.GetHead();
-                 if (!head.ok()) return head.status();
-                 auto accounts = ids.empty() ? reader.ListAccounts(*after, static_cast<size_t>(*limit))
-                                             : reader.GetAccounts(ids);
-                 if (!accounts.ok()) return accounts.status();
-                 json::array list;
-                 for (const auto& account : *accounts) list.push_back(AccountJson(account));
-                 body["accounts"] = std::move(list);
-                 body["head_seq"] = head->seq;
-                 return Status::Ok();
-               });
+               co_return ReadResponse(
+                   request, api.ledger, [&](ledger::LedgerReader& reader, json::object& body) {
+                     auto head = reader.GetHead();
+                     if (!head.ok()) return head.status();
+                     auto accounts = ids.empty()
+                                         ? reader.ListAccounts(*after, static_cast<size_t>(*limit))
+                                         : reader.GetAccounts(ids);
+                     if (!accounts.ok()) return accounts.status();
+                     json::array list;
+                     for (const auto& account : *accounts)
+                       list.push_back(AccountJson(account));
+                     body["accounts"] = std::move(list);
+                     body["head_seq"] = head->seq;
+                     return Status::Ok();
+                   });
              }));
 
-  router.Add(Verb::get, "/internal/ledger/accounts/{id}/postings",
-             guarded([&api](const Request& request, const Params& params) -> http::awaitable<Response> {
-               auto id = ParseId(params.at("id"), "account id");
-               auto before = QueryInt(request, "before", INT64_MAX, INT64_MAX);
-               auto limit = QueryInt(request, "limit", 100, kPageRowsMax);
-               for (const Status* status : {&id.status(), &before.status(), &limit.status()}) {
-                 if (!status->ok()) co_return http::Problem(request, *status);
-               }
-               co_return ReadResponse(request, api.ledger, [&](ledger::LedgerReader& reader,
-                                                               json::object& body) {
-                 auto rows = ledger::ListPostings(reader, *id, *before, static_cast<size_t>(*limit));
-                 if (!rows.ok()) return rows.status();
-                 json::array list;
-                 for (const auto& row : *rows) {
-                   list.push_back(json::object{{"seq", row.seq},
-                                               {"amount_minor", row.amount},
-                                               {"balance_after_minor", row.balance_after}});
-                 }
-                 body["postings"] = std::move(list);
-                 return Status::Ok();
-               });
-             }));
+  router.Add(
+      Verb::get, "/internal/ledger/accounts/{id}/postings",
+      guarded([&api](const Request& request, const Params& params) -> http::awaitable<Response> {
+        auto id = ParseId(params.at("id"), "account id");
+        auto before = QueryInt(request, "before", INT64_MAX, INT64_MAX);
+        auto limit = QueryInt(request, "limit", 100, kPageRowsMax);
+        for (const Status* status : {&id.status(), &before.status(), &limit.status()}) {
+          if (!status->ok()) co_return http::Problem(request, *status);
+        }
+        co_return ReadResponse(
+            request, api.ledger, [&](ledger::LedgerReader& reader, json::object& body) {
+              auto rows = ledger::ListPostings(reader, *id, *before, static_cast<size_t>(*limit));
+              if (!rows.ok()) return rows.status();
+              json::array list;
+              for (const auto& row : *rows) {
+                list.push_back(json::object{{"seq", row.seq},
+                                            {"amount_minor", row.amount},
+                                            {"balance_after_minor", row.balance_after}});
+              }
+              body["postings"] = std::move(list);
+              return Status::Ok();
+            });
+      }));
 
   router.Add(Verb::get, "/internal/ledger/journal",
              guarded([&api](const Request& request, const Params&) -> http::awaitable<Response> {
@@ -459,15 +468,16 @@ void AddLedgerRoutes(http::Router& router, const LedgerApi& api) {
                auto limit = QueryInt(request, "limit", 100, kPageRowsMax);
                if (!after.ok()) co_return http::Problem(request, after.status());
                if (!limit.ok()) co_return http::Problem(request, limit.status());
-               co_return ReadResponse(request, api.ledger, [&](ledger::LedgerReader& reader,
-                                                               json::object& body) {
-                 auto entries = reader.ReadJournal(*after, static_cast<size_t>(*limit));
-                 if (!entries.ok()) return entries.status();
-                 json::array list;
-                 for (const auto& entry : *entries) list.push_back(EntryJson(entry));
-                 body["entries"] = std::move(list);
-                 return Status::Ok();
-               });
+               co_return ReadResponse(
+                   request, api.ledger, [&](ledger::LedgerReader& reader, json::object& body) {
+                     auto entries = reader.ReadJournal(*after, static_cast<size_t>(*limit));
+                     if (!entries.ok()) return entries.status();
+                     json::array list;
+                     for (const auto& entry : *entries)
+                       list.push_back(EntryJson(entry));
+                     body["entries"] = std::move(list);
+                     return Status::Ok();
+                   });
              }));
 
   router.Add(Verb::get, "/internal/ledger/holds",
@@ -476,15 +486,16 @@ void AddLedgerRoutes(http::Router& router, const LedgerApi& api) {
                auto limit = QueryInt(request, "limit", 100, kPageRowsMax);
                if (!after.ok()) co_return http::Problem(request, after.status());
                if (!limit.ok()) co_return http::Problem(request, limit.status());
-               co_return ReadResponse(request, api.ledger, [&](ledger::LedgerReader& reader,
-                                                               json::object& body) {
-                 auto holds = reader.ListHolds(*after, static_cast<size_t>(*limit));
-                 if (!holds.ok()) return holds.status();
-                 json::array list;
-                 for (const auto& hold : *holds) list.push_back(HoldJson(hold));
-                 body["holds"] = std::move(list);
-                 return Status::Ok();
-               });
+               co_return ReadResponse(
+                   request, api.ledger, [&](ledger::LedgerReader& reader, json::object& body) {
+                     auto holds = reader.ListHolds(*after, static_cast<size_t>(*limit));
+                     if (!holds.ok()) return holds.status();
+                     json::array list;
+                     for (const auto& hold : *holds)
+                       list.push_back(HoldJson(hold));
+                     body["holds"] = std::move(list);
+                     return Status::Ok();
+                   });
              }));
 
   router.Add(Verb::get, "/internal/ledger/verify",

@@ -1,6 +1,6 @@
 // ebank: one executable, many subcommands.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 
@@ -39,11 +39,13 @@ int main(int argc, char** argv) {
 
   ebank::app::ServeOptions serve;
   auto* serve_command = app.add_subcommand("serve", "Run the server (all channels)");
-  serve_command->add_option("--db", serve.database,
-                            "SQLite file path, or a postgresql:// URL")->capture_default_str();
-  serve_command->add_option("--listen", serve.listen, "address:port for HTTP")->capture_default_str();
-  serve_command->add_option("--token-file", serve.token_file,
-                            "Where the operator token is kept (EBANK_OPERATOR_TOKEN overrides)")
+  serve_command->add_option("--db", serve.database, "SQLite file path, or a postgresql:// URL")
+      ->capture_default_str();
+  serve_command->add_option("--listen", serve.listen, "address:port for HTTP")
+      ->capture_default_str();
+  serve_command
+      ->add_option("--token-file", serve.token_file,
+                   "Where the operator token is kept (EBANK_OPERATOR_TOKEN overrides)")
       ->capture_default_str();
   serve_command->add_option("--port-file", serve.port_file, "Write the bound HTTP port here");
   serve_command->add_option("--threads", serve.threads, "I/O threads (0: one per core)");
@@ -71,7 +73,8 @@ int main(int argc, char** argv) {
   bench_ledger->add_option("--backends", bench.backends, "sqlite,postgresql")->delimiter(',');
   bench_ledger->add_option("--accounts", bench.accounts, "Accounts to spread transfers over")
       ->capture_default_str();
-  bench_ledger->add_option("--batches", bench.batches, "Batch sizes, e.g. 1,100,8000")->delimiter(',');
+  bench_ledger->add_option("--batches", bench.batches, "Batch sizes, e.g. 1,100,8000")
+      ->delimiter(',');
   bench_ledger->add_option("--clients", bench.clients, "Concurrent clients, e.g. 1,16,64")
       ->delimiter(',');
   bool no_pgbench = false;

@@ -43,7 +43,8 @@ std::string RandomHex(size_t bytes) {
 }
 
 void RenderMetrics(std::string& out, const ledger::Ledger& ledger, const http::Server& server) {
-  std::string backend = "backend=\"" + std::string(const_cast<ledger::Ledger&>(ledger).store().backend()) + "\"";
+  std::string backend =
+      "backend=\"" + std::string(const_cast<ledger::Ledger&>(ledger).store().backend()) + "\"";
   const auto& lm = ledger.metrics();
   RenderCounter(out, "ebank_ledger_batches_total", backend, lm.batches.value());
   RenderCounter(out, "ebank_ledger_commands_total", backend, lm.commands.value());
@@ -53,10 +54,14 @@ void RenderMetrics(std::string& out, const ledger::Ledger& ledger, const http::S
   lm.queue_latency.Render(out, "ebank_ledger_command_seconds", backend);
   const auto& hm = server.metrics();
   out += "# TYPE ebank_http_requests_total counter\n";
-  out += "ebank_http_requests_total{class=\"2xx\"} " + std::to_string(hm.requests_2xx.value()) + "\n";
-  out += "ebank_http_requests_total{class=\"4xx\"} " + std::to_string(hm.requests_4xx.value()) + "\n";
-  out += "ebank_http_requests_total{class=\"5xx\"} " + std::to_string(hm.requests_5xx.value()) + "\n";
-  RenderGauge(out, "ebank_http_connections_open", "", static_cast<double>(hm.connections_open.load()));
+  out +=
+      "ebank_http_requests_total{class=\"2xx\"} " + std::to_string(hm.requests_2xx.value()) + "\n";
+  out +=
+      "ebank_http_requests_total{class=\"4xx\"} " + std::to_string(hm.requests_4xx.value()) + "\n";
+  out +=
+      "ebank_http_requests_total{class=\"5xx\"} " + std::to_string(hm.requests_5xx.value()) + "\n";
+  RenderGauge(out, "ebank_http_connections_open", "",
+              static_cast<double>(hm.connections_open.load()));
   RenderCounter(out, "ebank_http_connections_refused_total", "", hm.connections_refused.value());
   hm.latency.Render(out, "ebank_http_request_seconds", "");
 }
@@ -65,7 +70,8 @@ bool SplitListen(const std::string& listen, std::string* address, uint16_t* port
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return false;
   *address = listen.substr(0, colon);
-  if (address->size() > 2 && address->front() == '[') *address = address->substr(1, address->size() - 2);
+  if (address->size() > 2 && address->front() == '[')
+    *address = address->substr(1, address->size() - 2);
   try {
     int value = std::stoi(listen.substr(colon + 1));
     if (value < 0 || value > 65535) return false;
@@ -118,19 +124,21 @@ int Serve(const ServeOptions& options) {
   asio::io_context io;
   http::Router router;
   http::Server server(io, router, server_options);
-  router.Add(http::Verb::get, "/healthz",
-             [&](const http::Request& request, const http::Params&) -> http::awaitable<http::Response> {
-               Status status = ledger->store().Read(
-                   [](ledger::LedgerReader& reader) { return reader.GetHead().status(); });
-               if (!status.ok()) co_return http::Problem(request, 503, "unhealthy", status.message());
-               co_return http::Json(request, 200, json::object{{"status", "ok"}, {"backend", backend}});
-             });
-  router.Add(http::Verb::get, "/metrics",
-             [&](const http::Request& request, const http::Params&) -> http::awaitable<http::Response> {
-               std::string out;
-               RenderMetrics(out, *ledger, server);
-               co_return http::Text(request, 200, std::move(out), "text/plain; version=0.0.4");
-             });
+  router.Add(
+      http::Verb::get, "/healthz",
+      [&](const http::Request& request, const http::Params&) -> http::awaitable<http::Response> {
+        Status status = ledger->store().Read(
+            [](ledger::LedgerReader& reader) { return reader.GetHead().status(); });
+        if (!status.ok()) co_return http::Problem(request, 503, "unhealthy", status.message());
+        co_return http::Json(request, 200, json::object{{"status", "ok"}, {"backend", backend}});
+      });
+  router.Add(
+      http::Verb::get, "/metrics",
+      [&](const http::Request& request, const http::Params&) -> http::awaitable<http::Response> {
+        std::string out;
+        RenderMetrics(out, *ledger, server);
+        co_return http::Text(request, 200, std::move(out), "text/plain; version=0.0.4");
+      });
   AddLedgerRoutes(router, api);
 
   auto port = server.Listen();
@@ -151,7 +159,8 @@ int Serve(const ServeOptions& options) {
     expiry.expires_after(kHoldExpiryInterval);
     expiry.async_wait([&](boost::system::error_code error) {
       if (error) return;
-      ledger->Submit({ledger::Request{"", ledger::ExpireHolds{}}}, [](std::vector<ledger::Outcome>) {});
+      ledger->Submit({ledger::Request{"", ledger::ExpireHolds{}}},
+                     [](std::vector<ledger::Outcome>) {});
       schedule_expiry();
     });
   };
@@ -175,12 +184,15 @@ int Serve(const ServeOptions& options) {
     wait_drained(kShutdownGraceS * 10);
   });
 
-  int threads = options.threads > 0 ? options.threads
-                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = options.threads > 0
+                    ? options.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  for (int i = 1; i < threads; ++i)
+    pool.emplace_back([&io] { io.run(); });
   io.run();
-  for (auto& thread : pool) thread.join();
+  for (auto& thread : pool)
+    thread.join();
   ledger.reset();  // Applies whatever was queued, then stops the writer.
   spdlog::info("ebank: stopped");
   return 0;

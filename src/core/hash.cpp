@@ -6,7 +6,9 @@
 
 namespace ebank {
 
-Digest Sha256(std::string_view data) { return Sha256(data, {}); }
+Digest Sha256(std::string_view data) {
+  return Sha256(data, {});
+}
 
 Digest Sha256(std::string_view first, std::string_view second) {
   Digest digest;

@@ -24,15 +24,22 @@ constexpr std::array<CurrencyInfo, 6> kCurrencies = {{
 // 10^exponent for the exponents in the table.
 int64_t PowerOfTen(int exponent) {
   int64_t value = 1;
-  for (int i = 0; i < exponent; ++i) value *= 10;
+  for (int i = 0; i < exponent; ++i)
+    value *= 10;
   return value;
 }
 
 }  // namespace
 
-Currency Currency::Cny() { return Currency(0); }
-Currency Currency::Usd() { return Currency(1); }
-Currency Currency::Xau() { return Currency(2); }
+Currency Currency::Cny() {
+  return Currency(0);
+}
+Currency Currency::Usd() {
+  return Currency(1);
+}
+Currency Currency::Xau() {
+  return Currency(2);
+}
 
 Result<Currency> Currency::Parse(std::string_view code) {
   for (size_t i = 0; i < kCurrencies.size(); ++i) {
@@ -42,8 +49,12 @@ Result<Currency> Currency::Parse(std::string_view code) {
   return Status::Invalid("unknown_currency", "unknown currency '" + shown + "'");
 }
 
-std::string_view Currency::code() const { return kCurrencies[index_].code; }
-int Currency::exponent() const { return kCurrencies[index_].exponent; }
+std::string_view Currency::code() const {
+  return kCurrencies[index_].code;
+}
+int Currency::exponent() const {
+  return kCurrencies[index_].exponent;
+}
 
 std::optional<int64_t> CheckedAdd(int64_t a, int64_t b) {
   int64_t result;
@@ -140,7 +151,9 @@ Result<Money> Money::Parse(Currency currency, std::string_view text) {
   return Money(currency, *minor);
 }
 
-std::string Money::ToString() const { return Decimal() + " " + std::string(currency_.code()); }
+std::string Money::ToString() const {
+  return Decimal() + " " + std::string(currency_.code());
+}
 
 Result<Money> Money::Plus(Money other) const {
   if (!(currency_ == other.currency_)) {

@@ -95,13 +95,12 @@ TEST(Rate, ConvertsWithHalfEvenRounding) {
   EXPECT_EQ(Convert(Money(Currency::Cny(), 5), half, Currency::Usd())->minor(), 2);
   EXPECT_EQ(Convert(Money(Currency::Cny(), -3), half, Currency::Usd())->minor(), -2);
   // Exponent change: 1000 JPY at 0.0482 CNY/JPY = 48.20 CNY.
-  EXPECT_EQ(Convert(Money(*Currency::Parse("JPY"), 1000), *Rate::Parse("0.0482"),
-                    Currency::Cny())->minor(),
+  EXPECT_EQ(Convert(Money(*Currency::Parse("JPY"), 1000), *Rate::Parse("0.0482"), Currency::Cny())
+                ->minor(),
             4820);
-  EXPECT_EQ(Convert(Money(Currency::Cny(), kMax), *Rate::Parse("2"), Currency::Usd())
-                .status()
-                .reason(),
-            "amount_overflow");
+  EXPECT_EQ(
+      Convert(Money(Currency::Cny(), kMax), *Rate::Parse("2"), Currency::Usd()).status().reason(),
+      "amount_overflow");
   EXPECT_FALSE(Rate::Parse("0").ok());
   EXPECT_FALSE(Rate::Parse("-1.2").ok());
   EXPECT_FALSE(Rate::Parse("1.0000000001").ok());

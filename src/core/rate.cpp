@@ -7,7 +7,8 @@ namespace {
 
 __int128 PowerOfTen128(int exponent) {
   __int128 value = 1;
-  for (int i = 0; i < exponent; ++i) value *= 10;
+  for (int i = 0; i < exponent; ++i)
+    value *= 10;
   return value;
 }
 
@@ -36,7 +37,9 @@ Result<Rate> Rate::Parse(std::string_view text) {
   return Rate(*nanos);
 }
 
-std::string Rate::ToString() const { return FormatAmount(nanos_, kDecimals); }
+std::string Rate::ToString() const {
+  return FormatAmount(nanos_, kDecimals);
+}
 
 Result<Money> Convert(Money amount, Rate rate, Currency to) {
   // result_minor = amount_minor * rate / 10^9 * 10^(to.exp - from.exp)

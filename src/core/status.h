@@ -86,7 +86,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design.
+  Result(T value) : value_(std::move(value)) {}        // NOLINT: implicit by design.
   Result(Status status) : value_(std::move(status)) {  // NOLINT: implicit by design.
     assert(!std::get<Status>(value_).ok());
   }
@@ -112,8 +112,8 @@ class [[nodiscard]] Result {
 }  // namespace ebank
 
 // Returns the status of `expr` from the enclosing function when it is not OK.
-#define EBANK_RETURN_IF_ERROR(expr)        \
-  do {                                     \
-    ::ebank::Status ebank_status_ = (expr); \
+#define EBANK_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::ebank::Status ebank_status_ = (expr);        \
     if (!ebank_status_.ok()) return ebank_status_; \
   } while (false)

@@ -24,8 +24,8 @@ Response Problem(const Request& request, unsigned status, std::string_view code,
                  std::string_view detail) {
   boost::json::object problem;
   problem["type"] = "https://ebank.dev/problems/" + std::string(code);
-  problem["title"] = std::string(
-      beast_http::obsolete_reason(static_cast<beast_http::status>(status)));
+  problem["title"] =
+      std::string(beast_http::obsolete_reason(static_cast<beast_http::status>(status)));
   problem["status"] = status;
   problem["code"] = code;
   problem["detail"] = detail;
@@ -34,13 +34,20 @@ Response Problem(const Request& request, unsigned status, std::string_view code,
 
 unsigned HttpStatusFor(const Status& status) {
   switch (status.code()) {
-    case Code::kOk: return 200;
-    case Code::kInvalid: return 400;
-    case Code::kNotFound: return 404;
-    case Code::kRejected: return 422;
-    case Code::kConflict: return status.reason() == "idempotency_key_reused" ? 422 : 409;
-    case Code::kUnavailable: return 503;
-    case Code::kInternal: return 500;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalid:
+      return 400;
+    case Code::kNotFound:
+      return 404;
+    case Code::kRejected:
+      return 422;
+    case Code::kConflict:
+      return status.reason() == "idempotency_key_reused" ? 422 : 409;
+    case Code::kUnavailable:
+      return 503;
+    case Code::kInternal:
+      return 500;
   }
   return 500;
 }

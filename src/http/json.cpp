@@ -25,15 +25,18 @@ Result<json::object> ParseObject(std::string_view body) {
   json::parse_options options;
   options.max_depth = kJsonDepthMax;
   json::value value = json::parse(body, error, {}, options);
-  if (error) return Status::Invalid("malformed_json", "the body is not valid JSON: " + error.message());
-  if (!value.is_object()) return Status::Invalid("malformed_json", "the body must be a JSON object");
+  if (error)
+    return Status::Invalid("malformed_json", "the body is not valid JSON: " + error.message());
+  if (!value.is_object())
+    return Status::Invalid("malformed_json", "the body must be a JSON object");
   return std::move(value.as_object());
 }
 
 Status OnlyFields(const json::object& object, std::initializer_list<std::string_view> allowed) {
   for (const auto& member : object) {
     bool known = false;
-    for (std::string_view name : allowed) known = known || member.key() == name;
+    for (std::string_view name : allowed)
+      known = known || member.key() == name;
     if (!known) {
       std::string key(member.key().substr(0, 64));
       return Status::Invalid("unknown_field", "field '" + key + "' is not understood");

@@ -20,7 +20,8 @@ inline constexpr size_t kJsonDepthMax = 16;
 // Parses a body that must be one JSON object.
 Result<boost::json::object> ParseObject(std::string_view body);
 // Refuses any field not in `allowed`.
-Status OnlyFields(const boost::json::object& object, std::initializer_list<std::string_view> allowed);
+Status OnlyFields(const boost::json::object& object,
+                  std::initializer_list<std::string_view> allowed);
 
 Result<std::string> RequiredString(const boost::json::object& object, std::string_view field);
 Result<std::optional<std::string>> OptionalString(const boost::json::object& object,

@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -8,7 +9,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 
@@ -79,8 +79,8 @@ asio::awaitable<void> Server::Session(tcp::socket socket) {
     beast_http::request_parser<beast_http::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(options_.header_bytes_max));
     stream.expires_after(std::chrono::seconds(options_.keep_alive_timeout_s));
-    auto [header_error, header_bytes] = co_await beast_http::async_read_header(
-        stream, buffer, parser, kUseTuple);
+    auto [header_error, header_bytes] =
+        co_await beast_http::async_read_header(stream, buffer, parser, kUseTuple);
     if (header_error) {
       if (header_error == beast_http::error::header_limit) {
         Request bare;
@@ -129,7 +129,8 @@ asio::awaitable<void> Server::Session(tcp::socket socket) {
     } else {
       metrics_.requests_5xx.Add();
     }
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     metrics_.latency.Observe(seconds);
     if (options_.access_log) {
       spdlog::info("http {} {} {} {}B {}us", std::string_view(request.method_string()),

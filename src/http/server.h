@@ -23,8 +23,8 @@ struct ServerOptions {
   uint16_t port = 8080;
   size_t connections_max = 10000;
   size_t header_bytes_max = 16 * 1024;
-  int request_timeout_s = 30;    // To read a whole request once it has started.
-  int keep_alive_timeout_s = 60; // Idle time between requests on one connection.
+  int request_timeout_s = 30;     // To read a whole request once it has started.
+  int keep_alive_timeout_s = 60;  // Idle time between requests on one connection.
   bool access_log = true;
 };
 

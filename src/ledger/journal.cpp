@@ -126,7 +126,8 @@ std::string CanonicalText(const Command& command) {
           [](const CreateHold& hold) {
             return "hold d=" + std::to_string(hold.debit_account) +
                    " c=" + std::to_string(hold.credit_account) +
-                   " a=" + std::to_string(hold.amount) + " exp=" + std::to_string(hold.expires_at_ms) +
+                   " a=" + std::to_string(hold.amount) +
+                   " exp=" + std::to_string(hold.expires_at_ms) +
                    (hold.currency ? " cur=" + std::string(hold.currency->code()) : "");
           },
           [](const PostHold& post) {
@@ -138,7 +139,9 @@ std::string CanonicalText(const Command& command) {
       command);
 }
 
-std::string ExpireText(HoldId hold) { return "expire h=" + std::to_string(hold); }
+std::string ExpireText(HoldId hold) {
+  return "expire h=" + std::to_string(hold);
+}
 
 Digest EntryHash(const Digest& previous, Seq seq, int64_t at_ms, std::string_view body) {
   std::string text = std::to_string(seq);

@@ -25,7 +25,9 @@ struct Overloaded : Ts... {
 template <typename... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-Outcome Failed(Status status) { return Outcome{std::move(status), 0, 0, false}; }
+Outcome Failed(Status status) {
+  return Outcome{std::move(status), 0, 0, false};
+}
 
 // Whether a posting of `amount` (credit-positive) lowers the account's normal balance.
 bool Lowers(const Account& account, int64_t amount) {
@@ -105,7 +107,8 @@ Status Ledger::Batch::Prefetch(const std::vector<Group>& groups) {
       if (!request.idempotency_key.empty()) keys.push_back(request.idempotency_key);
       std::visit(Overloaded{
                      [&](const Transfer& transfer) {
-                       for (const Posting& posting : transfer.postings) want_account(posting.account);
+                       for (const Posting& posting : transfer.postings)
+                         want_account(posting.account);
                      },
                      [&](const CreateHold& hold) {
                        want_account(hold.debit_account);
@@ -115,7 +118,8 @@ Status Ledger::Batch::Prefetch(const std::vector<Group>& groups) {
                        if (!ledger_.holds_.contains(post.hold)) hold_ids.push_back(post.hold);
                      },
                      [&](const VoidHold& void_hold) {
-                       if (!ledger_.holds_.contains(void_hold.hold)) hold_ids.push_back(void_hold.hold);
+                       if (!ledger_.holds_.contains(void_hold.hold))
+                         hold_ids.push_back(void_hold.hold);
                      },
                      [&](const ExpireHolds&) { expire = true; },
                      [](const OpenAccount&) {},
@@ -140,7 +144,8 @@ Status Ledger::Batch::Prefetch(const std::vector<Group>& groups) {
     account_ids.erase(std::unique(account_ids.begin(), account_ids.end()), account_ids.end());
     std::vector<Account> accounts;
     EBANK_RETURN_IF_ERROR(txn_.LoadAccounts(account_ids, &accounts));
-    for (Account& account : accounts) ledger_.accounts_.try_emplace(account.id, std::move(account));
+    for (Account& account : accounts)
+      ledger_.accounts_.try_emplace(account.id, std::move(account));
   }
   if (!keys.empty()) {
     std::vector<StoredRequest> stored;
@@ -228,8 +233,8 @@ Outcome Ledger::Batch::Open(const OpenAccount& open) {
   return Outcome{Status::Ok(), seq, seq, false};
 }
 
-Status Ledger::Batch::CheckPostings(const std::vector<Posting>& postings,
-                                    AccountId release_account, int64_t held_release) {
+Status Ledger::Batch::CheckPostings(const std::vector<Posting>& postings, AccountId release_account,
+                                    int64_t held_release) {
   // Per-currency sums; few currencies, so a small vector beats a map.
   std::vector<std::pair<Currency, __int128>> sums;
   for (const Posting& posting : postings) {
@@ -240,7 +245,8 @@ Status Ledger::Batch::CheckPostings(const std::vector<Posting>& postings,
     }
     if (posting.currency && !(*posting.currency == account->currency)) {
       return Status::Invalid("currency_mismatch", "account " + std::to_string(account->id) +
-                                                      " is in " + std::string(account->currency.code()));
+                                                      " is in " +
+                                                      std::string(account->currency.code()));
     }
     auto sum = std::find_if(sums.begin(), sums.end(),
                             [&](const auto& entry) { return entry.first == account->currency; });
@@ -252,8 +258,8 @@ Status Ledger::Batch::CheckPostings(const std::vector<Posting>& postings,
   }
   for (const auto& [currency, sum] : sums) {
     if (sum != 0) {
-      return Status::Invalid("unbalanced_transfer", "postings in " + std::string(currency.code()) +
-                                                        " do not sum to zero");
+      return Status::Invalid("unbalanced_transfer",
+                             "postings in " + std::string(currency.code()) + " do not sum to zero");
     }
   }
   for (const Posting& posting : postings) {
@@ -312,8 +318,8 @@ Outcome Ledger::Batch::DoCreateHold(const CreateHold& create) {
   if (!held) return Failed(Status::Rejected("balance_overflow", "held amount would overflow"));
   if (debit->side == Side::kCredit && debit->floor &&
       AvailableAfter(*debit, debit->balance, *held) < *debit->floor) {
-    return Failed(Status::Rejected("insufficient_funds",
-                                   "account " + std::to_string(debit->id) + " has insufficient funds"));
+    return Failed(Status::Rejected(
+        "insufficient_funds", "account " + std::to_string(debit->id) + " has insufficient funds"));
   }
   Seq seq = Append(CanonicalText(create));
   debit->held = *held;
@@ -333,11 +339,12 @@ Outcome Ledger::Batch::DoCreateHold(const CreateHold& create) {
 Outcome Ledger::Batch::DoPostHold(const PostHold& post) {
   Hold* hold = FindHold(post.hold);
   if (hold == nullptr) {
-    return Failed(Status::NotFound("unknown_hold", "hold " + std::to_string(post.hold) + " does not exist"));
+    return Failed(
+        Status::NotFound("unknown_hold", "hold " + std::to_string(post.hold) + " does not exist"));
   }
   if (hold->state != HoldState::kPending) {
-    return Failed(Status::Rejected("hold_not_pending", "hold is " +
-                                                           std::string(HoldStateName(hold->state))));
+    return Failed(
+        Status::Rejected("hold_not_pending", "hold is " + std::string(HoldStateName(hold->state))));
   }
   if (hold->expires_at_ms <= now_ms_) {
     return Failed(Status::Rejected("hold_expired", "hold has expired"));
@@ -367,8 +374,8 @@ Outcome Ledger::Batch::DoVoidHold(const VoidHold& void_hold) {
                                    "hold " + std::to_string(void_hold.hold) + " does not exist"));
   }
   if (hold->state != HoldState::kPending) {
-    return Failed(Status::Rejected("hold_not_pending", "hold is " +
-                                                           std::string(HoldStateName(hold->state))));
+    return Failed(
+        Status::Rejected("hold_not_pending", "hold is " + std::string(HoldStateName(hold->state))));
   }
   Seq seq = Append(CanonicalText(void_hold));
   Account& debit = *FindAccount(hold->debit_account);
@@ -400,11 +407,13 @@ Outcome Ledger::Batch::DoExpireHolds() {
 }
 
 Status Ledger::Batch::Finish() {
-  for (AccountId id : new_accounts_) write_.new_accounts.push_back(*FindAccount(id));
+  for (AccountId id : new_accounts_)
+    write_.new_accounts.push_back(*FindAccount(id));
   for (AccountId id : dirty_accounts_) {
     if (!new_accounts_.contains(id)) write_.changed_accounts.push_back(*FindAccount(id));
   }
-  for (HoldId id : new_holds_) write_.new_holds.push_back(*FindHold(id));
+  for (HoldId id : new_holds_)
+    write_.new_holds.push_back(*FindHold(id));
   for (HoldId id : dirty_holds_) {
     if (!new_holds_.contains(id)) write_.changed_holds.push_back(*FindHold(id));
   }
@@ -459,14 +468,15 @@ Ledger::~Ledger() {
 void Ledger::Submit(std::vector<Request> requests, Callback done) {
   Group group;
   if (requests.empty() || requests.size() > options_.batch_commands_max) {
-    Status status = Status::Invalid("invalid_batch_size", "a batch holds 1 to " +
-                                                              std::to_string(options_.batch_commands_max) +
-                                                              " commands");
+    Status status = Status::Invalid(
+        "invalid_batch_size",
+        "a batch holds 1 to " + std::to_string(options_.batch_commands_max) + " commands");
     done(std::vector<Outcome>(requests.size(), Failed(status)));
     return;
   }
   group.outcomes.reserve(requests.size());
-  for (const Request& request : requests) group.outcomes.push_back(Failed(Preflight(request)));
+  for (const Request& request : requests)
+    group.outcomes.push_back(Failed(Preflight(request)));
   group.requests = std::move(requests);
   group.done = std::move(done);
   group.submitted_ns = NowNs();
@@ -566,8 +576,9 @@ void Ledger::ProcessBatch(std::vector<Group>& groups) {
   if (status.ok()) status = transaction.Commit();
   if (!status.ok()) {
     spdlog::error("ledger: batch of {} groups not committed: {}", groups.size(), status.ToString());
-    fail_all(status.code() == Code::kInternal ? status
-                                              : Status::Unavailable("commit_failed", status.message()));
+    fail_all(status.code() == Code::kInternal
+                 ? status
+                 : Status::Unavailable("commit_failed", status.message()));
     return;
   }
   cache_seq_ = batch.write().head.seq;

@@ -80,9 +80,9 @@ class Ledger {
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<Group> queue_;         // GUARDED_BY(mutex_)
-  size_t queued_commands_ = 0;      // GUARDED_BY(mutex_)
-  bool stopping_ = false;           // GUARDED_BY(mutex_)
+  std::deque<Group> queue_;     // GUARDED_BY(mutex_)
+  size_t queued_commands_ = 0;  // GUARDED_BY(mutex_)
+  bool stopping_ = false;       // GUARDED_BY(mutex_)
 
   // Writer thread only: state as of journal entry cache_seq_ (-1: nothing cached).
   Seq cache_seq_ = -1;

@@ -57,9 +57,7 @@ struct BatchWrite {
   std::vector<Hold> changed_holds;
   std::vector<StoredRequest> requests;
 
-  bool empty() const {
-    return entries.empty() && requests.empty() && changed_holds.empty();
-  }
+  bool empty() const { return entries.empty() && requests.empty() && changed_holds.empty(); }
 };
 
 // One write transaction. It holds the ledger's write lock in the database from creation

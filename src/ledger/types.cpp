@@ -55,7 +55,8 @@ Status CheckTransfer(const Transfer& transfer) {
 }
 
 Status CheckHold(const CreateHold& hold) {
-  if (hold.amount <= 0) return Status::Invalid("invalid_amount", "a hold's amount must be positive");
+  if (hold.amount <= 0)
+    return Status::Invalid("invalid_amount", "a hold's amount must be positive");
   if (hold.debit_account == hold.credit_account) {
     return Status::Invalid("same_account", "a hold's two accounts must differ");
   }
@@ -69,10 +70,14 @@ Status CheckHold(const CreateHold& hold) {
 
 std::string_view HoldStateName(HoldState state) {
   switch (state) {
-    case HoldState::kPending: return "pending";
-    case HoldState::kPosted: return "posted";
-    case HoldState::kVoided: return "voided";
-    case HoldState::kExpired: return "expired";
+    case HoldState::kPending:
+      return "pending";
+    case HoldState::kPosted:
+      return "posted";
+    case HoldState::kVoided:
+      return "voided";
+    case HoldState::kExpired:
+      return "expired";
   }
   return "unknown";
 }
@@ -97,7 +102,8 @@ Status Preflight(const Request& request) {
                         [](const CreateHold& hold) { return CheckHold(hold); },
                         [](const PostHold& post) {
                           if (post.amount <= 0) {
-                            return Status::Invalid("invalid_amount", "posted amount must be positive");
+                            return Status::Invalid("invalid_amount",
+                                                   "posted amount must be positive");
                           }
                           return Status::Ok();
                         },

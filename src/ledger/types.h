@@ -47,7 +47,7 @@ struct Account {
   int64_t balance = 0;           // Credit-positive, posted.
   int64_t held = 0;              // Sum of pending holds debiting this account.
   Seq updated_seq = 0;
-  Seq last_posting_seq = 0;      // The newest posting's entry; 0 before the first.
+  Seq last_posting_seq = 0;  // The newest posting's entry; 0 before the first.
 
   // The balance as it normally stands: positive for a deposit in credit, for cash in debit.
   int64_t normal_balance() const { return side == Side::kCredit ? balance : -balance; }

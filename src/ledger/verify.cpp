@@ -13,7 +13,9 @@ Status Broken(Seq seq, const std::string& why) {
   return Status::Internal("journal_broken", "entry " + std::to_string(seq) + ": " + why);
 }
 
-Status Violated(const std::string& why) { return Status::Internal("invariant_violated", why); }
+Status Violated(const std::string& why) {
+  return Status::Internal("invariant_violated", why);
+}
 
 // The ledger as the journal says it is.
 struct Replay {
@@ -67,7 +69,8 @@ struct Replay {
         if (event.kind != Event::Kind::kPost) return Status::Ok();
         hold.state = HoldState::kPosted;
         hold.posted_amount = event.amount;
-        return Post(seq, {{hold.debit_account, -event.amount}, {hold.credit_account, event.amount}});
+        return Post(seq,
+                    {{hold.debit_account, -event.amount}, {hold.credit_account, event.amount}});
       }
     }
     return Broken(seq, "unknown event");
@@ -115,7 +118,8 @@ Status Compare(const Hold& stored, const Hold& replayed) {
   if (stored.state != replayed.state || stored.amount != replayed.amount ||
       stored.posted_amount != replayed.posted_amount ||
       stored.debit_account != replayed.debit_account ||
-      stored.credit_account != replayed.credit_account || stored.closed_seq != replayed.closed_seq) {
+      stored.credit_account != replayed.credit_account ||
+      stored.closed_seq != replayed.closed_seq) {
     return Violated("hold " + std::to_string(stored.id) + " differs from the journal");
   }
   return Status::Ok();
@@ -132,7 +136,8 @@ Status VerifyIn(LedgerReader& reader, VerifyReport& report) {
     auto page = reader.ReadJournal(seq, kVerifyPageRows);
     if (!page.ok()) return page.status();
     for (const JournalEntry& entry : *page) {
-      if (entry.seq != seq + 1) return Broken(entry.seq, "sequence gap after " + std::to_string(seq));
+      if (entry.seq != seq + 1)
+        return Broken(entry.seq, "sequence gap after " + std::to_string(seq));
       if (EntryHash(hash, entry.seq, entry.at_ms, entry.body) != entry.hash) {
         return Broken(entry.seq, "hash does not match its content and predecessor");
       }
@@ -160,7 +165,8 @@ Status VerifyIn(LedgerReader& reader, VerifyReport& report) {
       report.totals[std::string(account.currency.code())] += account.balance;
       if (account.held < 0) return Violated(Describe(account) + " holds less than zero");
       if (account.floor && account.available() < *account.floor) {
-        return Violated(Describe(account) + " is below its floor " + std::to_string(*account.floor));
+        return Violated(Describe(account) + " is below its floor " +
+                        std::to_string(*account.floor));
       }
       ++report.accounts;
       after = account.id;
@@ -206,8 +212,8 @@ Result<std::vector<PostingRow>> ListPostings(LedgerReader& reader, AccountId acc
     auto row = reader.GetPosting(account, cursor);
     if (!row.ok()) return row.status();
     if (!row->has_value()) {
-      return Status::Internal("database_corrupt", "posting chain of account " +
-                                                      std::to_string(account) + " is broken");
+      return Status::Internal("database_corrupt",
+                              "posting chain of account " + std::to_string(account) + " is broken");
     }
     if ((*row)->seq < before) rows.push_back(**row);
     cursor = (*row)->prev_seq;

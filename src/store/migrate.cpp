@@ -14,7 +14,9 @@ constexpr const char* kMigrationsTable =
 // Any fixed number: the advisory lock that serialises migrations between processes.
 constexpr int64_t kMigrationLockId = 727271;
 
-int LatestVersion() { return Migrations().back().version; }
+int LatestVersion() {
+  return Migrations().back().version;
+}
 
 }  // namespace
 

@@ -25,9 +25,13 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::string& u
   return result;
 }
 
-PgConnection::~PgConnection() { PQfinish(connection_); }
+PgConnection::~PgConnection() {
+  PQfinish(connection_);
+}
 
-bool PgConnection::broken() const { return PQstatus(connection_) != CONNECTION_OK; }
+bool PgConnection::broken() const {
+  return PQstatus(connection_) != CONNECTION_OK;
+}
 
 Status PgConnection::Error(std::string_view what, const PGresult* result) {
   std::string message = std::string(what) + ": " + PQerrorMessage(connection_);
@@ -45,11 +49,12 @@ Status PgConnection::Error(std::string_view what, const PGresult* result) {
 Result<PgResult> PgConnection::Query(const std::string& sql, const PgParams& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
-  for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
-  PGresult* raw = params.empty() ? PQexec(connection_, sql.c_str())
-                                 : PQexecParams(connection_, sql.c_str(),
-                                                static_cast<int>(values.size()), nullptr,
-                                                values.data(), nullptr, nullptr, 0);
+  for (const auto& param : params)
+    values.push_back(param ? param->c_str() : nullptr);
+  PGresult* raw = params.empty()
+                      ? PQexec(connection_, sql.c_str())
+                      : PQexecParams(connection_, sql.c_str(), static_cast<int>(values.size()),
+                                     nullptr, values.data(), nullptr, nullptr, 0);
   PgResult result(raw);
   ExecStatusType status = PQresultStatus(raw);
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
@@ -88,11 +93,20 @@ Status PgConnection::CopyIn(const std::string& copy_sql, std::string_view data) 
 void AppendCopyText(std::string& out, std::string_view value) {
   for (char c : value) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
     }
   }
 }

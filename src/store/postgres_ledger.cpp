@@ -48,7 +48,8 @@ Result<std::vector<T>> MapRows(Result<PgResult> result, Map map) {
 template <typename T>
 Status AppendAll(Result<std::vector<T>> items, std::vector<T>* out) {
   if (!items.ok()) return items.status();
-  for (T& item : *items) out->push_back(std::move(item));
+  for (T& item : *items)
+    out->push_back(std::move(item));
   return Status::Ok();
 }
 
@@ -73,9 +74,9 @@ class PgReader final : public ledger::LedgerReader {
 
   Result<std::vector<Account>> GetAccounts(const std::vector<ledger::AccountId>& ids) override {
     return MapRows<Account>(
-        db_->Query(fmt::format("SELECT {} FROM accounts WHERE id = ANY($1::bigint[])",
-                               kAccountColumns),
-                   {ArrayLiteral(ids)}),
+        db_->Query(
+            fmt::format("SELECT {} FROM accounts WHERE id = ANY($1::bigint[])", kAccountColumns),
+            {ArrayLiteral(ids)}),
         AccountMap);
   }
 
@@ -89,8 +90,7 @@ class PgReader final : public ledger::LedgerReader {
 
   Result<std::optional<Account>> GetAccountByCode(const std::string& code) override {
     auto accounts = MapRows<Account>(
-        db_->Query(fmt::format("SELECT {} FROM accounts WHERE code = $1", kAccountColumns),
-                   {code}),
+        db_->Query(fmt::format("SELECT {} FROM accounts WHERE code = $1", kAccountColumns), {code}),
         AccountMap);
     if (!accounts.ok()) return accounts.status();
     if (accounts->empty()) return std::optional<Account>();
@@ -215,8 +215,12 @@ void Field(std::string& out, std::string_view value) {
   AppendCopyText(out, value);
   out += '\t';
 }
-void NullField(std::string& out) { out += "\\N\t"; }
-void EndRow(std::string& out) { out.back() = '\n'; }
+void NullField(std::string& out) {
+  out += "\\N\t";
+}
+void EndRow(std::string& out) {
+  out.back() = '\n';
+}
 
 Status PgWriteTransaction::Write(const ledger::BatchWrite& batch) {
   std::string data;

@@ -16,8 +16,7 @@ inline constexpr const char* kHoldColumns =
 inline constexpr const char* kRequestColumns =
     "request_key, fingerprint, code, reason, message, result_id, seq";
 inline constexpr const char* kJournalColumns = "seq, at_ms, body, hash";
-inline constexpr const char* kPostingColumns =
-    "account_id, seq, amount, balance_after, prev_seq";
+inline constexpr const char* kPostingColumns = "account_id, seq, amount, balance_after, prev_seq";
 
 // Errors for rows that cannot have been written by ebank.
 Status CorruptRow(std::string_view table, std::string_view what);
@@ -81,8 +80,7 @@ Result<ledger::JournalEntry> EntryFromRow(const Row& row) {
 
 template <typename Row>
 ledger::PostingRow PostingFromRow(const Row& row) {
-  return ledger::PostingRow{row.Int64(0), row.Int64(1), row.Int64(2), row.Int64(3),
-                            row.Int64(4)};
+  return ledger::PostingRow{row.Int64(0), row.Int64(1), row.Int64(2), row.Int64(3), row.Int64(4)};
 }
 
 template <typename Row>
@@ -93,6 +91,8 @@ Result<ledger::Head> HeadFromRow(const Row& row) {
   return head;
 }
 
-inline const char* SideText(ledger::Side side) { return side == ledger::Side::kDebit ? "D" : "C"; }
+inline const char* SideText(ledger::Side side) {
+  return side == ledger::Side::kDebit ? "D" : "C";
+}
 
 }  // namespace ebank::store

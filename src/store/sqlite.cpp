@@ -23,7 +23,9 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
   return db;
 }
 
-SqliteDb::~SqliteDb() { sqlite3_close_v2(db_); }
+SqliteDb::~SqliteDb() {
+  sqlite3_close_v2(db_);
+}
 
 Status SqliteDb::Error(std::string_view what) {
   int rc = sqlite3_extended_errcode(db_);
@@ -54,7 +56,9 @@ Result<std::unique_ptr<SqliteStatement>> SqliteDb::Prepare(std::string_view sql)
   return std::unique_ptr<SqliteStatement>(new SqliteStatement(this, statement));
 }
 
-SqliteStatement::~SqliteStatement() { sqlite3_finalize(statement_); }
+SqliteStatement::~SqliteStatement() {
+  sqlite3_finalize(statement_);
+}
 
 SqliteStatement& SqliteStatement::Bind(int index, int64_t value) {
   sqlite3_bind_int64(statement_, index, value);
@@ -93,7 +97,9 @@ void SqliteStatement::Reset() {
   sqlite3_clear_bindings(statement_);
 }
 
-int64_t SqliteStatement::Int64(int column) const { return sqlite3_column_int64(statement_, column); }
+int64_t SqliteStatement::Int64(int column) const {
+  return sqlite3_column_int64(statement_, column);
+}
 
 std::string SqliteStatement::Text(int column) const {
   const unsigned char* text = sqlite3_column_text(statement_, column);

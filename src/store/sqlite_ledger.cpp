@@ -130,8 +130,8 @@ class SqliteReader final : public ledger::LedgerReader {
 
   Result<std::optional<PostingRow>> GetPosting(ledger::AccountId account,
                                                ledger::Seq seq) override {
-    auto statement = statements_.Get(fmt::format(
-        "SELECT {} FROM postings WHERE seq = ? AND account_id = ?", kPostingColumns));
+    auto statement = statements_.Get(
+        fmt::format("SELECT {} FROM postings WHERE seq = ? AND account_id = ?", kPostingColumns));
     if (!statement.ok()) return statement.status();
     (*statement)->Bind(1, seq).Bind(2, account);
     std::optional<PostingRow> found;
@@ -191,7 +191,8 @@ class SqliteWriteTransaction final : public ledger::WriteTransaction {
                       std::vector<Account>* out) override {
     auto accounts = connection_.GetAccounts(ids);
     if (!accounts.ok()) return accounts.status();
-    for (Account& account : *accounts) out->push_back(std::move(account));
+    for (Account& account : *accounts)
+      out->push_back(std::move(account));
     return Status::Ok();
   }
 
@@ -207,10 +208,10 @@ class SqliteWriteTransaction final : public ledger::WriteTransaction {
   }
 
   Status LoadDueHolds(int64_t now_ms, size_t limit, std::vector<Hold>* out) override {
-    auto statement = Statement(fmt::format(
-        "SELECT {} FROM holds WHERE state = 'pending' AND expires_at_ms <= ? ORDER BY "
-        "expires_at_ms LIMIT ?",
-        kHoldColumns));
+    auto statement = Statement(
+        fmt::format("SELECT {} FROM holds WHERE state = 'pending' AND expires_at_ms <= ? ORDER BY "
+                    "expires_at_ms LIMIT ?",
+                    kHoldColumns));
     if (!statement.ok()) return statement.status();
     (*statement)->Bind(1, now_ms).Bind(2, static_cast<int64_t>(limit));
     return ForEachRow(**statement, [&](SqliteStatement& row) {
@@ -274,7 +275,8 @@ Status InsertRows(Statements& statements, std::string_view table, std::string_vi
     size_t count = std::min(kRowsPerInsert, rows.size() - start);
     std::string sql = fmt::format("INSERT INTO {} ({}) VALUES ", table, columns);
     std::string one_row = "(";
-    for (int c = 0; c < column_count; ++c) one_row += c == 0 ? "?" : ", ?";
+    for (int c = 0; c < column_count; ++c)
+      one_row += c == 0 ? "?" : ", ?";
     one_row += ")";
     for (size_t i = 0; i < count; ++i) {
       if (i > 0) sql += ", ";
@@ -291,38 +293,40 @@ Status InsertRows(Statements& statements, std::string_view table, std::string_vi
 }
 
 Status SqliteWriteTransaction::Write(const ledger::BatchWrite& batch) {
-  auto insert_account = Statement(fmt::format(
-      "INSERT INTO accounts ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", kAccountColumns));
+  auto insert_account = Statement(
+      fmt::format("INSERT INTO accounts ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", kAccountColumns));
   auto update_account = Statement(
       "UPDATE accounts SET balance = ?, held = ?, updated_seq = ?, last_posting_seq = ? "
       "WHERE id = ?");
-  auto insert_hold =
-      Statement(fmt::format("INSERT INTO holds ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", kHoldColumns));
+  auto insert_hold = Statement(
+      fmt::format("INSERT INTO holds ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", kHoldColumns));
   auto update_hold =
       Statement("UPDATE holds SET state = ?, posted_amount = ?, closed_seq = ? WHERE id = ?");
-  auto insert_request = Statement(
-      fmt::format("INSERT INTO ledger_requests ({}) VALUES (?, ?, ?, ?, ?, ?, ?)", kRequestColumns));
+  auto insert_request = Statement(fmt::format(
+      "INSERT INTO ledger_requests ({}) VALUES (?, ?, ?, ?, ?, ?, ?)", kRequestColumns));
   auto update_head = Statement("UPDATE ledger_head SET seq = ?, hash = ? WHERE id = 1");
   for (const auto* statement : {&insert_account, &update_account, &insert_hold, &update_hold,
                                 &insert_request, &update_head}) {
     if (!statement->ok()) return statement->status();
   }
   Statements& statements = connection_.statements();
-  EBANK_RETURN_IF_ERROR(InsertRows(
-      statements, "journal", kJournalColumns, 4, batch.entries,
-      [](SqliteStatement& statement, int at, const JournalEntry& entry) {
-        statement.Bind(at, entry.seq).Bind(at + 1, entry.at_ms).Bind(at + 2, entry.body)
-            .Bind(at + 3, ToHex(entry.hash));
-      }));
-  EBANK_RETURN_IF_ERROR(InsertRows(
-      statements, "postings", kPostingColumns, 5, batch.postings,
-      [](SqliteStatement& statement, int at, const PostingRow& posting) {
-        statement.Bind(at, posting.account)
-            .Bind(at + 1, posting.seq)
-            .Bind(at + 2, posting.amount)
-            .Bind(at + 3, posting.balance_after)
-            .Bind(at + 4, posting.prev_seq);
-      }));
+  EBANK_RETURN_IF_ERROR(
+      InsertRows(statements, "journal", kJournalColumns, 4, batch.entries,
+                 [](SqliteStatement& statement, int at, const JournalEntry& entry) {
+                   statement.Bind(at, entry.seq)
+                       .Bind(at + 1, entry.at_ms)
+                       .Bind(at + 2, entry.body)
+                       .Bind(at + 3, ToHex(entry.hash));
+                 }));
+  EBANK_RETURN_IF_ERROR(
+      InsertRows(statements, "postings", kPostingColumns, 5, batch.postings,
+                 [](SqliteStatement& statement, int at, const PostingRow& posting) {
+                   statement.Bind(at, posting.account)
+                       .Bind(at + 1, posting.seq)
+                       .Bind(at + 2, posting.amount)
+                       .Bind(at + 3, posting.balance_after)
+                       .Bind(at + 4, posting.prev_seq);
+                 }));
   for (const Account& account : batch.new_accounts) {
     SqliteStatement& statement = **insert_account;
     statement.Bind(1, account.id);

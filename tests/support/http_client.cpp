@@ -40,7 +40,9 @@ HttpClient::~HttpClient() = default;
 HttpClient::HttpClient(HttpClient&&) noexcept = default;
 HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
 
-HttpResult HttpClient::Get(const std::string& target) { return Send("GET", target, "", {}); }
+HttpResult HttpClient::Get(const std::string& target) {
+  return Send("GET", target, "", {});
+}
 
 HttpResult HttpClient::Post(const std::string& target, const std::string& body,
                             const std::map<std::string, std::string>& headers) {
@@ -71,7 +73,8 @@ HttpResult HttpClient::Send(const std::string& method, const std::string& target
   request.set(http::field::host, host_);
   if (!token_.empty()) request.set(http::field::authorization, "Bearer " + token_);
   if (!body.empty()) request.set(http::field::content_type, "application/json");
-  for (const auto& [name, value] : headers) request.set(name, value);
+  for (const auto& [name, value] : headers)
+    request.set(name, value);
   request.body() = body;
   request.prepare_payload();
   http::write(connection_->socket, request, error);

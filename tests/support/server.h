@@ -12,7 +12,8 @@ namespace ebank::testing {
 class ServerProcess {
  public:
   // Starts the server on `database` with logs and state in `dir`; waits until it listens.
-  ServerProcess(const std::string& database, const std::string& dir, const std::string& name = "server");
+  ServerProcess(const std::string& database, const std::string& dir,
+                const std::string& name = "server");
   ~ServerProcess();
 
   int port() const { return port_; }

@@ -108,7 +108,8 @@ TEST_P(LedgerTest, RefusesMalformedTransfersAndChangesNothing) {
   EXPECT_EQ(reason({{{alice, -1}, {bank, 1}}, std::string(141, 'm')}), "invalid_memo");
   EXPECT_EQ(reason({{{alice, -1}, {bank, 1}}, "bad\nmemo"}), "invalid_memo");
   std::vector<Posting> many;
-  for (int i = 0; i < 17; ++i) many.push_back({alice, 1});
+  for (int i = 0; i < 17; ++i)
+    many.push_back({alice, 1});
   EXPECT_EQ(reason({many, ""}), "invalid_postings");
   EXPECT_EQ(env_.Balance(alice), 1000);
   EXPECT_EQ(env_.Balance(dollars), 0);
@@ -134,9 +135,8 @@ TEST_P(LedgerTest, MultiCurrencyTransferBalancesPerCurrency) {
   AccountId alice_cny = env_.Open();
   AccountId alice_usd = env_.Open(Currency::Usd());
   ASSERT_TRUE(env_.Pay(bank_cny, alice_cny, 100000).status.ok());
-  Outcome deal = env_.Run(
-      Transfer{{{alice_cny, -71234}, {fx_cny, 71234}, {fx_usd, -10000}, {alice_usd, 10000}},
-               "FX 7.1234"});
+  Outcome deal = env_.Run(Transfer{
+      {{alice_cny, -71234}, {fx_cny, 71234}, {fx_usd, -10000}, {alice_usd, 10000}}, "FX 7.1234"});
   ASSERT_TRUE(deal.status.ok()) << deal.status.ToString();
   EXPECT_EQ(env_.Balance(alice_usd), 10000);
   EXPECT_EQ(env_.Balance(alice_cny), 28766);
@@ -176,7 +176,8 @@ TEST_P(LedgerTest, SameKeyTwiceInOneBatchAppliesOnce) {
   AccountId bank = env_.OpenFunding();
   AccountId alice = env_.Open();
   std::vector<Request> batch;
-  for (int i = 0; i < 3; ++i) batch.push_back({"dup", Transfer{{{bank, -7}, {alice, 7}}, ""}});
+  for (int i = 0; i < 3; ++i)
+    batch.push_back({"dup", Transfer{{{bank, -7}, {alice, 7}}, ""}});
   batch.push_back({"dup", Transfer{{{bank, -8}, {alice, 8}}, ""}});
   std::vector<Outcome> outcomes = env_.ledger().Execute(std::move(batch));
   ASSERT_EQ(outcomes.size(), 4u);
@@ -251,13 +252,13 @@ TEST_P(LedgerTest, VerifyDetectsTampering) {
   ASSERT_TRUE(env_.Pay(alice, bank, 1000).status.ok());
   env_.Verify();
   // A balance changed behind the journal's back.
-  Tamper(env_.database(), "UPDATE accounts SET balance = balance + 100 WHERE id = " +
-                              std::to_string(alice));
+  Tamper(env_.database(),
+         "UPDATE accounts SET balance = balance + 100 WHERE id = " + std::to_string(alice));
   auto report = VerifyLedger(env_.ledger().store());
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.status().reason(), "invariant_violated");
-  Tamper(env_.database(), "UPDATE accounts SET balance = balance - 100 WHERE id = " +
-                              std::to_string(alice));
+  Tamper(env_.database(),
+         "UPDATE accounts SET balance = balance - 100 WHERE id = " + std::to_string(alice));
   env_.Verify();
   // A journal entry rewritten: the chain breaks.
   Tamper(env_.database(), "UPDATE journal SET body = 'xfer 1:-9000 2:9000 memo=' WHERE seq = 3");
@@ -300,7 +301,8 @@ TEST_P(LedgerTest, ConcurrentClientsConserveMoney) {
       }
     });
   }
-  for (auto& thread : threads) thread.join();
+  for (auto& thread : threads)
+    thread.join();
   int64_t total = 0;
   for (AccountId id : accounts) {
     Account account = env_.Get(id);

@@ -49,7 +49,8 @@ std::vector<ScenarioParam> AllScenarios() {
   std::sort(files.begin(), files.end());
   std::vector<ScenarioParam> params;
   for (const char* backend : {"sqlite", "postgresql"}) {
-    for (const auto& file : files) params.push_back({backend, file});
+    for (const auto& file : files)
+      params.push_back({backend, file});
   }
   return params;
 }

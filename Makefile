@@ -1,0 +1,46 @@
+# The two commands a newcomer needs (see README.md):
+#   make run   installs what is missing, builds, prepares ./data/ebank.db and serves on :8080
+#   make test  installs, builds and runs every test (also an ASan+UBSan run of core and ledger)
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+DB         ?= data/ebank.db
+LISTEN     ?= 127.0.0.1:8080
+CTEST_JOBS ?= 2
+
+.PHONY: run test build deps asan-test bench clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/build.ninja: | deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+build: deps $(BUILD)/build.ninja
+	@cmake --build $(BUILD)
+
+run: build
+	@mkdir -p $(dir $(DB))
+	@$(BUILD)/src/app/ebank migrate --db $(DB)
+	@exec $(BUILD)/src/app/ebank serve --db $(DB) --listen $(LISTEN)
+
+$(ASAN_BUILD)/build.ninja: | deps
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEBANK_SANITIZE=ON \
+	  -DEBANK_LIBS_ONLY=ON >/dev/null
+
+# Core, store and ledger tests once more under AddressSanitizer and UBSan.
+asan-test: deps $(ASAN_BUILD)/build.ninja
+	@cmake --build $(ASAN_BUILD)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(CTEST_JOBS) --timeout 600
+
+# The full suite runs last, so that CTest's summary closes the output.
+test: build asan-test
+	@cd $(BUILD) && ctest --output-on-failure -j $(CTEST_JOBS) --timeout 900
+
+bench: build
+	@$(BUILD)/src/app/ebank bench ledger
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
