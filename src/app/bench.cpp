@@ -4,10 +4,6 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -26,7 +22,6 @@
 namespace ebank::app {
 
 namespace fs = std::filesystem;
-namespace json = boost::json;
 
 namespace {
 
@@ -211,19 +206,34 @@ double RunPgbench(const std::string& url, double seconds) {
   return tps;
 }
 
-json::object CasesJson(const std::vector<CaseResult>& results) {
-  json::array cases;
+double Best(const std::vector<CaseResult>& results) {
   double best = 0;
-  for (const auto& result : results) {
-    cases.push_back(json::object{{"clients", result.clients},
-                                 {"batch", result.batch},
-                                 {"transfers_per_s", std::round(result.transfers_per_s)},
-                                 {"p50_ms", std::round(result.p50_ms * 1000) / 1000},
-                                 {"p99_ms", std::round(result.p99_ms * 1000) / 1000},
-                                 {"refused", result.refused}});
+  for (const auto& result : results)
     best = std::max(best, result.transfers_per_s);
+  return best;
+}
+
+// One JSON document, written by hand so that numbers print as people read them.
+std::string ResultsJson(const std::vector<std::string>& backends,
+                        const std::vector<std::vector<CaseResult>>& results, double pgbench_tps) {
+  std::string out = fmt::format("{{\"pgbench_tps\": {:.0f}", pgbench_tps);
+  for (size_t b = 0; b < backends.size(); ++b) {
+    double best = Best(results[b]);
+    out += fmt::format(", \"ratio_{}_to_pgbench\": {:.1f}", backends[b],
+                       pgbench_tps > 0 ? best / pgbench_tps : 0.0);
+    out += fmt::format(", \"{}\": {{\"best_transfers_per_s\": {:.0f}, \"cases\": [", backends[b],
+                       best);
+    for (size_t i = 0; i < results[b].size(); ++i) {
+      const CaseResult& r = results[b][i];
+      out += fmt::format(
+          "{}{{\"clients\": {}, \"batch\": {}, \"transfers_per_s\": {:.0f}, \"p50_ms\": {:.3f}, "
+          "\"p99_ms\": {:.3f}, \"refused\": {}}}",
+          i == 0 ? "" : ", ", r.clients, r.batch, r.transfers_per_s, r.p50_ms, r.p99_ms, r.refused);
+    }
+    out += "]}";
   }
-  return json::object{{"cases", std::move(cases)}, {"best_transfers_per_s", std::round(best)}};
+  out += "}";
+  return out;
 }
 
 }  // namespace
@@ -235,40 +245,34 @@ int BenchLedger(const BenchOptions& options) {
                        std::find(options.backends.begin(), options.backends.end(), "postgresql") !=
                            options.backends.end();
   if (needs_cluster) cluster.emplace();
-  json::object out;
   std::string dir = (fs::temp_directory_path() / fmt::format("ebank-bench-{}", getpid())).string();
   fs::create_directories(dir);
   double pgbench_tps =
       options.pgbench ? RunPgbench(cluster->Database("pgbench"), options.seconds_per_case) : 0;
-  spdlog::info("pgbench TPC-B -M prepared -c 8: {:.0f} tps", pgbench_tps);
-  out["pgbench_tps"] = std::round(pgbench_tps);
+  if (options.pgbench) spdlog::info("pgbench TPC-B -M prepared -c 8: {:.0f} tps", pgbench_tps);
+  std::vector<std::vector<CaseResult>> results;
   for (const std::string& backend : options.backends) {
     std::string database =
         backend == "postgresql" ? cluster->Database("ebank_bench") : dir + "/bench.db";
-    json::object cases = CasesJson(BenchBackend(database, options));
-    double best = cases["best_transfers_per_s"].to_number<double>();
-    out["ratio_" + backend + "_to_pgbench"] =
-        pgbench_tps > 0 ? std::round(best / pgbench_tps * 10) / 10 : 0.0;
-    out[backend] = std::move(cases);
+    results.push_back(BenchBackend(database, options));
   }
   fs::remove_all(dir);
   if (options.json) {
-    std::printf("%s\n", json::serialize(out).c_str());
+    std::printf("%s\n", ResultsJson(options.backends, results, pgbench_tps).c_str());
     return 0;
   }
   std::printf("%-11s %8s %6s %14s %9s %9s\n", "backend", "clients", "batch", "transfers/s",
               "p50 ms", "p99 ms");
-  for (const std::string& backend : options.backends) {
-    for (const auto& item : out[backend].as_object()["cases"].as_array()) {
-      const auto& row = item.as_object();
-      std::printf("%-11s %8lld %6lld %14.0f %9.3f %9.3f\n", backend.c_str(),
-                  static_cast<long long>(row.at("clients").as_int64()),
-                  static_cast<long long>(row.at("batch").as_int64()),
-                  row.at("transfers_per_s").to_number<double>(),
-                  row.at("p50_ms").to_number<double>(), row.at("p99_ms").to_number<double>());
+  for (size_t b = 0; b < options.backends.size(); ++b) {
+    for (const CaseResult& r : results[b]) {
+      std::printf("%-11s %8d %6d %14.0f %9.3f %9.3f\n", options.backends[b].c_str(), r.clients,
+                  r.batch, r.transfers_per_s, r.p50_ms, r.p99_ms);
     }
-    std::printf("%s best / pgbench TPC-B (%.0f tps): %.1fx\n", backend.c_str(), pgbench_tps,
-                out["ratio_" + backend + "_to_pgbench"].to_number<double>());
+    if (pgbench_tps > 0) {
+      std::printf("%s best %.0f transfers/s = %.1fx pgbench TPC-B (%.0f tps)\n",
+                  options.backends[b].c_str(), Best(results[b]), Best(results[b]) / pgbench_tps,
+                  pgbench_tps);
+    }
   }
   return 0;
 }

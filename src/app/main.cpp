@@ -1,4 +1,5 @@
 // ebank: one executable, many subcommands.
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -81,6 +82,8 @@ int main(int argc, char** argv) {
   bench_ledger->add_flag("--no-pgbench", no_pgbench, "Skip pgbench (no ratio)");
 
   CLI11_PARSE(app, argc, argv);
+  // Logs go to stderr, so that a command's output (bench --json) stays clean on stdout.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("ebank"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 
   try {
