@@ -10,6 +10,7 @@ packages=(
   libssl-dev libsodium-dev libspdlog-dev libfmt-dev libcli11-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
+  softhsm2 libp11-kit-dev
   wrk curl procps util-linux
 )
 

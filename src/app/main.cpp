@@ -4,11 +4,14 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <iostream>
 
 #include "app/bench.h"
 #include "app/serve.h"
 #include "ledger/verify.h"
+#include "services/staff.h"
 #include "store/open.h"
+#include "store/sql.h"
 
 namespace {
 
@@ -29,6 +32,38 @@ int VerifyJournal(const std::string& database) {
   for (const auto& [currency, total] : report->totals) {
     std::printf("  %s sums to %lld\n", currency.c_str(), static_cast<long long>(total));
   }
+  return 0;
+}
+
+// Passwords never come from the command line, where `ps` would show them.
+int AddStaff(const std::string& database, const std::string& login, const std::string& name,
+             const std::string& role_name) {
+  auto role = ebank::services::ParseRole(role_name);
+  if (!role) {
+    spdlog::error("unknown role '{}'", role_name);
+    return 2;
+  }
+  std::string password;
+  if (const char* from_env = std::getenv("EBANK_STAFF_PASSWORD")) {
+    password = from_env;
+  } else if (!std::getline(std::cin, password)) {
+    spdlog::error("no password given (EBANK_STAFF_PASSWORD or one line on stdin)");
+    return 2;
+  }
+  auto db = ebank::store::OpenSqlDatabase(database);
+  if (!db.ok()) {
+    spdlog::error("cannot open the database: {}", db.status().ToString());
+    return 1;
+  }
+  ebank::services::SessionService sessions(**db, ebank::SystemClock::Instance());
+  ebank::services::StaffService staff(**db, sessions, ebank::SystemClock::Instance());
+  auto added = staff.Create(login, name, *role, password);
+  if (!added.ok()) {
+    spdlog::error("cannot add staff: {}", added.status().ToString());
+    return 1;
+  }
+  std::printf("staff %s (%s) added with id %lld\n", login.c_str(), role_name.c_str(),
+              static_cast<long long>(added->id));
   return 0;
 }
 
@@ -61,6 +96,20 @@ int main(int argc, char** argv) {
   auto* verify_command =
       app.add_subcommand("verify-journal", "Check the journal's hash chain and every balance");
   verify_command->add_option("--db", database, "SQLite file path, or a postgresql:// URL")
+      ->capture_default_str();
+
+  auto* staff_command = app.add_subcommand("staff", "Manage staff accounts");
+  staff_command->require_subcommand(1);
+  auto* staff_add = staff_command->add_subcommand(
+      "add", "Add a staff member; the password is read from EBANK_STAFF_PASSWORD or stdin");
+  std::string staff_login, staff_name, staff_role = "teller";
+  staff_add->add_option("--db", database, "SQLite file path, or a postgresql:// URL")
+      ->capture_default_str();
+  staff_add->add_option("--login", staff_login, "Login name")->required();
+  staff_add->add_option("--name", staff_name, "Full name")->required();
+  staff_add
+      ->add_option("--role", staff_role,
+                   "teller, supervisor, customer_manager, branch_manager or admin")
       ->capture_default_str();
 
   ebank::app::BenchOptions bench;
@@ -101,6 +150,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*verify_command) return VerifyJournal(database);
+    if (*staff_add) return AddStaff(database, staff_login, staff_name, staff_role);
     if (*bench_ledger) {
       bench.pgbench = !no_pgbench;
       return ebank::app::BenchLedger(bench);

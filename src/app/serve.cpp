@@ -13,10 +13,12 @@
 #include <fstream>
 #include <thread>
 
+#include "app/api_v1.h"
 #include "app/ledger_api.h"
 #include "http/server.h"
 #include "ledger/ledger.h"
 #include "store/open.h"
+#include "store/sql.h"
 
 namespace ebank::app {
 
@@ -117,9 +119,18 @@ int Serve(const ServeOptions& options) {
     return 1;
   }
   std::string backend(store.value()->backend());
+  auto sql = store::OpenSqlDatabase(options.database);
+  if (!sql.ok()) {
+    spdlog::error("cannot open the database: {}", sql.status().ToString());
+    return 1;
+  }
   const Clock& clock = SystemClock::Instance();
   auto ledger = std::make_unique<ledger::Ledger>(std::move(*store), clock);
   LedgerApi api{*ledger, clock, LoadOrCreateOperatorToken(options.token_file)};
+  services::CustomerService customers(**sql, *ledger, clock);
+  services::SessionService sessions(**sql, clock);
+  services::StaffService staff(**sql, sessions, clock);
+  ApiServices v1{*ledger, customers, sessions, staff, clock};
 
   asio::io_context io;
   http::Router router;
@@ -140,6 +151,7 @@ int Serve(const ServeOptions& options) {
         co_return http::Text(request, 200, std::move(out), "text/plain; version=0.0.4");
       });
   AddLedgerRoutes(router, api);
+  AddApiV1Routes(router, v1);
 
   auto port = server.Listen();
   if (!port.ok()) {

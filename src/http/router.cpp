@@ -58,7 +58,13 @@ std::string PercentDecode(std::string_view text) {
 }  // namespace
 
 void Router::Add(Verb verb, std::string pattern, Handler handler, size_t body_bytes_max) {
-  routes_.push_back(Route{verb, std::move(pattern), std::move(handler), body_bytes_max});
+  routes_.push_back(Route{verb, std::move(pattern), std::move(handler), body_bytes_max, {}});
+}
+
+void Router::Add(Verb verb, std::string pattern, Handler handler, RouteDoc doc,
+                 size_t body_bytes_max) {
+  routes_.push_back(
+      Route{verb, std::move(pattern), std::move(handler), body_bytes_max, std::move(doc)});
 }
 
 const Route* Router::Find(Verb verb, std::string_view target, Params* params,

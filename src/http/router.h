@@ -15,16 +15,29 @@ namespace ebank::http {
 using Params = std::map<std::string, std::string, std::less<>>;
 using Handler = std::function<awaitable<Response>(const Request&, const Params&)>;
 
+// What the OpenAPI document says of a route.
+struct RouteDoc {
+  std::string summary;
+  std::string tag;         // "ledger", "staff", "customers", ...
+  std::string auth;        // "" (none), "operator", "staff", "customer".
+  std::string request;     // Name of the request body's schema, "" when none.
+  std::string response;    // Name of the success response's schema, "" when none.
+  unsigned success = 200;  // The status of a successful answer.
+};
+
 struct Route {
   Verb verb;
   std::string pattern;
   Handler handler;
   size_t body_bytes_max = 64 * 1024;
+  RouteDoc doc;
 };
 
 class Router {
  public:
   void Add(Verb verb, std::string pattern, Handler handler, size_t body_bytes_max = 64 * 1024);
+  void Add(Verb verb, std::string pattern, Handler handler, RouteDoc doc,
+           size_t body_bytes_max = 64 * 1024);
   // The route for a request line, or nullptr (with *path_known telling 405 from 404).
   const Route* Find(Verb verb, std::string_view target, Params* params, bool* path_known) const;
   // 404, 405 or the handler's response.

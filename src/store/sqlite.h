@@ -56,6 +56,7 @@ class SqliteStatement {
   int64_t Int64(int column) const;
   std::string Text(int column) const;
   bool IsNull(int column) const;
+  int ColumnCount() const { return sqlite3_column_count(statement_); }
 
  private:
   friend class SqliteDb;

@@ -1,0 +1,448 @@
+#include "app/api_v1.h"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/json/array.hpp>
+
+#include "http/json.h"
+#include "security/id_document.h"
+
+namespace ebank::app {
+
+namespace json = boost::json;
+using http::Params;
+using http::Request;
+using http::Response;
+using http::RouteDoc;
+using http::Verb;
+
+namespace {
+
+std::string BearerToken(const Request& request) {
+  auto header = request[boost::beast::http::field::authorization];
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header.size() <= kBearer.size() || header.substr(0, kBearer.size()) != kBearer) return "";
+  return std::string(header.substr(kBearer.size()));
+}
+
+Response Unauthorized(const Request& request) {
+  Response response = http::Problem(request, 401, "session_invalid",
+                                    "log in first, or log in again: the session ended");
+  response.set(boost::beast::http::field::www_authenticate, "Bearer");
+  return response;
+}
+
+bool MayServeCustomers(services::Role role) {
+  return role == services::Role::kTeller || role == services::Role::kSupervisor ||
+         role == services::Role::kBranchManager || role == services::Role::kAdmin;
+}
+
+json::object CustomerJson(const services::Customer& customer) {
+  bool personal = customer.kind == services::CustomerKind::kIndividual;
+  return json::object{
+      {"number", customer.number},
+      {"kind", services::CustomerKindName(customer.kind)},
+      {"name", customer.name},
+      {"id_type", customer.id_type},
+      {"id_number", personal ? security::MaskResidentId(customer.id_number) : customer.id_number},
+      {"mobile", customer.mobile},
+      {"address", customer.address},
+      {"status", customer.status},
+      {"created_at_ms", customer.created_at_ms},
+  };
+}
+
+json::object ProductJson(const services::Product& product) {
+  return json::object{
+      {"code", product.code},
+      {"name_zh", product.name_zh},
+      {"name_en", product.name_en},
+      {"kind", product.kind},
+      {"currency", product.currency.code()},
+      {"account_class", product.account_class},
+      {"credit_limit", http::AmountJson(product.credit_limit_minor, product.currency)},
+  };
+}
+
+// The account record with its balances from the ledger.
+Result<json::object> AccountJson(ledger::Ledger& ledger, const services::BankAccount& account) {
+  json::object out{
+      {"number", account.number},
+      {"product", account.product_code},
+      {"account_class", account.account_class},
+      {"status", account.status},
+      {"bound_account", account.bound_number ? json::value(*account.bound_number) : json::value()},
+      {"opened_at_ms", account.opened_at_ms},
+  };
+  Status status = ledger.store().Read([&](ledger::LedgerReader& reader) {
+    auto accounts = reader.GetAccounts({account.ledger_account});
+    if (!accounts.ok()) return accounts.status();
+    if (accounts->empty())
+      return Status::Internal("ledger_account_missing", "account not in ledger");
+    const ledger::Account& booked = accounts->front();
+    out["currency"] = booked.currency.code();
+    out["balance"] = http::AmountJson(booked.normal_balance(), booked.currency);
+    out["held"] = http::AmountJson(booked.held, booked.currency);
+    out["available"] =
+        http::AmountJson(booked.available() - booked.floor.value_or(0), booked.currency);
+    if (booked.floor && *booked.floor < 0) {
+      out["credit_limit"] = http::AmountJson(-*booked.floor, booked.currency);
+    }
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+}  // namespace
+
+void AddApiV1Routes(http::Router& router, const ApiServices& api) {
+  // A handler that needs a logged-in staff member allowed to serve customers.
+  using StaffHandler = std::function<http::awaitable<Response>(const Request&, const Params&,
+                                                               const services::Staff&)>;
+  auto staff_only = [&api](StaffHandler handler) -> http::Handler {
+    return [&api, handler = std::move(handler)](const Request& request,
+                                                const Params& params) -> http::awaitable<Response> {
+      auto staff = api.staff.Authenticate(BearerToken(request));
+      if (!staff.ok()) {
+        if (staff.status().code() == Code::kNotFound) co_return Unauthorized(request);
+        co_return http::Problem(request, staff.status());
+      }
+      if (!MayServeCustomers(staff->role)) {
+        co_return http::Problem(request, 403, "forbidden", "this role may not do that");
+      }
+      co_return co_await handler(request, params, *staff);
+    };
+  };
+
+  router.Add(
+      Verb::post, "/api/v1/staff/sessions",
+      [&api](const Request& request, const Params&) -> http::awaitable<Response> {
+        auto body = http::ParseObject(request.body());
+        if (!body.ok()) co_return http::Problem(request, body.status());
+        Status only = http::OnlyFields(*body, {"login", "password"});
+        if (!only.ok()) co_return http::Problem(request, only);
+        auto login = http::RequiredString(*body, "login");
+        auto password = http::RequiredString(*body, "password");
+        if (!login.ok()) co_return http::Problem(request, login.status());
+        if (!password.ok()) co_return http::Problem(request, password.status());
+        auto result = api.staff.Login(
+            *login, *password, std::string_view(request[boost::beast::http::field::user_agent]));
+        if (!result.ok()) {
+          unsigned status = result.status().code() == Code::kRejected ? 401 : 0;
+          co_return status
+              ? http::Problem(request, status, result.status().reason(), result.status().message())
+              : http::Problem(request, result.status());
+        }
+        co_return http::Json(
+            request, 201,
+            json::object{
+                {"token", result->token},
+                {"expires_in_s", services::kSessionLifetimeMs / 1000},
+                {"idle_timeout_s", services::kSessionIdleTimeoutMs / 1000},
+                {"staff", json::object{{"id", result->staff.id},
+                                       {"login", result->staff.login},
+                                       {"name", result->staff.name},
+                                       {"role", services::RoleName(result->staff.role)}}}});
+      },
+      RouteDoc{"Staff log in with login and password", "staff", "", "StaffLogin", "StaffSession",
+               201});
+
+  router.Add(
+      Verb::delete_, "/api/v1/staff/sessions/current",
+      [&api](const Request& request, const Params&) -> http::awaitable<Response> {
+        Status status = api.sessions.Revoke(BearerToken(request));
+        if (!status.ok()) co_return http::Problem(request, status);
+        co_return http::Text(request, 204, "");
+      },
+      RouteDoc{"Staff log out", "staff", "staff", "", "", 204});
+
+  router.Add(
+      Verb::get, "/api/v1/products",
+      [&api](const Request& request, const Params&) -> http::awaitable<Response> {
+        auto products = api.customers.Products();
+        if (!products.ok()) co_return http::Problem(request, products.status());
+        json::array list;
+        for (const auto& product : *products)
+          list.push_back(ProductJson(product));
+        co_return http::Json(request, 200, json::object{{"products", std::move(list)}});
+      },
+      RouteDoc{"The products accounts are opened from", "customers", "", "", "ProductList", 200});
+
+  router.Add(
+      Verb::post, "/api/v1/customers",
+      staff_only([&api](const Request& request, const Params&,
+                        const services::Staff& staff) -> http::awaitable<Response> {
+        auto body = http::ParseObject(request.body());
+        if (!body.ok()) co_return http::Problem(request, body.status());
+        Status only = http::OnlyFields(*body, {"kind", "name", "id_number", "mobile", "address"});
+        if (!only.ok()) co_return http::Problem(request, only);
+        services::NewCustomer input;
+        auto kind = http::OptionalString(*body, "kind");
+        auto name = http::RequiredString(*body, "name");
+        auto id_number = http::RequiredString(*body, "id_number");
+        auto mobile = http::RequiredString(*body, "mobile");
+        auto address = http::OptionalString(*body, "address");
+        for (const Status* status : {&kind.status(), &name.status(), &id_number.status(),
+                                     &mobile.status(), &address.status()}) {
+          if (!status->ok()) co_return http::Problem(request, *status);
+        }
+        std::string kind_text = kind->value_or("individual");
+        if (kind_text != "individual" && kind_text != "company") {
+          co_return http::Problem(request, 400, "invalid_field",
+                                  "kind must be 'individual' or 'company'");
+        }
+        input.kind = kind_text == "company" ? services::CustomerKind::kCompany
+                                            : services::CustomerKind::kIndividual;
+        input.name = *name;
+        input.id_number = *id_number;
+        input.mobile = *mobile;
+        input.address = address->value_or("");
+        auto customer = api.customers.Create(input);
+        (void)services::RecordAudit(
+            api.customers.database(), api.clock,
+            {"staff", staff.id, "counter", "customer.create", customer.ok() ? customer->number : "",
+             customer.ok() ? "ok" : customer.status().reason(), ""});
+        if (!customer.ok()) co_return http::Problem(request, customer.status());
+        co_return http::Json(request, 201, CustomerJson(*customer));
+      }),
+      RouteDoc{"Register a customer (staff)", "customers", "staff", "NewCustomer", "Customer",
+               201});
+
+  router.Add(Verb::get, "/api/v1/customers/{number}",
+             staff_only([&api](const Request& request, const Params& params,
+                               const services::Staff&) -> http::awaitable<Response> {
+               auto customer = api.customers.GetByNumber(params.at("number"));
+               if (!customer.ok()) co_return http::Problem(request, customer.status());
+               auto accounts = api.customers.Accounts(customer->id);
+               if (!accounts.ok()) co_return http::Problem(request, accounts.status());
+               json::object out = CustomerJson(*customer);
+               json::array list;
+               for (const auto& account : *accounts) {
+                 auto item = AccountJson(api.ledger, account);
+                 if (!item.ok()) co_return http::Problem(request, item.status());
+                 list.push_back(std::move(*item));
+               }
+               out["accounts"] = std::move(list);
+               co_return http::Json(request, 200, out);
+             }),
+             RouteDoc{"A customer with their accounts and balances (staff)", "customers", "staff",
+                      "", "CustomerWithAccounts", 200});
+
+  router.Add(Verb::post, "/api/v1/customers/{number}/accounts",
+             staff_only([&api](const Request& request, const Params& params,
+                               const services::Staff& staff) -> http::awaitable<Response> {
+               auto body = http::ParseObject(request.body());
+               if (!body.ok()) co_return http::Problem(request, body.status());
+               Status only = http::OnlyFields(*body, {"product", "bound_account"});
+               if (!only.ok()) co_return http::Problem(request, only);
+               auto product = http::RequiredString(*body, "product");
+               auto bound = http::OptionalString(*body, "bound_account");
+               if (!product.ok()) co_return http::Problem(request, product.status());
+               if (!bound.ok()) co_return http::Problem(request, bound.status());
+               auto customer = api.customers.GetByNumber(params.at("number"));
+               if (!customer.ok()) co_return http::Problem(request, customer.status());
+               auto account = api.customers.OpenAccount(customer->id, *product, *bound);
+               (void)services::RecordAudit(
+                   api.customers.database(), api.clock,
+                   {"staff", staff.id, "counter", "account.open", customer->number,
+                    account.ok() ? "ok" : account.status().reason(),
+                    account.ok() ? account->number : *product});
+               if (!account.ok()) co_return http::Problem(request, account.status());
+               auto out = AccountJson(api.ledger, *account);
+               if (!out.ok()) co_return http::Problem(request, out.status());
+               co_return http::Json(request, 201, *out);
+             }),
+             RouteDoc{"Open an account for a customer from a product (staff)", "customers", "staff",
+                      "NewAccount", "Account", 201});
+
+  router.Add(
+      Verb::get, "/api/v1/accounts/{number}",
+      staff_only([&api](const Request& request, const Params& params,
+                        const services::Staff&) -> http::awaitable<Response> {
+        auto account = api.customers.GetAccount(params.at("number"));
+        if (!account.ok()) co_return http::Problem(request, account.status());
+        auto out = AccountJson(api.ledger, *account);
+        if (!out.ok()) co_return http::Problem(request, out.status());
+        co_return http::Json(request, 200, *out);
+      }),
+      RouteDoc{"An account and its balances (staff)", "customers", "staff", "", "Account", 200});
+
+  router.Add(
+      Verb::get, "/api/v1/openapi.json",
+      [&router](const Request& request, const Params&) -> http::awaitable<Response> {
+        co_return http::Json(request, 200, OpenApiDocument(router));
+      },
+      RouteDoc{"This document", "meta", "", "", "OpenApi", 200});
+}
+
+namespace {
+
+json::object Ref(const std::string& schema) {
+  return json::object{{"$ref", "#/components/schemas/" + schema}};
+}
+
+json::object Content(const std::string& media_type, const std::string& schema) {
+  return json::object{{media_type, json::object{{"schema", Ref(schema)}}}};
+}
+
+json::object StringProperty(std::string_view description) {
+  return json::object{{"type", "string"}, {"description", description}};
+}
+
+// Request and response shapes. Amounts are decimal strings in the currency's precision.
+json::object Schemas() {
+  json::object amount{
+      {"type", "string"},
+      {"pattern", "^-?[0-9]+(\\.[0-9]+)?$"},
+      {"description", "a decimal in the currency's minor precision, e.g. \"100.00\""}};
+  json::object account{
+      {"type", "object"},
+      {"properties",
+       json::object{
+           {"number", StringProperty("account number (card numbers pass the Luhn check)")},
+           {"product", StringProperty("product code")},
+           {"account_class", json::object{{"type", "integer"}, {"enum", json::array{0, 1, 2, 3}}}},
+           {"status", StringProperty("active, frozen, lost or closed")},
+           {"currency", StringProperty("ISO 4217 code")},
+           {"balance", amount},
+           {"held", amount},
+           {"available", amount},
+           {"credit_limit", amount},
+           {"bound_account", json::object{{"type", json::array{"string", "null"}}}},
+           {"opened_at_ms", json::object{{"type", "integer"}}}}}};
+  json::object customer{
+      {"type", "object"},
+      {"properties",
+       json::object{{"number", StringProperty("customer number")},
+                    {"kind", json::object{{"type", "string"},
+                                          {"enum", json::array{"individual", "company"}}}},
+                    {"name", StringProperty("legal name")},
+                    {"id_type", json::object{{"type", "string"},
+                                             {"enum", json::array{"resident_id", "credit_code"}}}},
+                    {"id_number", StringProperty("masked for individuals")},
+                    {"mobile", StringProperty("11-digit mobile number")},
+                    {"address", StringProperty("address")},
+                    {"status", StringProperty("active")},
+                    {"created_at_ms", json::object{{"type", "integer"}}}}}};
+  json::object with_accounts = customer;
+  with_accounts["properties"].as_object()["accounts"] =
+      json::object{{"type", "array"}, {"items", Ref("Account")}};
+  return json::object{
+      {"Problem",
+       json::object{{"type", "object"},
+                    {"required", json::array{"type", "status", "code"}},
+                    {"properties",
+                     json::object{{"type", StringProperty("URI of the problem type")},
+                                  {"title", StringProperty("HTTP reason")},
+                                  {"status", json::object{{"type", "integer"}}},
+                                  {"code", StringProperty("stable machine-readable reason")},
+                                  {"detail", StringProperty("what went wrong, for people")}}}}},
+      {"StaffLogin",
+       json::object{{"type", "object"},
+                    {"required", json::array{"login", "password"}},
+                    {"additionalProperties", false},
+                    {"properties", json::object{{"login", StringProperty("staff login")},
+                                                {"password", StringProperty("password")}}}}},
+      {"StaffSession",
+       json::object{
+           {"type", "object"},
+           {"properties", json::object{{"token", StringProperty("bearer token")},
+                                       {"expires_in_s", json::object{{"type", "integer"}}},
+                                       {"idle_timeout_s", json::object{{"type", "integer"}}},
+                                       {"staff", json::object{{"type", "object"}}}}}}},
+      {"NewCustomer",
+       json::object{
+           {"type", "object"},
+           {"required", json::array{"name", "id_number", "mobile"}},
+           {"additionalProperties", false},
+           {"properties",
+            json::object{
+                {"kind",
+                 json::object{{"type", "string"}, {"enum", json::array{"individual", "company"}}}},
+                {"name", StringProperty("legal name, 1 to 120 bytes")},
+                {"id_number",
+                 StringProperty("18-digit resident ID or credit code, check digit validated")},
+                {"mobile", StringProperty("11 digits starting with 1")},
+                {"address", StringProperty("up to 200 bytes")}}}}},
+      {"NewAccount",
+       json::object{
+           {"type", "object"},
+           {"required", json::array{"product"}},
+           {"additionalProperties", false},
+           {"properties",
+            json::object{
+                {"product", StringProperty("product code")},
+                {"bound_account",
+                 StringProperty("the class I account a class II/III account is bound to")}}}}},
+      {"Customer", customer},
+      {"CustomerWithAccounts", with_accounts},
+      {"Account", account},
+      {"ProductList",
+       json::object{{"type", "object"},
+                    {"properties",
+                     json::object{{"products",
+                                   json::object{{"type", "array"},
+                                                {"items", json::object{{"type", "object"}}}}}}}}},
+      {"OpenApi", json::object{{"type", "object"}}},
+  };
+}
+
+}  // namespace
+
+json::object OpenApiDocument(const http::Router& router) {
+  json::object paths;
+  for (const http::Route& route : router.routes()) {
+    if (route.doc.summary.empty()) continue;
+    std::string verb(boost::beast::http::to_string(route.verb));
+    for (char& c : verb)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    json::object operation{{"summary", route.doc.summary}, {"tags", json::array{route.doc.tag}}};
+    json::array parameters;
+    for (size_t open = route.pattern.find('{'); open != std::string::npos;
+         open = route.pattern.find('{', open + 1)) {
+      size_t close = route.pattern.find('}', open);
+      parameters.push_back(json::object{{"name", route.pattern.substr(open + 1, close - open - 1)},
+                                        {"in", "path"},
+                                        {"required", true},
+                                        {"schema", json::object{{"type", "string"}}}});
+    }
+    if (!parameters.empty()) operation["parameters"] = std::move(parameters);
+    if (!route.doc.auth.empty()) {
+      operation["security"] = json::array{json::object{{route.doc.auth, json::array{}}}};
+    }
+    if (!route.doc.request.empty()) {
+      operation["requestBody"] = json::object{
+          {"required", true}, {"content", Content("application/json", route.doc.request)}};
+    }
+    json::object success{{"description", "success"}};
+    if (!route.doc.response.empty()) {
+      success["content"] = Content("application/json", route.doc.response);
+    }
+    json::object responses;
+    responses[std::to_string(route.doc.success)] = std::move(success);
+    responses["default"] =
+        json::object{{"description", "an RFC 9457 problem"},
+                     {"content", Content("application/problem+json", "Problem")}};
+    operation["responses"] = std::move(responses);
+    json::value& path = paths[route.pattern];
+    if (!path.is_object()) path = json::object{};
+    path.as_object()[verb] = std::move(operation);
+  }
+  json::object bearer{{"type", "http"}, {"scheme", "bearer"}};
+  return json::object{
+      {"openapi", "3.1.0"},
+      {"info", json::object{{"title", "ebank API"},
+                            {"version", "1"},
+                            {"description",
+                             "Electronic banking: customers, accounts, payments. "
+                             "Amounts are decimal strings; errors are RFC 9457 "
+                             "problems with a stable code."}}},
+      {"paths", std::move(paths)},
+      {"components",
+       json::object{{"schemas", Schemas()},
+                    {"securitySchemes",
+                     json::object{{"staff", bearer}, {"customer", bearer}, {"operator", bearer}}}}},
+  };
+}
+
+}  // namespace ebank::app

@@ -1,0 +1,32 @@
+// The public HTTP API, /api/v1: what the bank's own front ends (counter, web, mobile) and
+// partners build on. Handlers only translate HTTP and JSON to service calls; every rule
+// lives in src/services.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include "core/clock.h"
+#include "http/router.h"
+#include "ledger/ledger.h"
+#include "services/customers.h"
+#include "services/sessions.h"
+#include "services/staff.h"
+
+namespace ebank::app {
+
+struct ApiServices {
+  ledger::Ledger& ledger;
+  services::CustomerService& customers;
+  services::SessionService& sessions;
+  services::StaffService& staff;
+  const Clock& clock;
+};
+
+// Adds the /api/v1 routes, including /api/v1/openapi.json which describes every route the
+// router holds. `api` must outlive the router.
+void AddApiV1Routes(http::Router& router, const ApiServices& api);
+
+// The OpenAPI 3.1 document of every route in `router` that has a summary.
+boost::json::object OpenApiDocument(const http::Router& router);
+
+}  // namespace ebank::app

@@ -1,0 +1,175 @@
+// Customers, accounts, staff and sessions on both backends.
+#include <gtest/gtest.h>
+
+#include "ledger/tests/ledger_env.h"
+#include "security/password.h"
+#include "services/customers.h"
+#include "services/sessions.h"
+#include "services/staff.h"
+
+namespace ebank::services {
+namespace {
+
+// Valid resident ID numbers (check digits computed per GB 11643), none of real people.
+constexpr const char* kAliceId = "11010519491231002X";
+constexpr const char* kBobId = "440524188001010014";
+
+class ServicesTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  ServicesTest() {
+    auto db = store::OpenSqlDatabase(env_.database());
+    if (!db.ok()) throw std::runtime_error(db.status().ToString());
+    db_ = std::move(*db);
+    customers_ = std::make_unique<CustomerService>(*db_, env_.ledger(), env_.clock());
+    sessions_ = std::make_unique<SessionService>(*db_, env_.clock());
+    staff_ = std::make_unique<StaffService>(*db_, *sessions_, env_.clock(),
+                                            security::PasswordHashCost::Minimum());
+  }
+  void TearDown() override { env_.Verify(); }
+
+  Customer Alice() {
+    auto customer =
+        customers_->Create({CustomerKind::kIndividual, "张三", kAliceId, "13800138000", "北京"});
+    EXPECT_TRUE(customer.ok()) << customer.status().ToString();
+    return customer.ok() ? *customer : Customer{};
+  }
+
+  ledger::LedgerEnv env_{GetParam()};
+  std::unique_ptr<store::SqlDatabase> db_;
+  std::unique_ptr<CustomerService> customers_;
+  std::unique_ptr<SessionService> sessions_;
+  std::unique_ptr<StaffService> staff_;
+};
+
+TEST_P(ServicesTest, CreatesCustomersAndRefusesBadOrDuplicateDocuments) {
+  Customer alice = Alice();
+  EXPECT_EQ(alice.number, "C0000000001");
+  EXPECT_EQ(customers_->GetByNumber("C0000000001")->name, "张三");
+  auto again = customers_->Create({CustomerKind::kIndividual, "李四", kAliceId, "13900139000", ""});
+  EXPECT_EQ(again.status().reason(), "customer_exists");
+  std::string wrong_check = kBobId;
+  wrong_check.back() = '5';
+  EXPECT_EQ(customers_->Create({CustomerKind::kIndividual, "王五", wrong_check, "13900139000", ""})
+                .status()
+                .reason(),
+            "invalid_resident_id");
+  EXPECT_EQ(customers_->Create({CustomerKind::kIndividual, "王五", kBobId, "2390013900", ""})
+                .status()
+                .reason(),
+            "invalid_mobile");
+  EXPECT_EQ(customers_->Create({CustomerKind::kIndividual, "", kBobId, "13900139000", ""})
+                .status()
+                .reason(),
+            "invalid_name");
+  EXPECT_EQ(
+      customers_
+          ->Create({CustomerKind::kCompany, "某公司", "91350100M000100Y4X", "13900139000", ""})
+          .status()
+          .reason(),
+      "invalid_credit_code");
+  EXPECT_EQ(customers_->GetByNumber("C9999999999").status().reason(), "unknown_customer");
+}
+
+TEST_P(ServicesTest, AccountClassesFollowThePbocRules) {
+  Customer alice = Alice();
+  auto first = customers_->OpenAccount(alice.id, "DEMAND_CARD_I", std::nullopt);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->number.size(), 19u);
+  EXPECT_TRUE(LuhnValid(first->number)) << first->number;
+  EXPECT_EQ(first->account_class, 1);
+  EXPECT_EQ(customers_->OpenAccount(alice.id, "PASSBOOK", std::nullopt).status().reason(),
+            "class_one_exists");
+  EXPECT_EQ(customers_->OpenAccount(alice.id, "DEMAND_CARD_II", std::nullopt).status().reason(),
+            "binding_required");
+  EXPECT_EQ(customers_->OpenAccount(alice.id, "DEMAND_CARD_II", std::string("6225880000000000000"))
+                .status()
+                .reason(),
+            "binding_required");
+  auto second = customers_->OpenAccount(alice.id, "DEMAND_CARD_II", first->number);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_NE(second->number, first->number);
+  EXPECT_EQ(second->bound_number, first->number);
+  EXPECT_EQ(customers_->OpenAccount(alice.id, "NO_SUCH", std::nullopt).status().reason(),
+            "unknown_product");
+  auto card = customers_->OpenAccount(alice.id, "CREDIT_CARD", std::nullopt);
+  ASSERT_TRUE(card.ok());
+  EXPECT_EQ(env_.Get(card->ledger_account).floor, -5000000);
+  EXPECT_EQ(env_.Get(first->ledger_account).floor, 0);
+  // Foreign-currency savings sit beside the class I account, outside the classes.
+  auto dollars = customers_->OpenAccount(alice.id, "USD_SAVINGS", std::nullopt);
+  ASSERT_TRUE(dollars.ok()) << dollars.status().ToString();
+  EXPECT_EQ(dollars->number.size(), 17u);
+  EXPECT_EQ(env_.Get(dollars->ledger_account).currency, Currency::Usd());
+  auto accounts = customers_->Accounts(alice.id);
+  ASSERT_TRUE(accounts.ok());
+  EXPECT_EQ(accounts->size(), 4u);
+  EXPECT_EQ(customers_->GetAccount(first->number)->customer_id, alice.id);
+}
+
+TEST_P(ServicesTest, StaffLoginLocksAfterFiveFailuresWithoutSayingWhy) {
+  ASSERT_TRUE(staff_->Create("teller01", "柜员一", Role::kTeller, "Counter#2026").ok());
+  EXPECT_EQ(staff_->Create("teller01", "x", Role::kTeller, "Counter#2026").status().reason(),
+            "login_taken");
+  EXPECT_EQ(staff_->Create("t2", "x", Role::kTeller, "12345678").status().reason(),
+            "weak_password");
+  auto good = staff_->Login("teller01", "Counter#2026", "test");
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(staff_->Authenticate(good->token)->login, "teller01");
+  EXPECT_EQ(staff_->Login("nobody", "Counter#2026", "test").status().reason(), "login_failed");
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(staff_->Login("teller01", "wrong-pass-1", "test").status().reason(), "login_failed");
+  }
+  EXPECT_EQ(staff_->Login("teller01", "wrong-pass-1", "test").status().reason(), "login_locked");
+  EXPECT_EQ(staff_->Login("teller01", "Counter#2026", "test").status().reason(), "login_locked");
+  env_.clock().Advance(kLoginLockMs);
+  EXPECT_TRUE(staff_->Login("teller01", "Counter#2026", "test").ok());
+}
+
+TEST_P(ServicesTest, SessionsEndWhenIdleExpiredOrRevoked) {
+  auto token = sessions_->Start(SubjectKind::kCustomer, 7, 2, "browser");
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(token->size(), 22u);  // 128 bits, unpadded base64url.
+  EXPECT_EQ(sessions_->Authenticate(*token)->subject_id, 7);
+  EXPECT_EQ(sessions_->Authenticate("not-a-token").status().reason(), "session_invalid");
+  env_.clock().Advance(kSessionIdleTimeoutMs - 1000);
+  EXPECT_TRUE(sessions_->Authenticate(*token).ok());  // Touching it keeps it alive.
+  env_.clock().Advance(kSessionIdleTimeoutMs + 1);
+  EXPECT_EQ(sessions_->Authenticate(*token).status().reason(), "session_invalid");
+
+  auto kept = sessions_->Start(SubjectKind::kCustomer, 7, 2, "phone");
+  for (int64_t waited = 0; waited < kSessionLifetimeMs; waited += kSessionIdleTimeoutMs / 2) {
+    env_.clock().Advance(kSessionIdleTimeoutMs / 2);
+    (void)sessions_->Authenticate(*kept);
+  }
+  EXPECT_EQ(sessions_->Authenticate(*kept).status().reason(), "session_invalid");
+
+  auto listed = sessions_->Start(SubjectKind::kCustomer, 7, 2, "tablet");
+  auto other = sessions_->Start(SubjectKind::kCustomer, 8, 2, "other");
+  auto sessions = sessions_->List(SubjectKind::kCustomer, 7);
+  ASSERT_TRUE(sessions.ok());
+  ASSERT_EQ(sessions->size(), 1u);
+  EXPECT_EQ(sessions->front().client, "tablet");
+  // Another customer's session cannot be revoked by id.
+  auto others = sessions_->List(SubjectKind::kCustomer, 8);
+  EXPECT_EQ(sessions_->RevokeById(SubjectKind::kCustomer, 7, others->front().id).reason(),
+            "unknown_session");
+  EXPECT_TRUE(sessions_->RevokeById(SubjectKind::kCustomer, 7, sessions->front().id).ok());
+  EXPECT_EQ(sessions_->Authenticate(*listed).status().reason(), "session_invalid");
+  EXPECT_TRUE(sessions_->Authenticate(*other).ok());
+  EXPECT_TRUE(sessions_->Revoke(*other).ok());
+  EXPECT_FALSE(sessions_->Authenticate(*other).ok());
+}
+
+TEST(Luhn, MatchesKnownCardNumbers) {
+  EXPECT_TRUE(LuhnValid("4111111111111111"));
+  EXPECT_TRUE(LuhnValid("79927398713"));
+  EXPECT_FALSE(LuhnValid("79927398710"));
+  EXPECT_EQ(LuhnCheckDigit("7992739871"), '3');
+  EXPECT_FALSE(LuhnValid("4111a11111111111"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ServicesTest, ::testing::Values("sqlite", "postgresql"),
+                         ledger::BackendName);
+
+}  // namespace
+}  // namespace ebank::services
