@@ -1,0 +1,101 @@
+#include "services/outbox.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <fstream>
+
+namespace ebank::services {
+
+Status FileSmsGateway::Send(const std::string& mobile, const std::string& text) {
+  std::ofstream out(path_, std::ios::app);
+  out << boost::json::serialize(boost::json::object{{"to", mobile}, {"text", text}}) << "\n";
+  out.flush();
+  if (!out) return Status::Unavailable("sms_gateway_failed", "cannot write " + path_);
+  return Status::Ok();
+}
+
+Status EnqueueSms(store::SqlSession& sql, const Clock& clock, const std::string& mobile,
+                  const std::string& text) {
+  return sql.Exec(
+      "INSERT INTO outbox (kind, destination, body, created_at_ms, sent_at_ms, attempts) VALUES "
+      "('sms', ?, ?, ?, NULL, 0)",
+      {mobile, text, clock.NowMs()});
+}
+
+Result<size_t> OutboxDispatcher::DeliverPending() {
+  store::SqlRows rows;
+  Status status = db_.Read([&](store::SqlSession& sql) {
+    auto due = sql.Query(
+        "SELECT id, destination, body FROM outbox WHERE sent_at_ms IS NULL AND attempts < ? "
+        "ORDER BY id LIMIT ?",
+        {int64_t{kOutboxAttemptsMax}, static_cast<int64_t>(kOutboxBatchRows)});
+    if (!due.ok()) return due.status();
+    rows = std::move(*due);
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  size_t sent = 0;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    int64_t id = rows.Int(r, 0);
+    // Claim the row first, so that two dispatchers (two processes) never send it twice.
+    bool claimed = false;
+    status = db_.Transaction([&](store::SqlSession& sql) {
+      auto updated = sql.Query(
+          "UPDATE outbox SET sent_at_ms = ?, attempts = attempts + 1 WHERE id = ? AND sent_at_ms "
+          "IS NULL RETURNING id",
+          {clock_.NowMs(), id});
+      if (!updated.ok()) return updated.status();
+      claimed = !updated->empty();
+      return Status::Ok();
+    });
+    if (!status.ok()) return status;
+    if (!claimed) continue;
+    Status delivered = sms_.Send(rows.Text(r, 1), rows.Text(r, 2));
+    if (!delivered.ok()) {
+      spdlog::warn("outbox: message {} not delivered: {}", id, delivered.ToString());
+      (void)db_.Transaction([&](store::SqlSession& sql) {
+        return sql.Exec("UPDATE outbox SET sent_at_ms = NULL WHERE id = ?", {id});
+      });
+      continue;
+    }
+    ++sent;
+  }
+  return sent;
+}
+
+void OutboxDispatcher::Start(int64_t interval_ms) {
+  thread_ = std::thread([this, interval_ms] {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      wake_.wait_for(lock, std::chrono::milliseconds(interval_ms),
+                     [this] { return stopping_ || nudged_; });
+      nudged_ = false;
+      if (stopping_) break;
+      lock.unlock();
+      auto sent = DeliverPending();
+      if (!sent.ok()) spdlog::warn("outbox: {}", sent.status().ToString());
+      lock.lock();
+    }
+  });
+}
+
+void OutboxDispatcher::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void OutboxDispatcher::Nudge() {
+  {
+    std::lock_guard lock(mutex_);
+    nudged_ = true;
+  }
+  wake_.notify_all();
+}
+
+}  // namespace ebank::services

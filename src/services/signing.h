@@ -1,0 +1,137 @@
+// The e-banking signing record (签约, SVC-1) and strong customer authentication (SEC-1 to
+// SEC-5): which channels and tools a customer has, the login ladder (password, then the
+// reserved information, then a second factor) and the one-time challenges that payments
+// are bound to (dynamic linking). Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/money.h"
+#include "security/password.h"
+#include "security/random.h"
+#include "security/secret_box.h"
+#include "services/customers.h"
+#include "services/sessions.h"
+#include "store/sql.h"
+#include "ukey/bank_ca.h"
+
+namespace ebank::services {
+
+inline constexpr int64_t kLoginTicketTtlMs = 5 * 60 * 1000;
+inline constexpr int64_t kChallengeTtlMs = 5 * 60 * 1000;
+inline constexpr int kChallengeAttemptsMax = 3;
+inline constexpr int kCustomerLoginFailuresMax = 5;
+inline constexpr int64_t kCustomerLoginLockMs = 30 * 60 * 1000;
+inline constexpr size_t kReservedInfoBytesMax = 60;
+
+// Authentication tools, weakest first. A payment is allowed up to the limits of the tool
+// that confirmed it (SEC-7).
+enum class Tool { kPassword, kSms, kPasswordCard, kTotp, kUkey };
+std::string_view ToolName(Tool tool);
+std::optional<Tool> ParseTool(std::string_view name);
+
+struct SigningInput {
+  std::string login_id;
+  std::string password;
+  std::string reserved_info;
+  std::vector<std::string> channels;  // "web", "mobile", "phone", "sms".
+  int64_t alert_threshold_minor = 0;
+};
+
+struct SigningRecord {
+  int64_t customer_id = 0;
+  std::string login_id;
+  std::string reserved_info;
+  std::vector<std::string> channels;
+  std::vector<Tool> tools;  // Second factors the customer holds (SMS always).
+  int64_t alert_threshold_minor = 0;
+};
+
+struct TotpEnrolment {
+  std::string secret_base32;
+  std::string otpauth_uri;
+};
+
+// What a challenge asks of the customer.
+struct ChallengeInfo {
+  std::string id;
+  Tool tool = Tool::kSms;
+  std::string prompt;  // SMS: the masked mobile; card: "B7 C3 H10"; U-key: the text to sign.
+  int64_t expires_at_ms = 0;
+};
+
+struct LoginStart {
+  std::string ticket;
+  std::string reserved_info;  // Shown before the second factor: a phishing site lacks it.
+  std::vector<Tool> tools;
+};
+
+// What a payment challenge binds: the amount and the payee.
+struct PaymentSubject {
+  std::string payment_id;
+  Money amount;
+  std::string payee;  // The payee's account number.
+};
+
+class SigningService {
+ public:
+  SigningService(store::SqlDatabase& db, CustomerService& customers, SessionService& sessions,
+                 const security::SecretBox& secrets, const ukey::BankCa& ca, const Clock& clock,
+                 security::RandomSource& random,
+                 security::PasswordHashCost cost = security::PasswordHashCost::Interactive());
+
+  // Counter sign-up: one record per customer, refused twice ("already_signed").
+  Status SignUp(int64_t customer_id, const SigningInput& input);
+  Result<SigningRecord> Get(int64_t customer_id);
+
+  Result<TotpEnrolment> EnrolTotp(int64_t customer_id);
+  // A new card (the old one stops working); returns its printable text.
+  Result<std::string> IssuePasswordCard(int64_t customer_id);
+  // Certifies a U-key's public key (PEM); returns the DER certificate.
+  Result<std::string> IssueUkeyCertificate(int64_t customer_id, std::string_view public_key_pem);
+
+  // Login step 1: the password. Every failure answers rejected/login_failed alike; the
+  // last two tries before the lock say how many are left; then rejected/login_locked.
+  Result<LoginStart> StartLogin(std::string_view login_id, std::string_view password);
+  // Login step 2: the chosen second factor's challenge (sends the SMS code).
+  Result<ChallengeInfo> LoginChallenge(std::string_view ticket, Tool tool);
+  // Login step 3: the answer; returns a session token.
+  Result<std::string> FinishLogin(std::string_view ticket, std::string_view answer,
+                                  std::string_view client);
+
+  // A challenge bound to a payment's amount and payee, usable once for kChallengeTtlMs.
+  Result<ChallengeInfo> PaymentChallenge(int64_t customer_id, Tool tool,
+                                         const PaymentSubject& subject);
+  // OK when `answer` answers challenge `id`, issued to this customer for exactly this
+  // subject, unused and unexpired; it is then spent. Three wrong answers spend it too.
+  Status VerifyPaymentChallenge(int64_t customer_id, std::string_view id,
+                                const PaymentSubject& subject, std::string_view answer);
+
+ private:
+  struct Pending;
+  Result<ChallengeInfo> IssueChallenge(store::SqlSession& sql, int64_t customer_id,
+                                       std::string_view purpose, Tool tool,
+                                       const std::string& subject, const std::string& id);
+  Status Answer(store::SqlSession& sql, const Pending& pending, std::string_view answer);
+
+  store::SqlDatabase& db_;
+  CustomerService& customers_;
+  SessionService& sessions_;
+  const security::SecretBox& secrets_;
+  const ukey::BankCa& ca_;
+  const Clock& clock_;
+  security::RandomSource& random_;
+  security::PasswordHashCost cost_;
+  std::string dummy_hash_;
+};
+
+// "138****8000".
+std::string MaskMobile(std::string_view mobile);
+// The text a payment challenge binds, compared when it is answered.
+std::string SubjectText(const PaymentSubject& subject);
+
+}  // namespace ebank::services
