@@ -3,8 +3,8 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json/array.hpp>
 
+#include "app/api_common.h"
 #include "http/json.h"
-#include "security/id_document.h"
 
 namespace ebank::app {
 
@@ -14,86 +14,7 @@ using http::Request;
 using http::Response;
 using http::RouteDoc;
 using http::Verb;
-
-namespace {
-
-std::string BearerToken(const Request& request) {
-  auto header = request[boost::beast::http::field::authorization];
-  constexpr std::string_view kBearer = "Bearer ";
-  if (header.size() <= kBearer.size() || header.substr(0, kBearer.size()) != kBearer) return "";
-  return std::string(header.substr(kBearer.size()));
-}
-
-Response Unauthorized(const Request& request) {
-  Response response = http::Problem(request, 401, "session_invalid",
-                                    "log in first, or log in again: the session ended");
-  response.set(boost::beast::http::field::www_authenticate, "Bearer");
-  return response;
-}
-
-bool MayServeCustomers(services::Role role) {
-  return role == services::Role::kTeller || role == services::Role::kSupervisor ||
-         role == services::Role::kBranchManager || role == services::Role::kAdmin;
-}
-
-json::object CustomerJson(const services::Customer& customer) {
-  bool personal = customer.kind == services::CustomerKind::kIndividual;
-  return json::object{
-      {"number", customer.number},
-      {"kind", services::CustomerKindName(customer.kind)},
-      {"name", customer.name},
-      {"id_type", customer.id_type},
-      {"id_number", personal ? security::MaskResidentId(customer.id_number) : customer.id_number},
-      {"mobile", customer.mobile},
-      {"address", customer.address},
-      {"status", customer.status},
-      {"created_at_ms", customer.created_at_ms},
-  };
-}
-
-json::object ProductJson(const services::Product& product) {
-  return json::object{
-      {"code", product.code},
-      {"name_zh", product.name_zh},
-      {"name_en", product.name_en},
-      {"kind", product.kind},
-      {"currency", product.currency.code()},
-      {"account_class", product.account_class},
-      {"credit_limit", http::AmountJson(product.credit_limit_minor, product.currency)},
-  };
-}
-
-// The account record with its balances from the ledger.
-Result<json::object> AccountJson(ledger::Ledger& ledger, const services::BankAccount& account) {
-  json::object out{
-      {"number", account.number},
-      {"product", account.product_code},
-      {"account_class", account.account_class},
-      {"status", account.status},
-      {"bound_account", account.bound_number ? json::value(*account.bound_number) : json::value()},
-      {"opened_at_ms", account.opened_at_ms},
-  };
-  Status status = ledger.store().Read([&](ledger::LedgerReader& reader) {
-    auto accounts = reader.GetAccounts({account.ledger_account});
-    if (!accounts.ok()) return accounts.status();
-    if (accounts->empty())
-      return Status::Internal("ledger_account_missing", "account not in ledger");
-    const ledger::Account& booked = accounts->front();
-    out["currency"] = booked.currency.code();
-    out["balance"] = http::AmountJson(booked.normal_balance(), booked.currency);
-    out["held"] = http::AmountJson(booked.held, booked.currency);
-    out["available"] =
-        http::AmountJson(booked.available() - booked.floor.value_or(0), booked.currency);
-    if (booked.floor && *booked.floor < 0) {
-      out["credit_limit"] = http::AmountJson(-*booked.floor, booked.currency);
-    }
-    return Status::Ok();
-  });
-  if (!status.ok()) return status;
-  return out;
-}
-
-}  // namespace
+using namespace api;
 
 void AddApiV1Routes(http::Router& router, const ApiServices& api) {
   // A handler that needs a logged-in staff member allowed to serve customers.
@@ -267,6 +188,8 @@ void AddApiV1Routes(http::Router& router, const ApiServices& api) {
       }),
       RouteDoc{"An account and its balances (staff)", "customers", "staff", "", "Account", 200});
 
+  AddCustomerRoutes(router, api);
+
   router.Add(
       Verb::get, "/api/v1/openapi.json",
       [&router](const Request& request, const Params&) -> http::awaitable<Response> {
@@ -287,6 +210,20 @@ json::object Content(const std::string& media_type, const std::string& schema) {
 
 json::object StringProperty(std::string_view description) {
   return json::object{{"type", "string"}, {"description", description}};
+}
+
+// An object schema of string properties.
+json::object Object(std::initializer_list<std::pair<std::string_view, std::string_view>> properties,
+                    std::initializer_list<std::string_view> required) {
+  json::object fields;
+  for (const auto& [name, description] : properties)
+    fields[name] = StringProperty(description);
+  json::array names;
+  for (std::string_view name : required)
+    names.push_back(json::string(name));
+  json::object schema{{"type", "object"}, {"properties", std::move(fields)}};
+  if (!names.empty()) schema["required"] = std::move(names);
+  return schema;
 }
 
 // Request and response shapes. Amounts are decimal strings in the currency's precision.
@@ -384,6 +321,56 @@ json::object Schemas() {
                                    json::object{{"type", "array"},
                                                 {"items", json::object{{"type", "object"}}}}}}}}},
       {"OpenApi", json::object{{"type", "object"}}},
+      {"Signing", Object({{"login_id", "4 to 32 letters, digits, '.', '_' or '-'"},
+                          {"password", "8 to 32 printable characters, not weak"},
+                          {"reserved_info", "the phrase shown after the password, 1 to 60 bytes"},
+                          {"alert_threshold", "balance alerts from this amount (CNY)"}},
+                         {"login_id", "password", "reserved_info"})},
+      {"SigningResult", Object({{"login_id", "login id"}}, {})},
+      {"TotpEnrolment",
+       Object({{"secret", "base32 seed"}, {"otpauth_uri", "for the QR code"}}, {})},
+      {"PasswordCard", Object({{"card", "the printable card"}}, {})},
+      {"UkeyRequest",
+       Object({{"public_key_pem", "the U-key's P-256 public key, PEM"}}, {"public_key_pem"})},
+      {"UkeyCertificate",
+       Object({{"certificate_der_hex", "the X.509 certificate, DER in hex"}}, {})},
+      {"Login",
+       Object({{"login_id", "login id"}, {"password", "password"}}, {"login_id", "password"})},
+      {"LoginTicket", Object({{"ticket", "for the next two steps"},
+                              {"reserved_info", "show it: a phishing site cannot"}},
+                             {})},
+      {"LoginChallengeRequest",
+       Object({{"ticket", "from step 1"}, {"tool", "sms, password_card, totp or ukey"}},
+              {"ticket", "tool"})},
+      {"Challenge", Object({{"challenge_id", "for payments"},
+                            {"tool", "the tool"},
+                            {"prompt", "masked mobile, card cells, or the text to sign"}},
+                           {})},
+      {"LoginAnswer",
+       Object({{"ticket", "from step 1"}, {"answer", "code, card digits, or hex signature"}},
+              {"ticket", "answer"})},
+      {"CustomerSession", Object({{"token", "bearer token"}}, {})},
+      {"Me", customer},
+      {"AccountList",
+       json::object{
+           {"type", "object"},
+           {"properties", json::object{{"accounts", json::object{{"type", "array"},
+                                                                 {"items", Ref("Account")}}}}}}},
+      {"TransactionList", Object({{"transactions", "newest first"}}, {})},
+      {"Transfer", Object({{"from_account", "one of the customer's accounts"},
+                           {"to_account", "an account in this bank"},
+                           {"amount", "decimal string"},
+                           {"currency", "ISO 4217"},
+                           {"memo", "up to 140 bytes"}},
+                          {"from_account", "to_account", "amount", "currency"})},
+      {"Payment", Object({{"status", "completed, sca_required or failed"},
+                          {"amount", "decimal string"},
+                          {"failure", "the reason when failed"}},
+                         {})},
+      {"ChallengeRequest", Object({{"tool", "sms, password_card, totp or ukey"}}, {"tool"})},
+      {"Confirmation", Object({{"challenge_id", "from the challenge"}, {"answer", "the answer"}},
+                              {"challenge_id", "answer"})},
+      {"SessionList", Object({{"sessions", "live sessions"}}, {})},
   };
 }
 

@@ -9,7 +9,9 @@
 #include "http/router.h"
 #include "ledger/ledger.h"
 #include "services/customers.h"
+#include "services/payments.h"
 #include "services/sessions.h"
+#include "services/signing.h"
 #include "services/staff.h"
 
 namespace ebank::app {
@@ -19,12 +21,18 @@ struct ApiServices {
   services::CustomerService& customers;
   services::SessionService& sessions;
   services::StaffService& staff;
+  services::SigningService& signing;
+  services::PaymentService& payments;
   const Clock& clock;
 };
 
 // Adds the /api/v1 routes, including /api/v1/openapi.json which describes every route the
 // router holds. `api` must outlive the router.
 void AddApiV1Routes(http::Router& router, const ApiServices& api);
+
+// The customer-facing routes (/api/v1/sessions, /api/v1/me/...) and the staff routes that
+// sign customers up and issue their tools; called by AddApiV1Routes.
+void AddCustomerRoutes(http::Router& router, const ApiServices& api);
 
 // The OpenAPI 3.1 document of every route in `router` that has a summary.
 boost::json::object OpenApiDocument(const http::Router& router);

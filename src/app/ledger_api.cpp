@@ -401,7 +401,8 @@ void AddLedgerRoutes(http::Router& router, const LedgerApi& api) {
                                });
       }));
 
-  // ?ids=1,2,3 reads those accounts in one snapshot; otherwise ?after=&limit= pages.
+  // ?ids=1,2,3 reads those accounts in one snapshot; ?code= finds one by its code (a bank
+  // account's number); otherwise ?after=&limit= pages.
   router.Add(Verb::get, "/internal/ledger/accounts",
              guarded([&api](const Request& request, const Params&) -> http::awaitable<Response> {
                std::string ids_text = http::QueryParam(request.target(), "ids");
@@ -425,9 +426,17 @@ void AddLedgerRoutes(http::Router& router, const LedgerApi& api) {
                    request, api.ledger, [&](ledger::LedgerReader& reader, json::object& body) {
                      auto head = reader.GetHead();
                      if (!head.ok()) return head.status();
-                     auto accounts = ids.empty()
-                                         ? reader.ListAccounts(*after, static_cast<size_t>(*limit))
-                                         : reader.GetAccounts(ids);
+                     std::string code = http::QueryParam(request.target(), "code");
+                     Result<std::vector<ledger::Account>> accounts = std::vector<ledger::Account>{};
+                     if (!code.empty()) {
+                       auto found = reader.GetAccountByCode(code);
+                       if (!found.ok()) return found.status();
+                       if (found->has_value()) accounts->push_back(**found);
+                     } else if (ids.empty()) {
+                       accounts = reader.ListAccounts(*after, static_cast<size_t>(*limit));
+                     } else {
+                       accounts = reader.GetAccounts(ids);
+                     }
                      if (!accounts.ok()) return accounts.status();
                      json::array list;
                      for (const auto& account : *accounts)

@@ -85,6 +85,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve_command->add_option("--port-file", serve.port_file, "Write the bound HTTP port here");
   serve_command->add_option("--threads", serve.threads, "I/O threads (0: one per core)");
+  serve_command
+      ->add_option("--data-dir", serve.data_dir, "Keys, the bank's CA and the development SMS file")
+      ->capture_default_str();
   bool quiet = false;
   serve_command->add_flag("--no-access-log", quiet, "Do not log each request");
 

@@ -17,8 +17,12 @@
 #include "app/ledger_api.h"
 #include "http/server.h"
 #include "ledger/ledger.h"
+#include "security/random.h"
+#include "security/secret_box.h"
+#include "services/outbox.h"
 #include "store/open.h"
 #include "store/sql.h"
+#include "ukey/bank_ca.h"
 
 namespace ebank::app {
 
@@ -29,6 +33,19 @@ namespace {
 
 constexpr int kShutdownGraceS = 10;
 constexpr auto kHoldExpiryInterval = std::chrono::seconds(1);
+constexpr int64_t kOutboxIntervalMs = 200;
+constexpr int kCaValidityDays = 20 * 365;
+
+// The bank's CA in `dir` (ca.pem, ca.key), created on first start.
+Result<ukey::BankCa> LoadOrCreateCa(const std::string& dir, const Clock& clock) {
+  std::string certificate = dir + "/ca.pem", key = dir + "/ca.key";
+  if (std::filesystem::exists(certificate)) return ukey::BankCa::Load(certificate, key);
+  std::filesystem::create_directories(dir);
+  auto ca = ukey::BankCa::Create("ebank customer CA", clock.NowMs(), kCaValidityDays);
+  if (!ca.ok()) return ca.status();
+  EBANK_RETURN_IF_ERROR(ca->Save(certificate, key));
+  return ca;
+}
 
 std::string RandomHex(size_t bytes) {
   std::string raw(bytes, '\0');
@@ -127,10 +144,28 @@ int Serve(const ServeOptions& options) {
   const Clock& clock = SystemClock::Instance();
   auto ledger = std::make_unique<ledger::Ledger>(std::move(*store), clock);
   LedgerApi api{*ledger, clock, LoadOrCreateOperatorToken(options.token_file)};
+  auto secrets = security::SecretBox::LoadOrCreate(options.data_dir + "/master-key");
+  if (!secrets.ok()) {
+    spdlog::error("{}", secrets.status().ToString());
+    return 1;
+  }
+  auto ca = LoadOrCreateCa(options.data_dir + "/ca", clock);
+  if (!ca.ok()) {
+    spdlog::error("cannot set up the bank's CA: {}", ca.status().ToString());
+    return 1;
+  }
   services::CustomerService customers(**sql, *ledger, clock);
   services::SessionService sessions(**sql, clock);
   services::StaffService staff(**sql, sessions, clock);
-  ApiServices v1{*ledger, customers, sessions, staff, clock};
+  services::SigningService signing(**sql, customers, sessions, *secrets, *ca, clock,
+                                   security::SystemRandom::Instance());
+  services::PaymentService payments(**sql, *ledger, customers, signing, clock);
+  ApiServices v1{*ledger, customers, sessions, staff, signing, payments, clock};
+  // Development gateway: messages land in a file (see README); a bank plugs its SMS
+  // centre in here.
+  services::FileSmsGateway sms(options.data_dir + "/sms-outbox.jsonl");
+  services::OutboxDispatcher outbox(**sql, sms, clock);
+  outbox.Start(kOutboxIntervalMs);
 
   asio::io_context io;
   http::Router router;
@@ -205,6 +240,7 @@ int Serve(const ServeOptions& options) {
   io.run();
   for (auto& thread : pool)
     thread.join();
+  outbox.Stop();
   ledger.reset();  // Applies whatever was queued, then stops the writer.
   spdlog::info("ebank: stopped");
   return 0;

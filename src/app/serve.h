@@ -8,6 +8,8 @@ struct ServeOptions {
   std::string database = "data/ebank.db";
   std::string listen = "127.0.0.1:8080";
   std::string token_file = "data/operator-token";
+  // Keys, the bank's CA and the development SMS gateway's file live here.
+  std::string data_dir = "data";
   std::string port_file;  // When set, the bound port is written there (for tests).
   int threads = 0;        // 0: one per core.
   bool access_log = true;

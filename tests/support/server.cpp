@@ -21,8 +21,8 @@ ServerProcess::ServerProcess(const std::string& database, const std::string& dir
   std::filesystem::remove(port_file);
   process_ = std::make_unique<Process>(
       std::vector<std::string>{EbankBinary(), "serve", "--db", database, "--listen", "127.0.0.1:0",
-                               "--port-file", port_file, "--token-file", token_file, "--threads",
-                               "2", "--no-access-log"},
+                               "--port-file", port_file, "--token-file", token_file, "--data-dir",
+                               dir, "--threads", "2", "--no-access-log"},
       log_path_);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (port_ == 0) {

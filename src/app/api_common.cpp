@@ -1,0 +1,98 @@
+#include "app/api_common.h"
+
+#include <boost/beast/http/field.hpp>
+
+#include "http/json.h"
+#include "security/id_document.h"
+
+namespace ebank::app::api {
+
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+std::string BearerToken(const Request& request) {
+  auto header = request[boost::beast::http::field::authorization];
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header.size() <= kBearer.size() || header.substr(0, kBearer.size()) != kBearer) return "";
+  return std::string(header.substr(kBearer.size()));
+}
+
+Response Unauthorized(const Request& request) {
+  Response response = http::Problem(request, 401, "session_invalid",
+                                    "log in first, or log in again: the session ended");
+  response.set(boost::beast::http::field::www_authenticate, "Bearer");
+  return response;
+}
+
+bool MayServeCustomers(services::Role role) {
+  return role == services::Role::kTeller || role == services::Role::kSupervisor ||
+         role == services::Role::kBranchManager || role == services::Role::kAdmin;
+}
+
+json::object CustomerJson(const services::Customer& customer) {
+  bool personal = customer.kind == services::CustomerKind::kIndividual;
+  return json::object{
+      {"number", customer.number},
+      {"kind", services::CustomerKindName(customer.kind)},
+      {"name", customer.name},
+      {"id_type", customer.id_type},
+      {"id_number", personal ? security::MaskResidentId(customer.id_number) : customer.id_number},
+      {"mobile", customer.mobile},
+      {"address", customer.address},
+      {"status", customer.status},
+      {"created_at_ms", customer.created_at_ms},
+  };
+}
+
+json::object ProductJson(const services::Product& product) {
+  return json::object{
+      {"code", product.code},
+      {"name_zh", product.name_zh},
+      {"name_en", product.name_en},
+      {"kind", product.kind},
+      {"currency", product.currency.code()},
+      {"account_class", product.account_class},
+      {"credit_limit", http::AmountJson(product.credit_limit_minor, product.currency)},
+  };
+}
+
+// The account record with its balances from the ledger.
+Result<json::object> AccountJson(ledger::Ledger& ledger, const services::BankAccount& account) {
+  json::object out{
+      {"number", account.number},
+      {"product", account.product_code},
+      {"account_class", account.account_class},
+      {"status", account.status},
+      {"bound_account", account.bound_number ? json::value(*account.bound_number) : json::value()},
+      {"opened_at_ms", account.opened_at_ms},
+  };
+  Status status = ledger.store().Read([&](ledger::LedgerReader& reader) {
+    auto accounts = reader.GetAccounts({account.ledger_account});
+    if (!accounts.ok()) return accounts.status();
+    if (accounts->empty())
+      return Status::Internal("ledger_account_missing", "account not in ledger");
+    const ledger::Account& booked = accounts->front();
+    out["currency"] = booked.currency.code();
+    out["balance"] = http::AmountJson(booked.normal_balance(), booked.currency);
+    out["held"] = http::AmountJson(booked.held, booked.currency);
+    out["available"] =
+        http::AmountJson(booked.available() - booked.floor.value_or(0), booked.currency);
+    if (booked.floor && *booked.floor < 0) {
+      out["credit_limit"] = http::AmountJson(-*booked.floor, booked.currency);
+    }
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+Result<json::object> ParseBody(const Request& request,
+                               std::initializer_list<std::string_view> allowed) {
+  auto body = http::ParseObject(request.body());
+  if (!body.ok()) return body.status();
+  EBANK_RETURN_IF_ERROR(http::OnlyFields(*body, allowed));
+  return body;
+}
+
+}  // namespace ebank::app::api

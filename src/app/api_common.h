@@ -1,0 +1,30 @@
+// Pieces the /api/v1 handlers share: authentication headers, JSON views of customers and
+// accounts, strict request bodies.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include "http/http.h"
+#include "ledger/ledger.h"
+#include "services/customers.h"
+#include "services/staff.h"
+
+namespace ebank::app::api {
+
+std::string BearerToken(const http::Request& request);
+http::Response Unauthorized(const http::Request& request);
+bool MayServeCustomers(services::Role role);
+boost::json::object CustomerJson(const services::Customer& customer);
+boost::json::object ProductJson(const services::Product& product);
+// The account record with its balances from the ledger.
+Result<boost::json::object> AccountJson(ledger::Ledger& ledger,
+                                        const services::BankAccount& account);
+// The body as a JSON object with only `allowed` fields.
+Result<boost::json::object> ParseBody(const http::Request& request,
+                                      std::initializer_list<std::string_view> allowed);
+
+}  // namespace ebank::app::api

@@ -1,0 +1,466 @@
+// Customer e-banking over /api/v1: log in with a second factor, see accounts and history,
+// transfer with strong authentication, manage sessions. And the counter's side of it:
+// signing customers up and issuing their security tools.
+#include <boost/beast/http/field.hpp>
+#include <boost/json/array.hpp>
+
+#include "app/api_common.h"
+#include "app/api_v1.h"
+#include "http/json.h"
+#include "ledger/verify.h"
+
+namespace ebank::app {
+
+namespace json = boost::json;
+using http::Params;
+using http::Request;
+using http::Response;
+using http::RouteDoc;
+using http::Verb;
+using namespace api;
+
+namespace {
+
+constexpr size_t kHistoryPageMax = 100;
+
+json::array ToolsJson(const std::vector<services::Tool>& tools) {
+  json::array out;
+  for (services::Tool tool : tools)
+    out.push_back(json::string(services::ToolName(tool)));
+  return out;
+}
+
+json::object ChallengeJson(const services::ChallengeInfo& challenge) {
+  json::object out{{"tool", services::ToolName(challenge.tool)},
+                   {"prompt", challenge.prompt},
+                   {"expires_at_ms", challenge.expires_at_ms}};
+  if (!challenge.id.empty()) out["challenge_id"] = challenge.id;
+  return out;
+}
+
+json::object PaymentJson(const services::Payment& payment) {
+  json::object out{{"id", payment.id},
+                   {"status", payment.status},
+                   {"from_account", payment.from_account},
+                   {"to_account", payment.to_account},
+                   {"amount", payment.amount.Decimal()},
+                   {"currency", payment.amount.currency().code()},
+                   {"memo", payment.memo},
+                   {"tool", payment.tool}};
+  if (!payment.failure.empty()) out["failure"] = payment.failure;
+  if (payment.status == "sca_required") out["allowed_tools"] = ToolsJson(payment.allowed_tools);
+  if (payment.ledger_seq) out["transaction_id"] = payment.ledger_seq;
+  return out;
+}
+
+Response PaymentResponse(const Request& request, const services::Payment& payment) {
+  unsigned status = payment.status == "sca_required" ? 202 : payment.replayed ? 200 : 201;
+  Response response = http::Json(request, status, PaymentJson(payment));
+  if (payment.replayed) response.set("Idempotent-Replayed", "true");
+  return response;
+}
+
+Result<services::Tool> ToolField(const json::object& body) {
+  auto name = http::RequiredString(body, "tool");
+  if (!name.ok()) return name.status();
+  auto tool = services::ParseTool(*name);
+  if (!tool || *tool == services::Tool::kPassword) {
+    return Status::Invalid("invalid_tool", "tool must be sms, password_card, totp or ukey");
+  }
+  return *tool;
+}
+
+}  // namespace
+
+void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
+  // A handler for a logged-in customer.
+  using CustomerHandler = std::function<http::awaitable<Response>(const Request&, const Params&,
+                                                                  const services::Session&)>;
+  auto customer_only = [&api](CustomerHandler handler) -> http::Handler {
+    return [&api, handler = std::move(handler)](const Request& request,
+                                                const Params& params) -> http::awaitable<Response> {
+      auto session = api.sessions.Authenticate(BearerToken(request));
+      if (!session.ok() || session->subject_kind != services::SubjectKind::kCustomer) {
+        if (session.ok() || session.status().code() == Code::kNotFound)
+          co_return Unauthorized(request);
+        co_return http::Problem(request, session.status());
+      }
+      co_return co_await handler(request, params, *session);
+    };
+  };
+  using StaffHandler = std::function<http::awaitable<Response>(const Request&, const Params&,
+                                                               const services::Customer&)>;
+  // A handler for staff acting on the customer named in the path.
+  auto for_customer = [&api](StaffHandler handler) -> http::Handler {
+    return [&api, handler = std::move(handler)](const Request& request,
+                                                const Params& params) -> http::awaitable<Response> {
+      auto staff = api.staff.Authenticate(BearerToken(request));
+      if (!staff.ok()) {
+        if (staff.status().code() == Code::kNotFound) co_return Unauthorized(request);
+        co_return http::Problem(request, staff.status());
+      }
+      if (!MayServeCustomers(staff->role)) {
+        co_return http::Problem(request, 403, "forbidden", "this role may not do that");
+      }
+      auto customer = api.customers.GetByNumber(params.at("number"));
+      if (!customer.ok()) co_return http::Problem(request, customer.status());
+      Response response = co_await handler(request, params, *customer);
+      (void)services::RecordAudit(
+          api.customers.database(), api.clock,
+          {"staff", staff->id, "counter", std::string(http::PathOf(request.target())),
+           customer->number,
+           response.result_int() < 300 ? "ok" : std::to_string(response.result_int()), ""});
+      co_return response;
+    };
+  };
+
+  // --- The counter: sign-up and tools. ---
+  router.Add(
+      Verb::post, "/api/v1/customers/{number}/signing",
+      for_customer([&api](const Request& request, const Params&,
+                          const services::Customer& customer) -> http::awaitable<Response> {
+        auto body = ParseBody(
+            request, {"login_id", "password", "reserved_info", "channels", "alert_threshold"});
+        if (!body.ok()) co_return http::Problem(request, body.status());
+        services::SigningInput input;
+        auto login = http::RequiredString(*body, "login_id");
+        auto password = http::RequiredString(*body, "password");
+        auto reserved = http::RequiredString(*body, "reserved_info");
+        for (const Status* status : {&login.status(), &password.status(), &reserved.status()}) {
+          if (!status->ok()) co_return http::Problem(request, *status);
+        }
+        input.login_id = *login;
+        input.password = *password;
+        input.reserved_info = *reserved;
+        if (const json::value* channels = body->if_contains("channels")) {
+          if (!channels->is_array())
+            co_return http::Problem(request, 400, "invalid_field", "channels must be an array");
+          for (const auto& channel : channels->as_array()) {
+            if (!channel.is_string())
+              co_return http::Problem(request, 400, "invalid_field", "channels are strings");
+            input.channels.emplace_back(channel.as_string());
+          }
+        } else {
+          input.channels = {"web", "mobile"};
+        }
+        if (body->contains("alert_threshold")) {
+          auto threshold = http::RequiredAmount(*body, "alert_threshold", Currency::Cny());
+          if (!threshold.ok()) co_return http::Problem(request, threshold.status());
+          input.alert_threshold_minor = *threshold;
+        }
+        Status status = api.signing.SignUp(customer.id, input);
+        if (!status.ok()) co_return http::Problem(request, status);
+        co_return http::Json(
+            request, 201,
+            json::object{{"login_id", input.login_id}, {"tools", json::array{"sms"}}});
+      }),
+      RouteDoc{"Sign a customer up for e-banking (staff)", "signing", "staff", "Signing",
+               "SigningResult", 201});
+
+  router.Add(Verb::post, "/api/v1/customers/{number}/tools/totp",
+             for_customer([&api](const Request& request, const Params&,
+                                 const services::Customer& customer) -> http::awaitable<Response> {
+               auto enrolment = api.signing.EnrolTotp(customer.id);
+               if (!enrolment.ok()) co_return http::Problem(request, enrolment.status());
+               co_return http::Json(request, 201,
+                                    json::object{{"secret", enrolment->secret_base32},
+                                                 {"otpauth_uri", enrolment->otpauth_uri}});
+             }),
+             RouteDoc{"Enrol a dynamic token (TOTP) for a customer (staff)", "signing", "staff", "",
+                      "TotpEnrolment", 201});
+
+  router.Add(Verb::post, "/api/v1/customers/{number}/tools/password-card",
+             for_customer([&api](const Request& request, const Params&,
+                                 const services::Customer& customer) -> http::awaitable<Response> {
+               auto card = api.signing.IssuePasswordCard(customer.id);
+               if (!card.ok()) co_return http::Problem(request, card.status());
+               co_return http::Json(request, 201, json::object{{"card", *card}});
+             }),
+             RouteDoc{"Issue a password card to a customer (staff)", "signing", "staff", "",
+                      "PasswordCard", 201});
+
+  router.Add(Verb::post, "/api/v1/customers/{number}/tools/ukey",
+             for_customer([&api](const Request& request, const Params&,
+                                 const services::Customer& customer) -> http::awaitable<Response> {
+               auto body = ParseBody(request, {"public_key_pem"});
+               if (!body.ok()) co_return http::Problem(request, body.status());
+               auto pem = http::RequiredString(*body, "public_key_pem");
+               if (!pem.ok()) co_return http::Problem(request, pem.status());
+               auto certificate = api.signing.IssueUkeyCertificate(customer.id, *pem);
+               if (!certificate.ok()) co_return http::Problem(request, certificate.status());
+               std::string hex;
+               static constexpr char kDigits[] = "0123456789abcdef";
+               for (unsigned char c : *certificate) {
+                 hex += kDigits[c >> 4];
+                 hex += kDigits[c & 0xf];
+               }
+               co_return http::Json(request, 201, json::object{{"certificate_der_hex", hex}});
+             }),
+             RouteDoc{"Certify a customer's U-key public key (staff)", "signing", "staff",
+                      "UkeyRequest", "UkeyCertificate", 201});
+
+  // --- Logging in. ---
+  router.Add(
+      Verb::post, "/api/v1/sessions",
+      [&api](const Request& request, const Params&) -> http::awaitable<Response> {
+        auto body = ParseBody(request, {"login_id", "password"});
+        if (!body.ok()) co_return http::Problem(request, body.status());
+        auto login = http::RequiredString(*body, "login_id");
+        auto password = http::RequiredString(*body, "password");
+        if (!login.ok()) co_return http::Problem(request, login.status());
+        if (!password.ok()) co_return http::Problem(request, password.status());
+        auto start = api.signing.StartLogin(*login, *password);
+        if (!start.ok()) {
+          if (start.status().code() == Code::kRejected) {
+            co_return http::Problem(request, 401, start.status().reason(),
+                                    start.status().message());
+          }
+          co_return http::Problem(request, start.status());
+        }
+        co_return http::Json(request, 201,
+                             json::object{{"ticket", start->ticket},
+                                          {"reserved_info", start->reserved_info},
+                                          {"tools", ToolsJson(start->tools)}});
+      },
+      RouteDoc{"Log in, step 1: login id and password; answers the reserved information",
+               "sessions", "", "Login", "LoginTicket", 201});
+
+  router.Add(
+      Verb::post, "/api/v1/sessions/challenge",
+      [&api](const Request& request, const Params&) -> http::awaitable<Response> {
+        auto body = ParseBody(request, {"ticket", "tool"});
+        if (!body.ok()) co_return http::Problem(request, body.status());
+        auto ticket = http::RequiredString(*body, "ticket");
+        auto tool = ToolField(*body);
+        if (!ticket.ok()) co_return http::Problem(request, ticket.status());
+        if (!tool.ok()) co_return http::Problem(request, tool.status());
+        auto challenge = api.signing.LoginChallenge(*ticket, *tool);
+        if (!challenge.ok()) co_return http::Problem(request, challenge.status());
+        co_return http::Json(request, 200, ChallengeJson(*challenge));
+      },
+      RouteDoc{"Log in, step 2: the second factor's challenge (sends the SMS code)", "sessions", "",
+               "LoginChallengeRequest", "Challenge", 200});
+
+  router.Add(
+      Verb::post, "/api/v1/sessions/verify",
+      [&api](const Request& request, const Params&) -> http::awaitable<Response> {
+        auto body = ParseBody(request, {"ticket", "answer"});
+        if (!body.ok()) co_return http::Problem(request, body.status());
+        auto ticket = http::RequiredString(*body, "ticket");
+        auto answer = http::RequiredString(*body, "answer");
+        if (!ticket.ok()) co_return http::Problem(request, ticket.status());
+        if (!answer.ok()) co_return http::Problem(request, answer.status());
+        auto token = api.signing.FinishLogin(
+            *ticket, *answer, std::string_view(request[boost::beast::http::field::user_agent]));
+        if (!token.ok()) {
+          if (token.status().code() == Code::kRejected) {
+            co_return http::Problem(request, 401, token.status().reason(),
+                                    token.status().message());
+          }
+          co_return http::Problem(request, token.status());
+        }
+        co_return http::Json(
+            request, 201,
+            json::object{{"token", *token},
+                         {"expires_in_s", services::kSessionLifetimeMs / 1000},
+                         {"idle_timeout_s", services::kSessionIdleTimeoutMs / 1000}});
+      },
+      RouteDoc{"Log in, step 3: the second factor's answer; returns the session token", "sessions",
+               "", "LoginAnswer", "CustomerSession", 201});
+
+  // --- The customer's own view. ---
+  router.Add(Verb::get, "/api/v1/me",
+             customer_only([&api](const Request& request, const Params&,
+                                  const services::Session& session) -> http::awaitable<Response> {
+               auto customer = api.customers.GetById(session.subject_id);
+               auto signing = api.signing.Get(session.subject_id);
+               if (!customer.ok()) co_return http::Problem(request, customer.status());
+               if (!signing.ok()) co_return http::Problem(request, signing.status());
+               json::object out = CustomerJson(*customer);
+               json::array channels;
+               for (const auto& channel : signing->channels)
+                 channels.push_back(json::string(channel));
+               out["login_id"] = signing->login_id;
+               out["channels"] = std::move(channels);
+               out["tools"] = ToolsJson(signing->tools);
+               co_return http::Json(request, 200, out);
+             }),
+             RouteDoc{"The logged-in customer, their channels and tools", "me", "customer", "",
+                      "Me", 200});
+
+  router.Add(
+      Verb::get, "/api/v1/me/accounts",
+      customer_only([&api](const Request& request, const Params&,
+                           const services::Session& session) -> http::awaitable<Response> {
+        auto accounts = api.customers.Accounts(session.subject_id);
+        if (!accounts.ok()) co_return http::Problem(request, accounts.status());
+        json::array list;
+        for (const auto& account : *accounts) {
+          auto item = AccountJson(api.ledger, account);
+          if (!item.ok()) co_return http::Problem(request, item.status());
+          list.push_back(std::move(*item));
+        }
+        co_return http::Json(request, 200, json::object{{"accounts", std::move(list)}});
+      }),
+      RouteDoc{"The customer's accounts and balances", "me", "customer", "", "AccountList", 200});
+
+  router.Add(
+      Verb::get, "/api/v1/me/accounts/{account}/transactions",
+      customer_only([&api](const Request& request, const Params& params,
+                           const services::Session& session) -> http::awaitable<Response> {
+        auto account = api.customers.GetAccount(params.at("account"));
+        // Another customer's account looks exactly like one that does not exist.
+        if (!account.ok() || account->customer_id != session.subject_id) {
+          co_return http::Problem(request, 404, "unknown_account", "no such account of yours");
+        }
+        std::string before_text = http::QueryParam(request.target(), "before");
+        int64_t before = INT64_MAX;
+        if (!before_text.empty()) {
+          try {
+            before = std::stoll(before_text);
+          } catch (...) {
+            co_return http::Problem(request, 400, "invalid_query",
+                                    "before must be a transaction id");
+          }
+        }
+        json::array list;
+        Status status = api.ledger.store().Read([&](ledger::LedgerReader& reader) {
+          auto rows =
+              ledger::ListPostings(reader, account->ledger_account, before, kHistoryPageMax);
+          if (!rows.ok()) return rows.status();
+          auto booked = reader.GetAccounts({account->ledger_account});
+          if (!booked.ok() || booked->empty())
+            return Status::Internal("ledger_account_missing", "");
+          Currency currency = booked->front().currency;
+          for (const auto& row : *rows) {
+            list.push_back(
+                json::object{{"transaction_id", row.seq},
+                             {"amount", http::AmountJson(row.amount, currency)},
+                             {"balance_after", http::AmountJson(row.balance_after, currency)}});
+          }
+          return Status::Ok();
+        });
+        if (!status.ok()) co_return http::Problem(request, status);
+        co_return http::Json(request, 200, json::object{{"transactions", std::move(list)}});
+      }),
+      RouteDoc{"An account's transactions, newest first (?before= pages)", "me", "customer", "",
+               "TransactionList", 200});
+
+  router.Add(Verb::post, "/api/v1/me/transfers",
+             customer_only([&api](const Request& request, const Params&,
+                                  const services::Session& session) -> http::awaitable<Response> {
+               auto body =
+                   ParseBody(request, {"from_account", "to_account", "amount", "currency", "memo"});
+               if (!body.ok()) co_return http::Problem(request, body.status());
+               services::TransferRequest transfer;
+               transfer.customer_id = session.subject_id;
+               transfer.idempotency_key = std::string(request["Idempotency-Key"]);
+               auto from = http::RequiredString(*body, "from_account");
+               auto to = http::RequiredString(*body, "to_account");
+               auto currency = http::RequiredCurrency(*body, "currency");
+               auto memo = http::OptionalString(*body, "memo");
+               for (const Status* status :
+                    {&from.status(), &to.status(), &currency.status(), &memo.status()}) {
+                 if (!status->ok()) co_return http::Problem(request, *status);
+               }
+               auto amount = http::RequiredAmount(*body, "amount", *currency);
+               if (!amount.ok()) co_return http::Problem(request, amount.status());
+               transfer.from_account = *from;
+               transfer.to_account = *to;
+               transfer.amount_minor = *amount;
+               transfer.currency = *currency;
+               transfer.memo = memo->value_or("");
+               auto payment = api.payments.Create(transfer);
+               if (!payment.ok()) co_return http::Problem(request, payment.status());
+               co_return PaymentResponse(request, *payment);
+             }),
+             RouteDoc{"Transfer: 201 when done, 202 when strong authentication is required", "me",
+                      "customer", "Transfer", "Payment", 201});
+
+  router.Add(Verb::get, "/api/v1/me/transfers/{id}",
+             customer_only([&api](const Request& request, const Params& params,
+                                  const services::Session& session) -> http::awaitable<Response> {
+               int64_t id = 0;
+               try {
+                 id = std::stoll(params.at("id"));
+               } catch (...) {
+                 co_return http::Problem(request, 404, "unknown_payment", "no such payment");
+               }
+               auto payment = api.payments.Get(session.subject_id, id);
+               if (!payment.ok()) co_return http::Problem(request, payment.status());
+               co_return http::Json(request, 200, PaymentJson(*payment));
+             }),
+             RouteDoc{"A transfer of the customer's", "me", "customer", "", "Payment", 200});
+
+  router.Add(Verb::post, "/api/v1/me/transfers/{id}/challenge",
+             customer_only([&api](const Request& request, const Params& params,
+                                  const services::Session& session) -> http::awaitable<Response> {
+               auto body = ParseBody(request, {"tool"});
+               if (!body.ok()) co_return http::Problem(request, body.status());
+               auto tool = ToolField(*body);
+               if (!tool.ok()) co_return http::Problem(request, tool.status());
+               int64_t id = 0;
+               try {
+                 id = std::stoll(params.at("id"));
+               } catch (...) {
+                 co_return http::Problem(request, 404, "unknown_payment", "no such payment");
+               }
+               auto challenge = api.payments.Challenge(session.subject_id, id, *tool);
+               if (!challenge.ok()) co_return http::Problem(request, challenge.status());
+               co_return http::Json(request, 200, ChallengeJson(*challenge));
+             }),
+             RouteDoc{"A challenge bound to the transfer's amount and payee", "me", "customer",
+                      "ChallengeRequest", "Challenge", 200});
+
+  router.Add(Verb::post, "/api/v1/me/transfers/{id}/confirm",
+             customer_only([&api](const Request& request, const Params& params,
+                                  const services::Session& session) -> http::awaitable<Response> {
+               auto body = ParseBody(request, {"challenge_id", "answer"});
+               if (!body.ok()) co_return http::Problem(request, body.status());
+               auto challenge = http::RequiredString(*body, "challenge_id");
+               auto answer = http::RequiredString(*body, "answer");
+               if (!challenge.ok()) co_return http::Problem(request, challenge.status());
+               if (!answer.ok()) co_return http::Problem(request, answer.status());
+               int64_t id = 0;
+               try {
+                 id = std::stoll(params.at("id"));
+               } catch (...) {
+                 co_return http::Problem(request, 404, "unknown_payment", "no such payment");
+               }
+               auto payment = api.payments.Confirm(session.subject_id, id, *challenge, *answer);
+               if (!payment.ok()) co_return http::Problem(request, payment.status());
+               co_return PaymentResponse(request, *payment);
+             }),
+             RouteDoc{"Answer the transfer's challenge; the money moves when it is right", "me",
+                      "customer", "Confirmation", "Payment", 201});
+
+  router.Add(
+      Verb::get, "/api/v1/me/sessions",
+      customer_only([&api](const Request& request, const Params&,
+                           const services::Session& session) -> http::awaitable<Response> {
+        auto sessions = api.sessions.List(services::SubjectKind::kCustomer, session.subject_id);
+        if (!sessions.ok()) co_return http::Problem(request, sessions.status());
+        json::array list;
+        for (const auto& item : *sessions) {
+          list.push_back(json::object{{"id", item.id},
+                                      {"client", item.client},
+                                      {"created_at_ms", item.created_at_ms},
+                                      {"last_seen_at_ms", item.last_seen_at_ms},
+                                      {"current", item.id == session.id}});
+        }
+        co_return http::Json(request, 200, json::object{{"sessions", std::move(list)}});
+      }),
+      RouteDoc{"The customer's live sessions (devices)", "me", "customer", "", "SessionList", 200});
+
+  router.Add(Verb::delete_, "/api/v1/me/sessions/{id}",
+             customer_only([&api](const Request& request, const Params& params,
+                                  const services::Session& session) -> http::awaitable<Response> {
+               Status status = api.sessions.RevokeById(services::SubjectKind::kCustomer,
+                                                       session.subject_id, params.at("id"));
+               if (!status.ok()) co_return http::Problem(request, status);
+               co_return http::Text(request, 204, "");
+             }),
+             RouteDoc{"End one of the customer's sessions", "me", "customer", "", "", 204});
+}
+
+}  // namespace ebank::app

@@ -1,0 +1,462 @@
+// Customer e-banking over real HTTP on both backends: sign-up at the counter, the login
+// ladder with each second factor (the U-key on a real SoftHSM2 token), transfers with
+// strong authentication bound to amount and payee, and the attacks a customer could try.
+#include <gtest/gtest.h>
+#include <openssl/pem.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <thread>
+
+#include "common.h"
+#include "core/clock.h"
+#include "security/totp.h"
+#include "ukey/pkcs11_token.h"
+
+namespace ebank::testing {
+namespace {
+
+constexpr const char* kTellerPassword = "Counter#2026";
+constexpr const char* kPassword = "Secret#2026";
+constexpr const char* kAliceId = "11010519491231002X";
+constexpr const char* kBobId = "440524188001010014";
+constexpr const char* kAliceMobile = "13800138000";
+constexpr const char* kBobMobile = "13900139000";
+
+std::string Hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 0xf];
+  }
+  return out;
+}
+
+class EbankingTest : public BackendTest {
+ protected:
+  void SetUp() override {
+    setenv("EBANK_STAFF_PASSWORD", kTellerPassword, 1);
+    std::string command = "'" + EbankBinary() + "' staff add --db '" + database_ +
+                          "' --login teller01 --name Teller --role teller > '" + dir_ +
+                          "/staff.log' 2>&1";
+    ASSERT_EQ(std::system(command.c_str()), 0);
+    unsetenv("EBANK_STAFF_PASSWORD");
+    server_ = std::make_unique<ServerProcess>(database_, dir_);
+    anonymous_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+    operator_ = std::make_unique<HttpClient>(server_->Client());
+    HttpResult login = anonymous_->Post(
+        "/api/v1/staff/sessions",
+        json::serialize(json::object{{"login", "teller01"}, {"password", kTellerPassword}}));
+    ASSERT_EQ(login.status, 201) << login.body;
+    teller_ = std::make_unique<HttpClient>("127.0.0.1", server_->port(),
+                                           std::string(login.json().at("token").as_string()));
+    alice_ = NewCustomer(kAliceId, kAliceMobile, "alice01", &alice_account_);
+    bob_ = NewCustomer(kBobId, kBobMobile, "bob0001", &bob_account_);
+    // Fund Alice from a general-ledger account through the operator API.
+    int64_t bank = OpenAccount(*operator_, R"({"currency":"CNY","side":"debit","floor":null})");
+    HttpResult found = operator_->Get("/internal/ledger/accounts?code=" + alice_account_);
+    ASSERT_EQ(found.status, 200);
+    int64_t ledger_id = found.json().at("accounts").as_array().at(0).at("id").as_int64();
+    ASSERT_EQ(
+        operator_->Post("/internal/ledger/transfers", TransferBody(bank, ledger_id, "100000.00"))
+            .status,
+        201);
+  }
+  void TearDown() override {
+    ExpectVerified(*operator_);
+    EXPECT_EQ(server_->Stop(), 0) << server_->Log();
+  }
+
+  std::string NewCustomer(const std::string& id_number, const std::string& mobile,
+                          const std::string& login_id, std::string* account) {
+    HttpResult customer = teller_->Post(
+        "/api/v1/customers", json::serialize(json::object{
+                                 {"name", "客户"}, {"id_number", id_number}, {"mobile", mobile}}));
+    EXPECT_EQ(customer.status, 201) << customer.body;
+    std::string number(customer.json().at("number").as_string());
+    HttpResult opened = teller_->Post("/api/v1/customers/" + number + "/accounts",
+                                      R"({"product":"DEMAND_CARD_I"})");
+    EXPECT_EQ(opened.status, 201) << opened.body;
+    *account = std::string(opened.json().at("number").as_string());
+    HttpResult signed_up = teller_->Post(
+        "/api/v1/customers/" + number + "/signing",
+        json::serialize(json::object{
+            {"login_id", login_id}, {"password", kPassword}, {"reserved_info", "春天的花"}}));
+    EXPECT_EQ(signed_up.status, 201) << signed_up.body;
+    return number;
+  }
+
+  // The newest 6-digit code texted to `mobile` (the development gateway's file).
+  std::string SmsCode(const std::string& mobile, size_t seen_before) {
+    std::regex code("(^|[^0-9])([0-9]{6})([^0-9]|$)");
+    for (int tries = 0; tries < 250; ++tries) {
+      std::ifstream in(dir_ + "/sms-outbox.jsonl");
+      std::string line, last;
+      size_t count = 0;
+      while (std::getline(in, line)) {
+        if (json::parse(line).at("to").as_string() == mobile) {
+          ++count;
+          last = std::string(json::parse(line).at("text").as_string());
+        }
+      }
+      std::smatch match;
+      if (count > seen_before && std::regex_search(last, match, code)) return match[2];
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ADD_FAILURE() << "no SMS code reached " << mobile;
+    return "";
+  }
+  size_t SmsCount(const std::string& mobile) {
+    std::ifstream in(dir_ + "/sms-outbox.jsonl");
+    std::string line;
+    size_t count = 0;
+    while (std::getline(in, line))
+      count += json::parse(line).at("to").as_string() == mobile;
+    return count;
+  }
+
+  // Logs in with the password and `tool`; `answer` turns the challenge's prompt into the
+  // answer. Returns the session token ("" on failure).
+  std::string Login(const std::string& login_id, const std::string& tool,
+                    const std::function<std::string(const std::string&)>& answer) {
+    HttpResult start = anonymous_->Post(
+        "/api/v1/sessions",
+        json::serialize(json::object{{"login_id", login_id}, {"password", kPassword}}));
+    EXPECT_EQ(start.status, 201) << start.body;
+    if (start.status != 201) return "";
+    EXPECT_EQ(start.json().at("reserved_info").as_string(), "春天的花");
+    std::string ticket(start.json().at("ticket").as_string());
+    HttpResult challenge =
+        anonymous_->Post("/api/v1/sessions/challenge",
+                         json::serialize(json::object{{"ticket", ticket}, {"tool", tool}}));
+    EXPECT_EQ(challenge.status, 200) << challenge.body;
+    HttpResult done = anonymous_->Post(
+        "/api/v1/sessions/verify",
+        json::serialize(json::object{
+            {"ticket", ticket},
+            {"answer", answer(std::string(challenge.json().at("prompt").as_string()))}}));
+    last_login_ = done;
+    if (done.status != 201) return "";
+    return std::string(done.json().at("token").as_string());
+  }
+
+  std::string SmsLogin(const std::string& login_id, const std::string& mobile) {
+    size_t before = SmsCount(mobile);
+    return Login(login_id, "sms", [&](const std::string&) { return SmsCode(mobile, before); });
+  }
+
+  HttpClient As(const std::string& token) {
+    return HttpClient("127.0.0.1", server_->port(), token);
+  }
+
+  HttpResult Transfer(HttpClient& client, const std::string& key, const std::string& from,
+                      const std::string& to, const std::string& amount) {
+    return client.Post(
+        "/api/v1/me/transfers",
+        json::serialize(json::object{
+            {"from_account", from}, {"to_account", to}, {"amount", amount}, {"currency", "CNY"}}),
+        {{"Idempotency-Key", key}});
+  }
+
+  std::string Balance(HttpClient& client) {
+    HttpResult accounts = client.Get("/api/v1/me/accounts");
+    EXPECT_EQ(accounts.status, 200);
+    return std::string(accounts.json().at("accounts").as_array().at(0).at("balance").as_string());
+  }
+
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<HttpClient> anonymous_, operator_, teller_;
+  std::string alice_, bob_, alice_account_, bob_account_;
+  HttpResult last_login_;
+};
+
+TEST_P(EbankingTest, LoginWithSmsShowsReservedInfoThenAccounts) {
+  std::string token = SmsLogin("alice01", kAliceMobile);
+  ASSERT_FALSE(token.empty()) << last_login_.body;
+  HttpClient alice = As(token);
+  HttpResult me = alice.Get("/api/v1/me");
+  ASSERT_EQ(me.status, 200);
+  EXPECT_EQ(me.json().at("login_id").as_string(), "alice01");
+  EXPECT_EQ(Balance(alice), "100000.00");
+  EXPECT_EQ(anonymous_->Get("/api/v1/me").status, 401);
+  EXPECT_EQ(teller_->Get("/api/v1/me").status, 401);  // A staff token is not a customer's.
+}
+
+TEST_P(EbankingTest, FiveWrongPasswordsLockTheLogin) {
+  std::string body =
+      json::serialize(json::object{{"login_id", "alice01"}, {"password", "Wrong#2026"}});
+  for (int i = 1; i <= 4; ++i) {
+    HttpResult failed = anonymous_->Post("/api/v1/sessions", body);
+    EXPECT_EQ(failed.status, 401);
+    EXPECT_EQ(failed.json().at("code").as_string(), "login_failed");
+    EXPECT_EQ(std::string(failed.json().at("detail").as_string()).find("lock") != std::string::npos,
+              i >= 3);
+  }
+  EXPECT_EQ(anonymous_->Post("/api/v1/sessions", body).json().at("code").as_string(),
+            "login_locked");
+  HttpResult right = anonymous_->Post(
+      "/api/v1/sessions",
+      json::serialize(json::object{{"login_id", "alice01"}, {"password", kPassword}}));
+  EXPECT_EQ(right.status, 401);
+  EXPECT_EQ(right.json().at("code").as_string(), "login_locked");
+  HttpResult unknown = anonymous_->Post(
+      "/api/v1/sessions",
+      json::serialize(json::object{{"login_id", "nobody1"}, {"password", kPassword}}));
+  EXPECT_EQ(unknown.json().at("code").as_string(), "login_failed");
+}
+
+TEST_P(EbankingTest, TotpCodeWorksOnceAndPasswordCardWorks) {
+  HttpResult enrolled = teller_->Post("/api/v1/customers/" + alice_ + "/tools/totp", "");
+  ASSERT_EQ(enrolled.status, 201) << enrolled.body;
+  std::string secret =
+      security::Base32Decode(std::string(enrolled.json().at("secret").as_string())).value();
+  std::string code;
+  auto totp = [&](const std::string&) {
+    code = security::Totp(secret, SystemClock::Instance().NowMs()).value();
+    return code;
+  };
+  ASSERT_FALSE(Login("alice01", "totp", totp).empty()) << last_login_.body;
+  EXPECT_TRUE(Login("alice01", "totp", [&](const std::string&) { return code; }).empty());
+  EXPECT_EQ(last_login_.status, 401);
+  EXPECT_EQ(last_login_.json().at("code").as_string(), "otp_replayed");
+
+  HttpResult card = teller_->Post("/api/v1/customers/" + alice_ + "/tools/password-card", "");
+  ASSERT_EQ(card.status, 201) << card.body;
+  // Read the printed card as the customer would: rows 1-10, columns A-H.
+  std::map<std::string, std::string> cells;
+  std::istringstream printed(std::string(card.json().at("card").as_string()));
+  std::string line;
+  while (std::getline(printed, line)) {
+    std::istringstream words(line);
+    int row = 0;
+    if (!(words >> row) || row < 1 || row > 10 || line.find("No.") != std::string::npos) continue;
+    std::string value;
+    for (char column = 'A'; column <= 'H' && words >> value; ++column) {
+      cells[std::string(1, column) + std::to_string(row)] = value;
+    }
+  }
+  ASSERT_EQ(cells.size(), 80u);
+  auto card_answer = [&](const std::string& prompt) {
+    std::istringstream wanted(prompt);
+    std::string cell, answer;
+    while (wanted >> cell)
+      answer += cells[cell];
+    return answer;
+  };
+  EXPECT_FALSE(Login("alice01", "password_card", card_answer).empty()) << last_login_.body;
+  EXPECT_TRUE(
+      Login("alice01", "password_card", [](const std::string&) { return "000000000"; }).empty());
+}
+
+TEST_P(EbankingTest, UkeyOnASoftHsmTokenLogsInAndSignsTransfersBoundToAmountAndPayee) {
+  std::string token_dir = dir_ + "/token";
+  std::string init = "'" + SourceDir() + "/scripts/softhsm-token.sh' init '" + token_dir +
+                     "' alice-ukey 87654321 123456 > '" + dir_ + "/token.log' 2>&1";
+  ASSERT_EQ(std::system(init.c_str()), 0);
+  setenv("SOFTHSM2_CONF", (token_dir + "/softhsm2.conf").c_str(), 1);
+  ukey::Pkcs11Token ukey(ukey::kSoftHsmModulePath, "alice-ukey");
+  ASSERT_TRUE(ukey.Login("123456").ok());
+  ASSERT_TRUE(ukey.GenerateKeyPair("ebank", "01").ok());
+  auto public_key = ukey.PublicKey("ebank");
+  ASSERT_TRUE(public_key.ok()) << public_key.status().ToString();
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PUBKEY(bio, public_key->get());
+  char* data = nullptr;
+  long size = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(size));
+  BIO_free(bio);
+  HttpResult certified = teller_->Post("/api/v1/customers/" + alice_ + "/tools/ukey",
+                                       json::serialize(json::object{{"public_key_pem", pem}}));
+  ASSERT_EQ(certified.status, 201) << certified.body;
+  auto sign = [&](const std::string& text) { return Hex(ukey.Sign("ebank", text).value()); };
+
+  std::string session = Login("alice01", "ukey", sign);
+  ASSERT_FALSE(session.empty()) << last_login_.body;
+  HttpClient alice = As(session);
+  // 20,000.00 is over the SMS tier: only the U-key may confirm it.
+  HttpResult pending = Transfer(alice, "uk-1", alice_account_, bob_account_, "20000.00");
+  ASSERT_EQ(pending.status, 202) << pending.body;
+  EXPECT_EQ(pending.json().at("allowed_tools"), json::array{"ukey"});
+  std::string payment = std::to_string(pending.json().at("id").as_int64());
+  HttpResult other = Transfer(alice, "uk-2", alice_account_, bob_account_, "30000.00");
+  ASSERT_EQ(other.status, 202);
+  std::string other_payment = std::to_string(other.json().at("id").as_int64());
+
+  HttpResult challenge =
+      alice.Post("/api/v1/me/transfers/" + payment + "/challenge", R"({"tool":"ukey"})");
+  ASSERT_EQ(challenge.status, 200) << challenge.body;
+  std::string text(challenge.json().at("prompt").as_string());
+  std::string id(challenge.json().at("challenge_id").as_string());
+  EXPECT_NE(text.find("amount=20000.00"), std::string::npos);
+  EXPECT_NE(text.find(bob_account_), std::string::npos);
+  std::string signature = sign(text);
+  // The signature for 20,000.00 to Bob cannot confirm 30,000.00.
+  HttpResult swapped =
+      alice.Post("/api/v1/me/transfers/" + other_payment + "/confirm",
+                 json::serialize(json::object{{"challenge_id", id}, {"answer", signature}}));
+  EXPECT_EQ(swapped.status, 422);
+  EXPECT_EQ(swapped.json().at("code").as_string(), "challenge_mismatch");
+  // Nor can a signature over an edited text.
+  std::string edited = text;
+  edited.replace(edited.find("20000.00"), 8, "20000.01");
+  HttpResult forged =
+      alice.Post("/api/v1/me/transfers/" + payment + "/confirm",
+                 json::serialize(json::object{{"challenge_id", id}, {"answer", sign(edited)}}));
+  EXPECT_EQ(forged.status, 422);
+  EXPECT_EQ(Balance(alice), "100000.00");
+  HttpResult confirmed =
+      alice.Post("/api/v1/me/transfers/" + payment + "/confirm",
+                 json::serialize(json::object{{"challenge_id", id}, {"answer", signature}}));
+  ASSERT_EQ(confirmed.status, 201) << confirmed.body;
+  EXPECT_EQ(confirmed.json().at("status").as_string(), "completed");
+  EXPECT_EQ(Balance(alice), "80000.00");
+  // The challenge is spent.
+  EXPECT_EQ(alice
+                .Post("/api/v1/me/transfers/" + other_payment + "/confirm",
+                      json::serialize(json::object{{"challenge_id", id}, {"answer", signature}}))
+                .status,
+            422);
+  unsetenv("SOFTHSM2_CONF");
+  std::string remove =
+      "'" + SourceDir() + "/scripts/softhsm-token.sh' remove '" + token_dir + "' >/dev/null 2>&1";
+  EXPECT_EQ(std::system(remove.c_str()), 0);
+}
+
+TEST_P(EbankingTest, SmsConfirmedTransferAndLimitRefusal) {
+  HttpClient alice = As(SmsLogin("alice01", kAliceMobile));
+  HttpResult small = Transfer(alice, "s-1", alice_account_, bob_account_, "100.00");
+  EXPECT_EQ(small.status, 201) << small.body;
+  HttpResult pending = Transfer(alice, "s-2", alice_account_, bob_account_, "4900.00");
+  ASSERT_EQ(pending.status, 202) << pending.body;
+  std::string payment = std::to_string(pending.json().at("id").as_int64());
+  size_t before = SmsCount(kAliceMobile);
+  HttpResult challenge =
+      alice.Post("/api/v1/me/transfers/" + payment + "/challenge", R"({"tool":"sms"})");
+  ASSERT_EQ(challenge.status, 200) << challenge.body;
+  std::string code = SmsCode(kAliceMobile, before);
+  HttpResult done =
+      alice.Post("/api/v1/me/transfers/" + payment + "/confirm",
+                 json::serialize(json::object{{"challenge_id", challenge.json().at("challenge_id")},
+                                              {"answer", code}}));
+  ASSERT_EQ(done.status, 201) << done.body;
+  // SMS allows 5,000.00 a day: 100.00 + 4,900.00 are spent, so the next one is refused.
+  HttpResult more = Transfer(alice, "s-3", alice_account_, bob_account_, "200.00");
+  ASSERT_EQ(more.status, 202);
+  std::string next = std::to_string(more.json().at("id").as_int64());
+  before = SmsCount(kAliceMobile);
+  HttpResult second =
+      alice.Post("/api/v1/me/transfers/" + next + "/challenge", R"({"tool":"sms"})");
+  HttpResult refused =
+      alice.Post("/api/v1/me/transfers/" + next + "/confirm",
+                 json::serialize(json::object{{"challenge_id", second.json().at("challenge_id")},
+                                              {"answer", SmsCode(kAliceMobile, before)}}));
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_EQ(refused.json().at("code").as_string(), "daily_limit_exceeded");
+  EXPECT_EQ(Balance(alice), "95000.00");
+  HttpClient bob = As(SmsLogin("bob0001", kBobMobile));
+  EXPECT_EQ(Balance(bob), "5000.00");
+}
+
+TEST_P(EbankingTest, AnotherCustomersAccountIsNotFoundAndBadBodiesChangeNothing) {
+  HttpClient alice = As(SmsLogin("alice01", kAliceMobile));
+  HttpResult peek = alice.Get("/api/v1/me/accounts/" + bob_account_ + "/transactions");
+  EXPECT_EQ(peek.status, 404);
+  EXPECT_EQ(peek.json().at("code").as_string(), "unknown_account");
+  HttpResult steal = Transfer(alice, "x-1", bob_account_, alice_account_, "1.00");
+  EXPECT_EQ(steal.status, 404);
+  EXPECT_EQ(steal.json().at("code").as_string(), "unknown_account");
+  EXPECT_EQ(alice.Get("/api/v1/me/transfers/1").status, 404);
+  struct Case {
+    std::string body;
+    int status;
+    std::string code;
+  };
+  std::vector<Case> cases = {
+      {"{", 400, "malformed_json"},
+      {"[]", 400, "malformed_json"},
+      {R"({"from_account":")" + alice_account_ + R"(","to_account":")" + bob_account_ +
+           R"(","amount":1,"currency":"CNY"})",
+       400, "invalid_field"},
+      {R"({"from_account":")" + alice_account_ + R"(","to_account":")" + bob_account_ +
+           R"(","amount":"1.001","currency":"CNY"})",
+       400, "invalid_amount"},
+      {R"({"from_account":")" + alice_account_ + R"(","to_account":")" + bob_account_ +
+           R"(","amount":"-1.00","currency":"CNY"})",
+       400, "invalid_amount"},
+      {R"({"from_account":")" + alice_account_ + R"(","to_account":")" + bob_account_ +
+           R"(","amount":"99999999999999999999","currency":"CNY"})",
+       400, "invalid_amount"},
+      {R"({"from_account":")" + alice_account_ + R"(","to_account":")" + bob_account_ +
+           R"(","amount":"1.00","currency":"USD"})",
+       400, "currency_mismatch"},
+      {R"({"from_account":")" + alice_account_ +
+           R"(","to_account":"6225880000000000000","amount":"1.00","currency":"CNY"})",
+       404, "unknown_payee_account"},
+      {R"({"from_account":")" + alice_account_ + R"(","amount":"1.00","currency":"CNY"})", 400,
+       "missing_field"},
+      {R"({"from_account":")" + alice_account_ + R"(","to_account":")" + bob_account_ +
+           R"(","amount":"1.00","currency":"CNY","x":1})",
+       400, "unknown_field"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    HttpResult result = alice.Post("/api/v1/me/transfers", cases[i].body,
+                                   {{"Idempotency-Key", "bad-" + std::to_string(i)}});
+    EXPECT_EQ(result.status, cases[i].status) << cases[i].body << " " << result.body;
+    EXPECT_EQ(result.json().at("code").as_string(), cases[i].code) << cases[i].body;
+  }
+  HttpResult no_key = alice.Post("/api/v1/me/transfers",
+                                 json::serialize(json::object{{"from_account", alice_account_},
+                                                              {"to_account", bob_account_},
+                                                              {"amount", "1.00"},
+                                                              {"currency", "CNY"}}));
+  EXPECT_EQ(no_key.json().at("code").as_string(), "idempotency_key_required");
+  EXPECT_EQ(
+      alice.Post("/api/v1/me/transfers", std::string(80 * 1024, ' '), {{"Idempotency-Key", "big"}})
+          .status,
+      413);
+  EXPECT_EQ(Balance(alice), "100000.00");
+}
+
+TEST_P(EbankingTest, IdempotentRetryReturnsTheSameTransfer) {
+  HttpClient alice = As(SmsLogin("alice01", kAliceMobile));
+  HttpResult first = Transfer(alice, "retry-1", alice_account_, bob_account_, "50.00");
+  ASSERT_EQ(first.status, 201) << first.body;
+  HttpResult again = Transfer(alice, "retry-1", alice_account_, bob_account_, "50.00");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.headers["Idempotent-Replayed"], "true");
+  EXPECT_EQ(again.json().at("id"), first.json().at("id"));
+  HttpResult changed = Transfer(alice, "retry-1", alice_account_, bob_account_, "60.00");
+  EXPECT_EQ(changed.status, 422);
+  EXPECT_EQ(changed.json().at("code").as_string(), "idempotency_key_reused");
+  EXPECT_EQ(Balance(alice), "99950.00");
+}
+
+TEST_P(EbankingTest, CustomersListAndRevokeTheirSessions) {
+  std::string phone = SmsLogin("alice01", kAliceMobile);
+  std::string laptop = SmsLogin("alice01", kAliceMobile);
+  HttpClient alice = As(laptop);
+  HttpResult sessions = alice.Get("/api/v1/me/sessions");
+  ASSERT_EQ(sessions.status, 200);
+  json::value list = sessions.json().at("sessions");
+  ASSERT_EQ(list.as_array().size(), 2u);
+  std::string other;
+  for (const auto& item : list.as_array()) {
+    if (!item.at("current").as_bool()) other = std::string(item.at("id").as_string());
+  }
+  HttpClient bob = As(SmsLogin("bob0001", kBobMobile));
+  EXPECT_EQ(bob.Send("DELETE", "/api/v1/me/sessions/" + other, "", {}).status, 404);
+  EXPECT_EQ(As(phone).Get("/api/v1/me").status, 200);
+  EXPECT_EQ(alice.Send("DELETE", "/api/v1/me/sessions/" + other, "", {}).status, 204);
+  EXPECT_EQ(As(phone).Get("/api/v1/me").status, 401);
+  EXPECT_EQ(alice.Get("/api/v1/me").status, 200);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, EbankingTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace ebank::testing
