@@ -455,6 +455,65 @@ TEST_P(EbankingTest, CustomersListAndRevokeTheirSessions) {
   EXPECT_EQ(alice.Get("/api/v1/me").status, 200);
 }
 
+TEST_P(EbankingTest, BrowserCookieSessionsNeedTheCsrfTokenToChangeAnything) {
+  ASSERT_FALSE(SmsLogin("alice01", kAliceMobile).empty());
+  const std::string& cookies = last_login_.headers["Set-Cookie"];
+  EXPECT_NE(cookies.find("ebank_session="), std::string::npos);
+  EXPECT_NE(cookies.find("HttpOnly; Secure; SameSite=Strict"), std::string::npos) << cookies;
+  std::string token(last_login_.json().at("token").as_string());
+  std::string csrf(last_login_.json().at("csrf_token").as_string());
+  std::string cookie = "ebank_session=" + token + "; ebank_csrf=" + csrf;
+  HttpClient browser("127.0.0.1", server_->port());
+  EXPECT_EQ(browser.Send("GET", "/api/v1/me", "", {{"Cookie", cookie}}).status, 200);
+  std::string payee =
+      json::serialize(json::object{{"name", "Bob"}, {"account_number", bob_account_}});
+  HttpResult forged = browser.Send("POST", "/api/v1/me/payees", payee, {{"Cookie", cookie}});
+  EXPECT_EQ(forged.status, 403);
+  EXPECT_EQ(forged.json().at("code").as_string(), "csrf_failed");
+  EXPECT_EQ(browser
+                .Send("POST", "/api/v1/me/payees", payee,
+                      {{"Cookie", cookie}, {"X-CSRF-Token", "x" + csrf.substr(1)}})
+                .status,
+            403);
+  EXPECT_EQ(
+      browser.Send("POST", "/api/v1/me/payees", payee, {{"Cookie", cookie}, {"X-CSRF-Token", csrf}})
+          .status,
+      201);
+  HttpResult logout = browser.Send("DELETE", "/api/v1/me/sessions/current", "",
+                                   {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+  EXPECT_EQ(logout.status, 204);
+  EXPECT_NE(logout.headers["Set-Cookie"].find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(browser.Send("GET", "/api/v1/me", "", {{"Cookie", cookie}}).status, 401);
+}
+
+TEST_P(EbankingTest, SavedPayeesAndLoginHistory) {
+  HttpClient alice = As(SmsLogin("alice01", kAliceMobile));
+  std::string body =
+      json::serialize(json::object{{"name", "Bob"}, {"account_number", bob_account_}});
+  HttpResult added = alice.Post("/api/v1/me/payees", body);
+  ASSERT_EQ(added.status, 201) << added.body;
+  EXPECT_EQ(alice.Post("/api/v1/me/payees", body).json().at("code").as_string(), "payee_exists");
+  EXPECT_EQ(alice
+                .Post("/api/v1/me/payees",
+                      json::serialize(json::object{{"name", "X"}, {"account_number", "1"}}))
+                .status,
+            404);
+  EXPECT_EQ(alice.Get("/api/v1/me/payees").json().at("payees").as_array().size(), 1u);
+  std::string id = std::to_string(added.json().at("id").as_int64());
+  HttpClient bob = As(SmsLogin("bob0001", kBobMobile));
+  EXPECT_EQ(bob.Send("DELETE", "/api/v1/me/payees/" + id, "", {}).status, 404);
+  EXPECT_EQ(alice.Send("DELETE", "/api/v1/me/payees/" + id, "", {}).status, 204);
+  EXPECT_EQ(alice.Get("/api/v1/me/payees").json().at("payees").as_array().size(), 0u);
+
+  HttpResult logins = alice.Get("/api/v1/me/logins");
+  ASSERT_EQ(logins.status, 200);
+  json::value list = logins.json().at("logins");
+  ASSERT_GE(list.as_array().size(), 2u);
+  EXPECT_EQ(list.as_array()[0].at("step").as_string(), "login.second_factor");
+  EXPECT_EQ(list.as_array()[0].at("tool").as_string(), "sms");
+  EXPECT_EQ(list.as_array()[1].at("step").as_string(), "login.password");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, EbankingTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 

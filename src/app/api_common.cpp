@@ -87,6 +87,23 @@ Result<json::object> AccountJson(ledger::Ledger& ledger, const services::BankAcc
   return out;
 }
 
+std::string CookieValue(const Request& request, std::string_view name) {
+  std::string_view header = request[boost::beast::http::field::cookie];
+  while (!header.empty()) {
+    size_t semicolon = header.find(';');
+    std::string_view pair = header.substr(0, semicolon);
+    while (!pair.empty() && pair.front() == ' ')
+      pair.remove_prefix(1);
+    size_t equals = pair.find('=');
+    if (equals != std::string_view::npos && pair.substr(0, equals) == name) {
+      return std::string(pair.substr(equals + 1));
+    }
+    if (semicolon == std::string_view::npos) break;
+    header.remove_prefix(semicolon + 1);
+  }
+  return "";
+}
+
 Result<json::object> ParseBody(const Request& request,
                                std::initializer_list<std::string_view> allowed) {
   auto body = http::ParseObject(request.body());

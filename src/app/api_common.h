@@ -16,6 +16,8 @@
 namespace ebank::app::api {
 
 std::string BearerToken(const http::Request& request);
+// The value of cookie `name` ("" when absent).
+std::string CookieValue(const http::Request& request, std::string_view name);
 http::Response Unauthorized(const http::Request& request);
 bool MayServeCustomers(services::Role role);
 boost::json::object CustomerJson(const services::Customer& customer);

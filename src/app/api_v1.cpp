@@ -371,6 +371,12 @@ json::object Schemas() {
       {"Confirmation", Object({{"challenge_id", "from the challenge"}, {"answer", "the answer"}},
                               {"challenge_id", "answer"})},
       {"SessionList", Object({{"sessions", "live sessions"}}, {})},
+      {"LoginList", Object({{"logins", "login steps, newest first"}}, {})},
+      {"PayeeList", Object({{"payees", "saved payees"}}, {})},
+      {"Payee", Object({{"name", "payee's name"}, {"account_number", "account in this bank"}}, {})},
+      {"NewPayee",
+       Object({{"name", "1 to 120 bytes"}, {"account_number", "an account in this bank"}},
+              {"name", "account_number"})},
   };
 }
 

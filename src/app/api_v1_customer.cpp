@@ -1,6 +1,7 @@
 // Customer e-banking over /api/v1: log in with a second factor, see accounts and history,
 // transfer with strong authentication, manage sessions. And the counter's side of it:
 // signing customers up and issuing their security tools.
+#include <fmt/format.h>
 #include <boost/beast/http/field.hpp>
 #include <boost/json/array.hpp>
 
@@ -8,6 +9,8 @@
 #include "app/api_v1.h"
 #include "http/json.h"
 #include "ledger/verify.h"
+#include "security/constant_time.h"
+#include "security/random.h"
 
 namespace ebank::app {
 
@@ -22,6 +25,29 @@ using namespace api;
 namespace {
 
 constexpr size_t kHistoryPageMax = 100;
+constexpr size_t kLoginHistoryMax = 50;
+// Browsers get the session in an HttpOnly cookie; state-changing requests that rely on it
+// must echo the CSRF cookie in a header (double submit; SameSite=Strict besides).
+constexpr std::string_view kSessionCookie = "ebank_session";
+constexpr std::string_view kCsrfCookie = "ebank_csrf";
+constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
+
+void SetSessionCookies(Response& response, const std::string& token, const std::string& csrf) {
+  int64_t max_age = services::kSessionLifetimeMs / 1000;
+  response.insert(boost::beast::http::field::set_cookie,
+                  fmt::format("{}={}; Path=/; Max-Age={}; HttpOnly; Secure; SameSite=Strict",
+                              kSessionCookie, token, max_age));
+  response.insert(boost::beast::http::field::set_cookie,
+                  fmt::format("{}={}; Path=/; Max-Age={}; Secure; SameSite=Strict", kCsrfCookie,
+                              csrf, max_age));
+}
+
+void ClearSessionCookies(Response& response) {
+  for (std::string_view name : {kSessionCookie, kCsrfCookie}) {
+    response.insert(boost::beast::http::field::set_cookie,
+                    fmt::format("{}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict", name));
+  }
+}
 
 json::array ToolsJson(const std::vector<services::Tool>& tools) {
   json::array out;
@@ -79,7 +105,18 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
   auto customer_only = [&api](CustomerHandler handler) -> http::Handler {
     return [&api, handler = std::move(handler)](const Request& request,
                                                 const Params& params) -> http::awaitable<Response> {
-      auto session = api.sessions.Authenticate(BearerToken(request));
+      std::string token = BearerToken(request);
+      if (token.empty()) {
+        token = CookieValue(request, kSessionCookie);
+        bool safe = request.method() == Verb::get || request.method() == Verb::head;
+        std::string csrf = CookieValue(request, kCsrfCookie);
+        if (!token.empty() && !safe &&
+            (csrf.empty() || !security::ConstantTimeEquals(csrf, request[kCsrfHeader]))) {
+          co_return http::Problem(request, 403, "csrf_failed",
+                                  "the X-CSRF-Token header must match the ebank_csrf cookie");
+        }
+      }
+      auto session = api.sessions.Authenticate(token);
       if (!session.ok() || session->subject_kind != services::SubjectKind::kCustomer) {
         if (session.ok() || session.status().code() == Code::kNotFound)
           co_return Unauthorized(request);
@@ -259,11 +296,15 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
           }
           co_return http::Problem(request, token.status());
         }
-        co_return http::Json(
-            request, 201,
-            json::object{{"token", *token},
-                         {"expires_in_s", services::kSessionLifetimeMs / 1000},
-                         {"idle_timeout_s", services::kSessionIdleTimeoutMs / 1000}});
+        std::string csrf = security::RandomToken(security::kSessionTokenBytes);
+        Response response =
+            http::Json(request, 201,
+                       json::object{{"token", *token},
+                                    {"csrf_token", csrf},
+                                    {"expires_in_s", services::kSessionLifetimeMs / 1000},
+                                    {"idle_timeout_s", services::kSessionIdleTimeoutMs / 1000}});
+        SetSessionCookies(response, *token, csrf);
+        co_return response;
       },
       RouteDoc{"Log in, step 3: the second factor's answer; returns the session token", "sessions",
                "", "LoginAnswer", "CustomerSession", 201});
@@ -451,6 +492,92 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
         co_return http::Json(request, 200, json::object{{"sessions", std::move(list)}});
       }),
       RouteDoc{"The customer's live sessions (devices)", "me", "customer", "", "SessionList", 200});
+
+  router.Add(Verb::delete_, "/api/v1/me/sessions/current",
+             customer_only([&api](const Request& request, const Params&,
+                                  const services::Session& session) -> http::awaitable<Response> {
+               Status status = api.sessions.RevokeById(services::SubjectKind::kCustomer,
+                                                       session.subject_id, session.id);
+               if (!status.ok()) co_return http::Problem(request, status);
+               Response response = http::Text(request, 204, "");
+               ClearSessionCookies(response);
+               co_return response;
+             }),
+             RouteDoc{"Log out: end this session", "me", "customer", "", "", 204});
+
+  router.Add(
+      Verb::get, "/api/v1/me/logins",
+      customer_only([&api](const Request& request, const Params&,
+                           const services::Session& session) -> http::awaitable<Response> {
+        json::array list;
+        Status status = api.customers.database().Read([&](store::SqlSession& sql) {
+          auto rows = sql.Query(
+              "SELECT at_ms, action, target, outcome FROM audit_log WHERE actor_kind = 'customer' "
+              "AND actor_id = ? AND action LIKE 'login.%' ORDER BY id DESC LIMIT ?",
+              {session.subject_id, static_cast<int64_t>(kLoginHistoryMax)});
+          if (!rows.ok()) return rows.status();
+          for (size_t r = 0; r < rows->size(); ++r) {
+            list.push_back(json::object{{"at_ms", rows->Int(r, 0)},
+                                        {"step", rows->Text(r, 1)},
+                                        {"tool", rows->Text(r, 2)},
+                                        {"outcome", rows->Text(r, 3)}});
+          }
+          return Status::Ok();
+        });
+        if (!status.ok()) co_return http::Problem(request, status);
+        co_return http::Json(request, 200, json::object{{"logins", std::move(list)}});
+      }),
+      RouteDoc{"The customer's login history, newest first", "me", "customer", "", "LoginList",
+               200});
+
+  router.Add(Verb::get, "/api/v1/me/payees",
+             customer_only([&api](const Request& request, const Params&,
+                                  const services::Session& session) -> http::awaitable<Response> {
+               auto payees = api.payments.Payees(session.subject_id);
+               if (!payees.ok()) co_return http::Problem(request, payees.status());
+               json::array list;
+               for (const auto& payee : *payees) {
+                 list.push_back(json::object{{"id", payee.id},
+                                             {"name", payee.name},
+                                             {"account_number", payee.account_number},
+                                             {"created_at_ms", payee.created_at_ms}});
+               }
+               co_return http::Json(request, 200, json::object{{"payees", std::move(list)}});
+             }),
+             RouteDoc{"The customer's saved payees", "me", "customer", "", "PayeeList", 200});
+
+  router.Add(Verb::post, "/api/v1/me/payees",
+             customer_only([&api](const Request& request, const Params&,
+                                  const services::Session& session) -> http::awaitable<Response> {
+               auto body = ParseBody(request, {"name", "account_number"});
+               if (!body.ok()) co_return http::Problem(request, body.status());
+               auto name = http::RequiredString(*body, "name");
+               auto number = http::RequiredString(*body, "account_number");
+               if (!name.ok()) co_return http::Problem(request, name.status());
+               if (!number.ok()) co_return http::Problem(request, number.status());
+               auto payee = api.payments.AddPayee(session.subject_id, *name, *number);
+               if (!payee.ok()) co_return http::Problem(request, payee.status());
+               co_return http::Json(request, 201,
+                                    json::object{{"id", payee->id},
+                                                 {"name", payee->name},
+                                                 {"account_number", payee->account_number}});
+             }),
+             RouteDoc{"Save a payee", "me", "customer", "NewPayee", "Payee", 201});
+
+  router.Add(Verb::delete_, "/api/v1/me/payees/{id}",
+             customer_only([&api](const Request& request, const Params& params,
+                                  const services::Session& session) -> http::awaitable<Response> {
+               int64_t id = 0;
+               try {
+                 id = std::stoll(params.at("id"));
+               } catch (...) {
+                 co_return http::Problem(request, 404, "unknown_payee", "no such saved payee");
+               }
+               Status status = api.payments.RemovePayee(session.subject_id, id);
+               if (!status.ok()) co_return http::Problem(request, status);
+               co_return http::Text(request, 204, "");
+             }),
+             RouteDoc{"Remove a saved payee", "me", "customer", "", "", 204});
 
   router.Add(Verb::delete_, "/api/v1/me/sessions/{id}",
              customer_only([&api](const Request& request, const Params& params,

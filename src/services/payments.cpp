@@ -347,4 +347,65 @@ Result<Payment> PaymentService::Execute(int64_t customer_id, Payment payment, To
   return payment;
 }
 
+Result<Payee> PaymentService::AddPayee(int64_t customer_id, const std::string& name,
+                                       const std::string& account_number) {
+  if (name.empty() || name.size() > kNameBytesMax || !Printable(name)) {
+    return Status::Invalid("invalid_name", "a payee's name is 1 to 120 printable bytes");
+  }
+  auto account = customers_.GetAccount(account_number);
+  if (!account.ok() || account->status == "closed") {
+    return Status::NotFound("unknown_payee_account", "no such account in this bank");
+  }
+  Payee payee{0, name, account_number, clock_.NowMs()};
+  Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
+    auto count = sql.Query("SELECT COUNT(*) FROM payees WHERE customer_id = ?", {customer_id});
+    if (!count.ok()) return count.status();
+    if (count->Int(0, 0) >= static_cast<int64_t>(kPayeesPerCustomerMax)) {
+      return Status::Rejected("too_many_payees", "at most 100 saved payees");
+    }
+    auto rows = sql.Query(
+        "INSERT INTO payees (customer_id, name, account_number, created_at_ms) VALUES (?, ?, ?, ?) "
+        "RETURNING id",
+        {customer_id, name, account_number, payee.created_at_ms});
+    if (!rows.ok()) return rows.status();
+    payee.id = rows->Int(0, 0);
+    return Status::Ok();
+  });
+  if (status.code() == Code::kConflict) {
+    return Status::Conflict("payee_exists", "this account is already a saved payee");
+  }
+  if (!status.ok()) return status;
+  return payee;
+}
+
+Result<std::vector<Payee>> PaymentService::Payees(int64_t customer_id) {
+  std::vector<Payee> payees;
+  Status status = db_.Read([&](store::SqlSession& sql) {
+    auto rows = sql.Query(
+        "SELECT id, name, account_number, created_at_ms FROM payees WHERE customer_id = ? ORDER BY "
+        "id",
+        {customer_id});
+    if (!rows.ok()) return rows.status();
+    for (size_t r = 0; r < rows->size(); ++r) {
+      payees.push_back({rows->Int(r, 0), rows->Text(r, 1), rows->Text(r, 2), rows->Int(r, 3)});
+    }
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return payees;
+}
+
+Status PaymentService::RemovePayee(int64_t customer_id, int64_t payee_id) {
+  bool removed = false;
+  Status status = db_.Transaction([&](store::SqlSession& sql) {
+    auto rows = sql.Query("DELETE FROM payees WHERE id = ? AND customer_id = ? RETURNING id",
+                          {payee_id, customer_id});
+    if (!rows.ok()) return rows.status();
+    removed = !rows->empty();
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return removed ? Status::Ok() : Status::NotFound("unknown_payee", "no such saved payee");
+}
+
 }  // namespace ebank::services

@@ -48,6 +48,15 @@ struct TransferRequest {
   std::string channel = "web";
 };
 
+// A saved payee (约定账户): an account in this bank the customer pays often.
+struct Payee {
+  int64_t id = 0;
+  std::string name;
+  std::string account_number;
+  int64_t created_at_ms = 0;
+};
+inline constexpr size_t kPayeesPerCustomerMax = 100;
+
 struct Payment {
   int64_t id = 0;
   std::string status;  // "sca_required", "completed", "failed".
@@ -81,6 +90,12 @@ class PaymentService {
                           std::string_view answer);
   // A customer's own payment; another customer's is kNotFound.
   Result<Payment> Get(int64_t customer_id, int64_t payment_id);
+
+  // Saved payees: accounts of this bank, at most kPayeesPerCustomerMax per customer.
+  Result<Payee> AddPayee(int64_t customer_id, const std::string& name,
+                         const std::string& account_number);
+  Result<std::vector<Payee>> Payees(int64_t customer_id);
+  Status RemovePayee(int64_t customer_id, int64_t payee_id);
 
  private:
   Result<Payment> Execute(int64_t customer_id, Payment payment, Tool tool);

@@ -89,7 +89,9 @@ HttpResult HttpClient::Send(const std::string& method, const std::string& target
   result.status = response.result_int();
   result.body = response.body();
   for (const auto& field : response) {
-    result.headers[std::string(field.name_string())] = std::string(field.value());
+    // Repeated headers (Set-Cookie) are kept one a line.
+    std::string& value = result.headers[std::string(field.name_string())];
+    value += (value.empty() ? "" : "\n") + std::string(field.value());
   }
   if (!response.keep_alive()) connection_.reset();
   return result;
