@@ -293,7 +293,17 @@ TEST_P(EbankingTest, UkeyOnASoftHsmTokenLogsInAndSignsTransfersBoundToAmountAndP
   std::string id(challenge.json().at("challenge_id").as_string());
   EXPECT_NE(text.find("amount=20000.00"), std::string::npos);
   EXPECT_NE(text.find(bob_account_), std::string::npos);
-  std::string signature = sign(text);
+  // This one comes from the customer-side tool, `ebank ukey sign`, on the same token.
+  std::string command = "EBANK_UKEY_PIN=123456 '" + EbankBinary() +
+                        "' ukey sign --token alice-ukey --text '" + text + "' 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char line[512] = {};
+  ASSERT_NE(fgets(line, sizeof(line), pipe), nullptr);
+  EXPECT_EQ(pclose(pipe), 0) << line;
+  std::string signature(line);
+  while (!signature.empty() && signature.back() == '\n')
+    signature.pop_back();
   // The signature for 20,000.00 to Bob cannot confirm 30,000.00.
   HttpResult swapped =
       alice.Post("/api/v1/me/transfers/" + other_payment + "/confirm",

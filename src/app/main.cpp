@@ -8,6 +8,7 @@
 
 #include "app/bench.h"
 #include "app/serve.h"
+#include "app/ukey_cli.h"
 #include "ledger/verify.h"
 #include "services/staff.h"
 #include "store/open.h"
@@ -115,6 +116,22 @@ int main(int argc, char** argv) {
                    "teller, supervisor, customer_manager, branch_manager or admin")
       ->capture_default_str();
 
+  ebank::app::UkeyOptions ukey;
+  auto* ukey_command = app.add_subcommand(
+      "ukey",
+      "The U-key helper: keygen, sign, store-certificate on a PKCS#11 token (PIN from "
+      "EBANK_UKEY_PIN or stdin)");
+  std::string ukey_action;
+  ukey_command->add_option("action", ukey_action, "keygen, sign or store-certificate")
+      ->required()
+      ->check(CLI::IsMember({"keygen", "sign", "store-certificate"}));
+  ukey_command->add_option("--module", ukey.module, "PKCS#11 module")->capture_default_str();
+  ukey_command->add_option("--token", ukey.token_label, "Token label")->required();
+  ukey_command->add_option("--key", ukey.key_label, "Key label")->capture_default_str();
+  ukey_command->add_option("--text", ukey.text, "sign: the challenge text to sign");
+  ukey_command->add_option("--certificate-hex", ukey.certificate_hex,
+                           "store-certificate: the certificate, DER in hex");
+
   ebank::app::BenchOptions bench;
   auto* bench_command = app.add_subcommand("bench", "Benchmarks (run by hand, not tests)");
   bench_command->require_subcommand(1);
@@ -153,6 +170,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*verify_command) return VerifyJournal(database);
+    if (*ukey_command) return ebank::app::Ukey(ukey_action, ukey);
     if (*staff_add) return AddStaff(database, staff_login, staff_name, staff_role);
     if (*bench_ledger) {
       bench.pgbench = !no_pgbench;
