@@ -524,6 +524,47 @@ TEST_P(EbankingTest, SavedPayeesAndLoginHistory) {
   EXPECT_EQ(list.as_array()[1].at("step").as_string(), "login.password");
 }
 
+TEST_P(EbankingTest, SelfSignUpProvesOwnershipWithTheRegisteredMobile) {
+  HttpResult customer = teller_->Post(
+      "/api/v1/customers",
+      json::serialize(json::object{
+          {"name", "丙"}, {"id_number", "110101199003070011"}, {"mobile", "13700137000"}}));
+  ASSERT_EQ(customer.status, 201);
+  std::string number(customer.json().at("number").as_string());
+  HttpResult opened =
+      teller_->Post("/api/v1/customers/" + number + "/accounts", R"({"product":"DEMAND_CARD_I"})");
+  std::string account(opened.json().at("number").as_string());
+  auto start = [&](const std::string& id_number, const std::string& mobile) {
+    return anonymous_->Post(
+        "/api/v1/signup",
+        json::serialize(json::object{
+            {"account_number", account}, {"id_number", id_number}, {"mobile", mobile}}));
+  };
+  EXPECT_EQ(start("110101199003070011", "13700137001").json().at("code").as_string(),
+            "verification_failed");
+  EXPECT_EQ(start(kAliceId, "13700137000").json().at("code").as_string(), "verification_failed");
+  size_t before = SmsCount("13700137000");
+  HttpResult ticket = start("110101199003070011", "13700137000");
+  ASSERT_EQ(ticket.status, 201) << ticket.body;
+  std::string code = SmsCode("13700137000", before);
+  json::object finish{{"ticket", ticket.json().at("ticket")},
+                      {"code", code == "000000" ? "111111" : "000000"},
+                      {"login_id", "carol01"},
+                      {"password", kPassword},
+                      {"reserved_info", "秋月"}};
+  EXPECT_EQ(anonymous_->Post("/api/v1/signup/verify", json::serialize(finish)).status, 422);
+  finish["code"] = code;
+  HttpResult done = anonymous_->Post("/api/v1/signup/verify", json::serialize(finish));
+  ASSERT_EQ(done.status, 201) << done.body;
+  HttpResult login = anonymous_->Post(
+      "/api/v1/sessions",
+      json::serialize(json::object{{"login_id", "carol01"}, {"password", kPassword}}));
+  EXPECT_EQ(login.status, 201);
+  EXPECT_EQ(login.json().at("reserved_info").as_string(), "秋月");
+  EXPECT_EQ(start("110101199003070011", "13700137000").json().at("code").as_string(),
+            "already_signed");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, EbankingTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 

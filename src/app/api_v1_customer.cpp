@@ -236,6 +236,47 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
              RouteDoc{"Certify a customer's U-key public key (staff)", "signing", "staff",
                       "UkeyRequest", "UkeyCertificate", 201});
 
+  // --- Online self sign-up (SVC-1): prove an account is yours, then choose credentials. ---
+  router.Add(
+      Verb::post, "/api/v1/signup",
+      [&api](const Request& request, const Params&) -> http::awaitable<Response> {
+        auto body = ParseBody(request, {"account_number", "id_number", "mobile"});
+        if (!body.ok()) co_return http::Problem(request, body.status());
+        auto account = http::RequiredString(*body, "account_number");
+        auto id_number = http::RequiredString(*body, "id_number");
+        auto mobile = http::RequiredString(*body, "mobile");
+        for (const Status* status : {&account.status(), &id_number.status(), &mobile.status()}) {
+          if (!status->ok()) co_return http::Problem(request, *status);
+        }
+        auto ticket = api.signing.StartSelfSignUp(*account, *id_number, *mobile);
+        if (!ticket.ok()) co_return http::Problem(request, ticket.status());
+        co_return http::Json(request, 201, json::object{{"ticket", *ticket}});
+      },
+      RouteDoc{"Self sign-up, step 1: account, ID number and mobile; texts a code", "signing", "",
+               "SelfSignUp", "SignUpTicket", 201});
+
+  router.Add(
+      Verb::post, "/api/v1/signup/verify",
+      [&api](const Request& request, const Params&) -> http::awaitable<Response> {
+        auto body = ParseBody(request, {"ticket", "code", "login_id", "password", "reserved_info"});
+        if (!body.ok()) co_return http::Problem(request, body.status());
+        auto ticket = http::RequiredString(*body, "ticket");
+        auto code = http::RequiredString(*body, "code");
+        auto login = http::RequiredString(*body, "login_id");
+        auto password = http::RequiredString(*body, "password");
+        auto reserved = http::RequiredString(*body, "reserved_info");
+        for (const Status* status : {&ticket.status(), &code.status(), &login.status(),
+                                     &password.status(), &reserved.status()}) {
+          if (!status->ok()) co_return http::Problem(request, *status);
+        }
+        Status status = api.signing.FinishSelfSignUp(
+            *ticket, *code, {*login, *password, *reserved, {"web", "mobile"}, 0});
+        if (!status.ok()) co_return http::Problem(request, status);
+        co_return http::Json(request, 201, json::object{{"login_id", *login}});
+      },
+      RouteDoc{"Self sign-up, step 2: the SMS code and the chosen credentials", "signing", "",
+               "SelfSignUpFinish", "SigningResult", 201});
+
   // --- Logging in. ---
   router.Add(
       Verb::post, "/api/v1/sessions",

@@ -196,6 +196,61 @@ Status SigningService::SignUp(int64_t customer_id, const SigningInput& input) {
   return status;
 }
 
+static Status AnswerChallenge(
+    store::SqlDatabase& db, const Clock& clock, const std::string& id,
+    const std::function<Status(store::SqlSession&, const store::SqlRows&)>& check,
+    const std::function<Status(store::SqlSession&, const store::SqlRows&)>& answer,
+    int64_t* customer_id);
+
+Result<std::string> SigningService::StartSelfSignUp(std::string_view account_number,
+                                                    std::string_view id_number,
+                                                    std::string_view mobile) {
+  Status failed = Status::Rejected("verification_failed",
+                                   "the account, ID number and mobile do not match our records");
+  auto account = customers_.GetAccount(std::string(account_number));
+  if (!account.ok()) return failed;
+  auto customer = customers_.GetById(account->customer_id);
+  if (!customer.ok() || !security::ConstantTimeEquals(customer->id_number, id_number) ||
+      !security::ConstantTimeEquals(customer->mobile, mobile) || account->status != "active") {
+    return failed;
+  }
+  if (Get(customer->id).ok()) return Status::Conflict("already_signed", "already signed up");
+  std::string ticket = security::RandomToken(random_, security::kSessionTokenBytes);
+  std::string code = security::RandomDigits(random_, security::kSmsCodeDigits);
+  Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
+    EBANK_RETURN_IF_ERROR(sql.Exec(
+        "INSERT INTO challenges (id, customer_id, purpose, tool, subject, secret, expires_at_ms, "
+        "attempts, used_at_ms) VALUES (?, ?, 'signup', 'sms', 'signup', ?, ?, 0, NULL)",
+        {HashText(ticket), customer->id, HashText(code), clock_.NowMs() + kChallengeTtlMs}));
+    return EnqueueSms(
+        sql, clock_, customer->mobile,
+        fmt::format("【ebank】您正在开通网上银行，验证码{}，5分钟内有效，请勿告诉他人。", code));
+  });
+  if (!status.ok()) return status;
+  return ticket;
+}
+
+Status SigningService::FinishSelfSignUp(std::string_view ticket, std::string_view code,
+                                        const SigningInput& input) {
+  // Check the credentials before spending the code on them.
+  EBANK_RETURN_IF_ERROR(CheckLoginId(input.login_id));
+  EBANK_RETURN_IF_ERROR(security::CheckPasswordPolicy(input.password));
+  int64_t customer_id = 0;
+  Status verdict = AnswerChallenge(
+      db_, clock_, HashText(ticket),
+      [](store::SqlSession&, const store::SqlRows& rows) {
+        return rows.Text(0, 2) == "signup" ? Status::Ok() : ChallengeGone();
+      },
+      [&](store::SqlSession&, const store::SqlRows& rows) {
+        return security::ConstantTimeEquals(HashText(code), rows.Text(0, 5))
+                   ? Status::Ok()
+                   : Status::Rejected("wrong_answer", "the code is wrong");
+      },
+      &customer_id);
+  if (!verdict.ok()) return verdict;
+  return SignUp(customer_id, input);
+}
+
 Result<SigningRecord> SigningService::Get(int64_t customer_id) {
   std::optional<SigningRecord> record;
   Status status = db_.Read([&](store::SqlSession& sql) {

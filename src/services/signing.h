@@ -86,6 +86,14 @@ class SigningService {
 
   // Counter sign-up: one record per customer, refused twice ("already_signed").
   Status SignUp(int64_t customer_id, const SigningInput& input);
+  // Online self sign-up, step 1: the customer proves an account is theirs by its number,
+  // their ID number and the mobile the bank has; an SMS code goes to that mobile. Any
+  // mismatch answers rejected/verification_failed alike. Returns a ticket.
+  Result<std::string> StartSelfSignUp(std::string_view account_number, std::string_view id_number,
+                                      std::string_view mobile);
+  // Step 2: the code, and the e-banking credentials chosen.
+  Status FinishSelfSignUp(std::string_view ticket, std::string_view code,
+                          const SigningInput& input);
   Result<SigningRecord> Get(int64_t customer_id);
 
   Result<TotpEnrolment> EnrolTotp(int64_t customer_id);

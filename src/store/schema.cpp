@@ -231,7 +231,7 @@ CREATE INDEX credentials_customer ON credentials (customer_id, kind, state);
 CREATE TABLE challenges (
   id TEXT PRIMARY KEY,
   customer_id @INT@ NOT NULL,
-  purpose TEXT NOT NULL CHECK (purpose IN ('login', 'payment')),
+  purpose TEXT NOT NULL CHECK (purpose IN ('login', 'payment', 'signup')),
   tool TEXT NOT NULL,
   subject TEXT NOT NULL,
   secret TEXT NOT NULL,
