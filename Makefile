@@ -19,10 +19,12 @@ $(BUILD)/build.ninja: | deps
 build: deps $(BUILD)/build.ninja
 	@cmake --build $(BUILD)
 
+# The demo bank is created on the first run and its guide printed on every run.
 run: build
 	@mkdir -p $(dir $(DB))
 	@$(BUILD)/src/app/ebank migrate --db $(DB)
-	@exec $(BUILD)/src/app/ebank serve --db $(DB) --listen $(LISTEN)
+	@$(BUILD)/src/app/ebank demo --db $(DB) --data-dir $(dir $(DB))
+	@exec $(BUILD)/src/app/ebank serve --db $(DB) --data-dir $(dir $(DB)) --listen $(LISTEN)
 
 $(ASAN_BUILD)/build.ninja: | deps
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEBANK_SANITIZE=ON \

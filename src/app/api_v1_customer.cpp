@@ -7,6 +7,7 @@
 
 #include "app/api_common.h"
 #include "app/api_v1.h"
+#include "core/hash.h"
 #include "http/json.h"
 #include "ledger/verify.h"
 #include "security/constant_time.h"
@@ -225,13 +226,8 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
                if (!pem.ok()) co_return http::Problem(request, pem.status());
                auto certificate = api.signing.IssueUkeyCertificate(customer.id, *pem);
                if (!certificate.ok()) co_return http::Problem(request, certificate.status());
-               std::string hex;
-               static constexpr char kDigits[] = "0123456789abcdef";
-               for (unsigned char c : *certificate) {
-                 hex += kDigits[c >> 4];
-                 hex += kDigits[c & 0xf];
-               }
-               co_return http::Json(request, 201, json::object{{"certificate_der_hex", hex}});
+               co_return http::Json(request, 201,
+                                    json::object{{"certificate_der_hex", HexEncode(*certificate)}});
              }),
              RouteDoc{"Certify a customer's U-key public key (staff)", "signing", "staff",
                       "UkeyRequest", "UkeyCertificate", 201});

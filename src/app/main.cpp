@@ -7,6 +7,8 @@
 #include <iostream>
 
 #include "app/bench.h"
+#include "app/bench_http.h"
+#include "app/demo.h"
 #include "app/serve.h"
 #include "app/ukey_cli.h"
 #include "ledger/verify.h"
@@ -132,6 +134,16 @@ int main(int argc, char** argv) {
   ukey_command->add_option("--certificate-hex", ukey.certificate_hex,
                            "store-certificate: the certificate, DER in hex");
 
+  ebank::app::DemoOptions demo;
+  auto* demo_command = app.add_subcommand(
+      "demo", "Create a demo bank (staff, customers with each second factor) and print a guide");
+  demo_command->add_option("--db", demo.database, "SQLite file path, or a postgresql:// URL")
+      ->capture_default_str();
+  demo_command
+      ->add_option("--data-dir", demo.data_dir,
+                   "The data folder `serve` uses (keys, the bank's CA, the SMS file)")
+      ->capture_default_str();
+
   ebank::app::BenchOptions bench;
   auto* bench_command = app.add_subcommand("bench", "Benchmarks (run by hand, not tests)");
   bench_command->require_subcommand(1);
@@ -149,6 +161,17 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   bool no_pgbench = false;
   bench_ledger->add_flag("--no-pgbench", no_pgbench, "Skip pgbench (no ratio)");
+
+  ebank::app::BenchHttpOptions bench_http;
+  auto* bench_http_command = bench_command->add_subcommand(
+      "http", "Authenticated durable transfers per second through HTTP (wrk), next to the ledger");
+  bench_http_command->add_flag("--json", bench_http.json, "Print one JSON document");
+  bench_http_command->add_option("--seconds", bench_http.seconds, "Seconds of wrk per backend")
+      ->capture_default_str();
+  bench_http_command->add_option("--backends", bench_http.backends, "sqlite,postgresql")
+      ->delimiter(',');
+  bench_http_command->add_option("--connections", bench_http.connections, "wrk connections")
+      ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
   // Logs go to stderr, so that a command's output (bench --json) stays clean on stdout.
@@ -170,12 +193,14 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*verify_command) return VerifyJournal(database);
+    if (*demo_command) return ebank::app::Demo(demo);
     if (*ukey_command) return ebank::app::Ukey(ukey_action, ukey);
     if (*staff_add) return AddStaff(database, staff_login, staff_name, staff_role);
     if (*bench_ledger) {
       bench.pgbench = !no_pgbench;
       return ebank::app::BenchLedger(bench);
     }
+    if (*bench_http_command) return ebank::app::BenchHttp(bench_http);
   } catch (const std::exception& error) {
     spdlog::error("{}", error.what());
     return 1;

@@ -36,17 +36,6 @@ constexpr auto kHoldExpiryInterval = std::chrono::seconds(1);
 constexpr int64_t kOutboxIntervalMs = 200;
 constexpr int kCaValidityDays = 20 * 365;
 
-// The bank's CA in `dir` (ca.pem, ca.key), created on first start.
-Result<ukey::BankCa> LoadOrCreateCa(const std::string& dir, const Clock& clock) {
-  std::string certificate = dir + "/ca.pem", key = dir + "/ca.key";
-  if (std::filesystem::exists(certificate)) return ukey::BankCa::Load(certificate, key);
-  std::filesystem::create_directories(dir);
-  auto ca = ukey::BankCa::Create("ebank customer CA", clock.NowMs(), kCaValidityDays);
-  if (!ca.ok()) return ca.status();
-  EBANK_RETURN_IF_ERROR(ca->Save(certificate, key));
-  return ca;
-}
-
 std::string RandomHex(size_t bytes) {
   std::string raw(bytes, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
@@ -102,6 +91,18 @@ bool SplitListen(const std::string& listen, std::string* address, uint16_t* port
 }
 
 }  // namespace
+
+Result<ukey::BankCa> LoadOrCreateCa(const std::string& dir, const Clock& clock) {
+  std::string certificate = dir + "/ca.pem", key = dir + "/ca.key";
+  if (std::filesystem::exists(certificate)) return ukey::BankCa::Load(certificate, key);
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) return Status::Internal("io_error", "cannot create " + dir);
+  auto ca = ukey::BankCa::Create("ebank customer CA", clock.NowMs(), kCaValidityDays);
+  if (!ca.ok()) return ca.status();
+  EBANK_RETURN_IF_ERROR(ca->Save(certificate, key));
+  return ca;
+}
 
 std::string LoadOrCreateOperatorToken(const std::string& token_file) {
   if (const char* token = std::getenv("EBANK_OPERATOR_TOKEN"); token && *token) return token;

@@ -2,6 +2,9 @@
 
 #include <string>
 
+#include "core/clock.h"
+#include "ukey/bank_ca.h"
+
 namespace ebank::app {
 
 struct ServeOptions {
@@ -21,5 +24,8 @@ int Serve(const ServeOptions& options);
 // Reads the operator token from EBANK_OPERATOR_TOKEN or `token_file`, creating the file
 // with a new random token (mode 0600) when neither exists.
 std::string LoadOrCreateOperatorToken(const std::string& token_file);
+
+// The bank's CA in `dir` (ca.pem, ca.key), created on first use by serve or demo.
+Result<ukey::BankCa> LoadOrCreateCa(const std::string& dir, const Clock& clock);
 
 }  // namespace ebank::app

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "core/hash.h"
 #include "ukey/pkcs11_token.h"
 
 namespace ebank::app {
@@ -14,30 +15,6 @@ namespace {
 int Fail(const Status& status) {
   std::fprintf(stderr, "ukey: %s\n", status.ToString().c_str());
   return 1;
-}
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 0xf];
-  }
-  return out;
-}
-
-bool Unhex(std::string_view hex, std::string* out) {
-  if (hex.size() % 2 != 0) return false;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int value = 0;
-    for (char c : hex.substr(i, 2)) {
-      int nibble = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-      if (nibble < 0) return false;
-      value = value * 16 + nibble;
-    }
-    *out += static_cast<char>(value);
-  }
-  return true;
 }
 
 }  // namespace
@@ -64,12 +41,12 @@ int Ukey(const std::string& action, const UkeyOptions& options) {
   if (action == "sign") {
     auto signature = token.Sign(options.key_label, options.text);
     if (!signature.ok()) return Fail(signature.status());
-    std::printf("%s\n", Hex(*signature).c_str());
+    std::printf("%s\n", HexEncode(*signature).c_str());
     return 0;
   }
   if (action == "store-certificate") {
     std::string der;
-    if (!Unhex(options.certificate_hex, &der)) {
+    if (!HexDecode(options.certificate_hex, &der)) {
       return Fail(
           Status::Invalid("invalid_certificate", "--certificate-hex is not lower-case hex"));
     }

@@ -26,14 +26,38 @@ Digest Sha256(std::string_view first, std::string_view second) {
 }
 
 std::string ToHex(const Digest& digest) {
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+}
+
+std::string HexEncode(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string hex;
-  hex.reserve(digest.size() * 2);
-  for (uint8_t byte : digest) {
+  hex.reserve(bytes.size() * 2);
+  for (char c : bytes) {
+    auto byte = static_cast<unsigned char>(c);
     hex += kDigits[byte >> 4];
     hex += kDigits[byte & 0xf];
   }
   return hex;
+}
+
+bool HexDecode(std::string_view hex, std::string* bytes) {
+  if (hex.size() % 2 != 0) return false;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int high = nibble(hex[i]);
+    int low = nibble(hex[i + 1]);
+    if (high < 0 || low < 0) return false;
+    out += static_cast<char>(high << 4 | low);
+  }
+  *bytes = std::move(out);
+  return true;
 }
 
 bool FromHex(std::string_view hex, Digest* digest) {

@@ -15,6 +15,10 @@ Digest Sha256(std::string_view data);
 Digest Sha256(std::string_view first, std::string_view second);
 
 std::string ToHex(const Digest& digest);
+// Lower-case hex of any bytes, and back; HexDecode is false for odd lengths and any
+// character but 0-9 and a-f.
+std::string HexEncode(std::string_view bytes);
+bool HexDecode(std::string_view hex, std::string* bytes);
 // False when `hex` is not 64 lowercase hexadecimal digits.
 bool FromHex(std::string_view hex, Digest* digest);
 

@@ -2,17 +2,25 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <fstream>
 
 namespace ebank::services {
 
 Status FileSmsGateway::Send(const std::string& mobile, const std::string& text) {
-  std::ofstream out(path_, std::ios::app);
-  out << boost::json::serialize(boost::json::object{{"to", mobile}, {"text", text}}) << "\n";
-  out.flush();
-  if (!out) return Status::Unavailable("sms_gateway_failed", "cannot write " + path_);
+  // One write(2) per message on an O_APPEND file, so that a reader never sees half a line
+  // from this process and two processes never interleave theirs.
+  std::string line =
+      boost::json::serialize(boost::json::object{{"to", mobile}, {"text", text}}) + "\n";
+  int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Unavailable("sms_gateway_failed", "cannot open " + path_);
+  ssize_t written = ::write(fd, line.data(), line.size());
+  ::close(fd);
+  if (written != static_cast<ssize_t>(line.size())) {
+    return Status::Unavailable("sms_gateway_failed", "cannot write " + path_);
+  }
   return Status::Ok();
 }
 

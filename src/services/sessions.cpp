@@ -58,23 +58,30 @@ Result<Session> SessionService::Authenticate(std::string_view token) {
   if (token.empty() || token.size() > 2 * security::kRandomTokenBytesMax) return Invalid();
   int64_t now = clock_.NowMs();
   std::optional<Session> session;
-  Status status = db_.Transaction([&](store::SqlSession& sql) {
+  // A read, and a write only when the last-seen time is due: most requests take no lock.
+  Status status = db_.Read([&](store::SqlSession& sql) {
     auto rows = sql.Query(std::string("SELECT ") + kSessionColumns +
                               " FROM sessions WHERE token_hash = ? AND revoked_at_ms IS NULL",
                           {TokenHash(token)});
     if (!rows.ok()) return rows.status();
     if (rows->empty()) return Status::Ok();
     Session found = SessionFromRow(*rows, 0);
-    if (now - found.last_seen_at_ms > kSessionIdleTimeoutMs || now >= found.expires_at_ms) {
-      return Status::Ok();
+    if (now - found.last_seen_at_ms <= kSessionIdleTimeoutMs && now < found.expires_at_ms) {
+      session = found;
     }
-    found.last_seen_at_ms = now;
-    session = found;
-    return sql.Exec("UPDATE sessions SET last_seen_at_ms = ? WHERE token_hash = ?",
-                    {now, found.id});
+    return Status::Ok();
   });
   if (!status.ok()) return status;
   if (!session) return Invalid();
+  if (now - session->last_seen_at_ms >= kSessionTouchIntervalMs) {
+    status = db_.Transaction([&](store::SqlSession& sql) {
+      return sql.Exec(
+          "UPDATE sessions SET last_seen_at_ms = ? WHERE token_hash = ? AND last_seen_at_ms < ?",
+          {now, session->id, now});
+    });
+    if (!status.ok()) return status;
+    session->last_seen_at_ms = now;
+  }
   return *session;
 }
 

@@ -14,6 +14,9 @@ namespace ebank::services {
 inline constexpr int64_t kSessionIdleTimeoutMs = 10 * 60 * 1000;
 inline constexpr int64_t kSessionLifetimeMs = 12 * 60 * 60 * 1000;
 inline constexpr size_t kSessionClientBytesMax = 200;
+// Last-seen times are written at most this often: the idle timeout is kept to within this
+// much, and a busy session does not cost a database write (and a row conflict) a request.
+inline constexpr int64_t kSessionTouchIntervalMs = 60 * 1000;
 
 enum class SubjectKind { kCustomer, kStaff };
 

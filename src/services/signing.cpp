@@ -53,31 +53,6 @@ std::vector<std::string> Split(const std::string& text) {
   return items;
 }
 
-std::string HexEncode(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (char c : bytes) {
-    out += kDigits[static_cast<unsigned char>(c) >> 4];
-    out += kDigits[static_cast<unsigned char>(c) & 0xf];
-  }
-  return out;
-}
-
-std::optional<std::string> HexDecode(std::string_view hex) {
-  if (hex.size() % 2 != 0) return std::nullopt;
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int value = 0;
-    for (char c : hex.substr(i, 2)) {
-      int nibble = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-      if (nibble < 0) return std::nullopt;
-      value = value * 16 + nibble;
-    }
-    out += static_cast<char>(value);
-  }
-  return out;
-}
-
 Status LoginFailed(int left) {
   std::string message = "the login or the password is wrong";
   if (left > 0 && left <= 2) {
@@ -514,13 +489,14 @@ Status SigningService::Answer(store::SqlSession& sql, const Pending& pending,
     return Status::Rejected("tool_not_held", "the security tool was revoked");
   int64_t credential_id = credential->Int(0, 0);
   if (*tool == Tool::kUkey) {
-    auto der = HexDecode(credential->Text(0, 1));
-    auto signature = HexDecode(answer);
+    std::string der, signature;
     auto customer = customers_.GetById(pending.customer_id);
     if (!customer.ok()) return customer.status();
-    if (!der || !signature) return Status::Rejected("wrong_answer", "the signature is not hex DER");
+    if (!HexDecode(credential->Text(0, 1), &der) || !HexDecode(answer, &signature)) {
+      return Status::Rejected("wrong_answer", "the signature is not hex DER");
+    }
     Status verified =
-        ca_.VerifySignedMessage(*der, customer->number, pending.secret, *signature, clock_.NowMs());
+        ca_.VerifySignedMessage(der, customer->number, pending.secret, signature, clock_.NowMs());
     return verified.ok() ? verified : Status::Rejected("wrong_answer", verified.message());
   }
   auto secret = secrets_.Open(credential->Text(0, 1));
