@@ -15,12 +15,7 @@ constexpr const char* kTellerPassword = "Counter#2026";
 class ApiV1Test : public BackendTest {
  protected:
   void SetUp() override {
-    setenv("EBANK_STAFF_PASSWORD", kTellerPassword, 1);
-    std::string command = "'" + EbankBinary() + "' staff add --db '" + database_ +
-                          "' --login teller01 --name 'Teller One' --role teller > '" + dir_ +
-                          "/staff.log' 2>&1";
-    ASSERT_EQ(std::system(command.c_str()), 0);
-    unsetenv("EBANK_STAFF_PASSWORD");
+    ASSERT_TRUE(AddStaff(database_, dir_, "teller01", kTellerPassword));
     server_ = std::make_unique<ServerProcess>(database_, dir_);
     anonymous_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
     HttpResult login = anonymous_->Post(

@@ -48,6 +48,16 @@ void ExpectVerified(HttpClient& client) {
   EXPECT_EQ(result.status, 200) << result.body;
 }
 
+bool AddStaff(const std::string& database, const std::string& dir, const std::string& login,
+              const std::string& password) {
+  setenv("EBANK_STAFF_PASSWORD", password.c_str(), 1);
+  std::string command = "'" + EbankBinary() + "' staff add --db '" + database + "' --login " +
+                        login + " --name Teller --role teller >> '" + dir + "/staff.log' 2>&1";
+  bool ok = std::system(command.c_str()) == 0;
+  unsetenv("EBANK_STAFF_PASSWORD");
+  return ok;
+}
+
 void ExpectVerifyJournalCommand(const std::string& database, const std::string& dir) {
   std::string command = "'" + EbankBinary() + "' verify-journal --db '" + database + "' > '" + dir +
                         "/verify.log' 2>&1";

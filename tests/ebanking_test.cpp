@@ -39,12 +39,7 @@ std::string Hex(std::string_view bytes) {
 class EbankingTest : public BackendTest {
  protected:
   void SetUp() override {
-    setenv("EBANK_STAFF_PASSWORD", kTellerPassword, 1);
-    std::string command = "'" + EbankBinary() + "' staff add --db '" + database_ +
-                          "' --login teller01 --name Teller --role teller > '" + dir_ +
-                          "/staff.log' 2>&1";
-    ASSERT_EQ(std::system(command.c_str()), 0);
-    unsetenv("EBANK_STAFF_PASSWORD");
+    ASSERT_TRUE(AddStaff(database_, dir_, "teller01", kTellerPassword));
     server_ = std::make_unique<ServerProcess>(database_, dir_);
     anonymous_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
     operator_ = std::make_unique<HttpClient>(server_->Client());

@@ -2,6 +2,8 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include <charconv>
+
 #include "http/json.h"
 #include "security/id_document.h"
 
@@ -102,6 +104,31 @@ std::string CookieValue(const Request& request, std::string_view name) {
     header.remove_prefix(semicolon + 1);
   }
   return "";
+}
+
+http::Handler StaffOnly(services::StaffService& staff, StaffHandler handler) {
+  return [&staff, handler = std::move(handler)](
+             const Request& request, const http::Params& params) -> http::awaitable<Response> {
+    auto member = staff.Authenticate(BearerToken(request));
+    if (!member.ok()) {
+      if (member.status().code() == Code::kNotFound) co_return Unauthorized(request);
+      co_return http::Problem(request, member.status());
+    }
+    if (!MayServeCustomers(member->role)) {
+      co_return http::Problem(request, 403, "forbidden", "this role may not do that");
+    }
+    co_return co_await handler(request, params, *member);
+  };
+}
+
+std::optional<int64_t> IdParam(const http::Params& params, const std::string& name) {
+  auto found = params.find(name);
+  if (found == params.end()) return std::nullopt;
+  const std::string& text = found->second;
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
+  return value;
 }
 
 Result<json::object> ParseBody(const Request& request,

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "http/http.h"
+#include "http/router.h"
 #include "ledger/ledger.h"
 #include "services/customers.h"
 #include "services/staff.h"
@@ -25,6 +26,15 @@ boost::json::object ProductJson(const services::Product& product);
 // The account record with its balances from the ledger.
 Result<boost::json::object> AccountJson(ledger::Ledger& ledger,
                                         const services::BankAccount& account);
+// A handler for a logged-in staff member whose role may serve customers: 401 without a
+// live staff session, 403 for other roles.
+using StaffHandler = std::function<http::awaitable<http::Response>(
+    const http::Request&, const http::Params&, const services::Staff&)>;
+http::Handler StaffOnly(services::StaffService& staff, StaffHandler handler);
+
+// A numeric path parameter, or nullopt when it is not a positive integer.
+std::optional<int64_t> IdParam(const http::Params& params, const std::string& name);
+
 // The body as a JSON object with only `allowed` fields.
 Result<boost::json::object> ParseBody(const http::Request& request,
                                       std::initializer_list<std::string_view> allowed);

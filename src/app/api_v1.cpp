@@ -17,22 +17,8 @@ using http::Verb;
 using namespace api;
 
 void AddApiV1Routes(http::Router& router, const ApiServices& api) {
-  // A handler that needs a logged-in staff member allowed to serve customers.
-  using StaffHandler = std::function<http::awaitable<Response>(const Request&, const Params&,
-                                                               const services::Staff&)>;
-  auto staff_only = [&api](StaffHandler handler) -> http::Handler {
-    return [&api, handler = std::move(handler)](const Request& request,
-                                                const Params& params) -> http::awaitable<Response> {
-      auto staff = api.staff.Authenticate(BearerToken(request));
-      if (!staff.ok()) {
-        if (staff.status().code() == Code::kNotFound) co_return Unauthorized(request);
-        co_return http::Problem(request, staff.status());
-      }
-      if (!MayServeCustomers(staff->role)) {
-        co_return http::Problem(request, 403, "forbidden", "this role may not do that");
-      }
-      co_return co_await handler(request, params, *staff);
-    };
+  auto staff_only = [&api](StaffHandler handler) {
+    return StaffOnly(api.staff, std::move(handler));
   };
 
   router.Add(

@@ -126,30 +126,25 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
       co_return co_await handler(request, params, *session);
     };
   };
-  using StaffHandler = std::function<http::awaitable<Response>(const Request&, const Params&,
-                                                               const services::Customer&)>;
-  // A handler for staff acting on the customer named in the path.
-  auto for_customer = [&api](StaffHandler handler) -> http::Handler {
-    return [&api, handler = std::move(handler)](const Request& request,
-                                                const Params& params) -> http::awaitable<Response> {
-      auto staff = api.staff.Authenticate(BearerToken(request));
-      if (!staff.ok()) {
-        if (staff.status().code() == Code::kNotFound) co_return Unauthorized(request);
-        co_return http::Problem(request, staff.status());
-      }
-      if (!MayServeCustomers(staff->role)) {
-        co_return http::Problem(request, 403, "forbidden", "this role may not do that");
-      }
-      auto customer = api.customers.GetByNumber(params.at("number"));
-      if (!customer.ok()) co_return http::Problem(request, customer.status());
-      Response response = co_await handler(request, params, *customer);
-      (void)services::RecordAudit(
-          api.customers.database(), api.clock,
-          {"staff", staff->id, "counter", std::string(http::PathOf(request.target())),
-           customer->number,
-           response.result_int() < 300 ? "ok" : std::to_string(response.result_int()), ""});
-      co_return response;
-    };
+  using CounterHandler = std::function<http::awaitable<Response>(const Request&, const Params&,
+                                                                 const services::Customer&)>;
+  // A handler for staff acting on the customer named in the path; audited.
+  auto for_customer = [&api](CounterHandler handler) -> http::Handler {
+    return StaffOnly(
+        api.staff,
+        [&api, handler = std::move(handler)](
+            const Request& request, const Params& params,
+            const services::Staff& staff) -> http::awaitable<Response> {
+          auto customer = api.customers.GetByNumber(params.at("number"));
+          if (!customer.ok()) co_return http::Problem(request, customer.status());
+          Response response = co_await handler(request, params, *customer);
+          (void)services::RecordAudit(
+              api.customers.database(), api.clock,
+              {"staff", staff.id, "counter", std::string(http::PathOf(request.target())),
+               customer->number,
+               response.result_int() < 300 ? "ok" : std::to_string(response.result_int()), ""});
+          co_return response;
+        });
   };
 
   // --- The counter: sign-up and tools. ---
@@ -458,13 +453,9 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
   router.Add(Verb::get, "/api/v1/me/transfers/{id}",
              customer_only([&api](const Request& request, const Params& params,
                                   const services::Session& session) -> http::awaitable<Response> {
-               int64_t id = 0;
-               try {
-                 id = std::stoll(params.at("id"));
-               } catch (...) {
-                 co_return http::Problem(request, 404, "unknown_payment", "no such payment");
-               }
-               auto payment = api.payments.Get(session.subject_id, id);
+               auto id = IdParam(params, "id");
+               if (!id) co_return http::Problem(request, 404, "unknown_payment", "no such payment");
+               auto payment = api.payments.Get(session.subject_id, *id);
                if (!payment.ok()) co_return http::Problem(request, payment.status());
                co_return http::Json(request, 200, PaymentJson(*payment));
              }),
@@ -477,13 +468,9 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
                if (!body.ok()) co_return http::Problem(request, body.status());
                auto tool = ToolField(*body);
                if (!tool.ok()) co_return http::Problem(request, tool.status());
-               int64_t id = 0;
-               try {
-                 id = std::stoll(params.at("id"));
-               } catch (...) {
-                 co_return http::Problem(request, 404, "unknown_payment", "no such payment");
-               }
-               auto challenge = api.payments.Challenge(session.subject_id, id, *tool);
+               auto id = IdParam(params, "id");
+               if (!id) co_return http::Problem(request, 404, "unknown_payment", "no such payment");
+               auto challenge = api.payments.Challenge(session.subject_id, *id, *tool);
                if (!challenge.ok()) co_return http::Problem(request, challenge.status());
                co_return http::Json(request, 200, ChallengeJson(*challenge));
              }),
@@ -499,13 +486,9 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
                auto answer = http::RequiredString(*body, "answer");
                if (!challenge.ok()) co_return http::Problem(request, challenge.status());
                if (!answer.ok()) co_return http::Problem(request, answer.status());
-               int64_t id = 0;
-               try {
-                 id = std::stoll(params.at("id"));
-               } catch (...) {
-                 co_return http::Problem(request, 404, "unknown_payment", "no such payment");
-               }
-               auto payment = api.payments.Confirm(session.subject_id, id, *challenge, *answer);
+               auto id = IdParam(params, "id");
+               if (!id) co_return http::Problem(request, 404, "unknown_payment", "no such payment");
+               auto payment = api.payments.Confirm(session.subject_id, *id, *challenge, *answer);
                if (!payment.ok()) co_return http::Problem(request, payment.status());
                co_return PaymentResponse(request, *payment);
              }),
@@ -604,13 +587,10 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
   router.Add(Verb::delete_, "/api/v1/me/payees/{id}",
              customer_only([&api](const Request& request, const Params& params,
                                   const services::Session& session) -> http::awaitable<Response> {
-               int64_t id = 0;
-               try {
-                 id = std::stoll(params.at("id"));
-               } catch (...) {
+               auto id = IdParam(params, "id");
+               if (!id)
                  co_return http::Problem(request, 404, "unknown_payee", "no such saved payee");
-               }
-               Status status = api.payments.RemovePayee(session.subject_id, id);
+               Status status = api.payments.RemovePayee(session.subject_id, *id);
                if (!status.ok()) co_return http::Problem(request, status);
                co_return http::Text(request, 204, "");
              }),
