@@ -191,6 +191,43 @@ TEST_P(EbankingTest, LoginWithSmsShowsReservedInfoThenAccounts) {
   EXPECT_EQ(teller_->Get("/api/v1/me").status, 401);  // A staff token is not a customer's.
 }
 
+TEST_P(EbankingTest, AnSmsCodeAndItsTicketWorkOnce) {
+  HttpResult start = anonymous_->Post(
+      "/api/v1/sessions",
+      json::serialize(json::object{{"login_id", "alice01"}, {"password", kPassword}}));
+  ASSERT_EQ(start.status, 201);
+  std::string ticket(start.json().at("ticket").as_string());
+  size_t before = SmsCount(kAliceMobile);
+  ASSERT_EQ(anonymous_
+                ->Post("/api/v1/sessions/challenge",
+                       json::serialize(json::object{{"ticket", ticket}, {"tool", "sms"}}))
+                .status,
+            200);
+  std::string code = SmsCode(kAliceMobile, before);
+  std::string answer = json::serialize(json::object{{"ticket", ticket}, {"answer", code}});
+  EXPECT_EQ(anonymous_->Post("/api/v1/sessions/verify", answer).status, 201);
+  HttpResult replayed = anonymous_->Post("/api/v1/sessions/verify", answer);
+  EXPECT_EQ(replayed.status, 401);
+  EXPECT_EQ(replayed.json().at("code").as_string(), "challenge_invalid");
+  // Nor does a payment challenge's code confirm anything twice.
+  HttpClient alice("127.0.0.1", server_->port(), SmsLogin("alice01", kAliceMobile));
+  HttpResult pending = Transfer(alice, "replay-1", alice_account_, bob_account_, "1000.00");
+  ASSERT_EQ(pending.status, 202);
+  std::string payment = std::to_string(pending.json().at("id").as_int64());
+  before = SmsCount(kAliceMobile);
+  HttpResult challenge =
+      alice.Post("/api/v1/me/transfers/" + payment + "/challenge", R"({"tool":"sms"})");
+  std::string confirm =
+      json::serialize(json::object{{"challenge_id", challenge.json().at("challenge_id")},
+                                   {"answer", SmsCode(kAliceMobile, before)}});
+  EXPECT_EQ(alice.Post("/api/v1/me/transfers/" + payment + "/confirm", confirm).status, 201);
+  HttpResult again = Transfer(alice, "replay-2", alice_account_, bob_account_, "1000.00");
+  std::string second = std::to_string(again.json().at("id").as_int64());
+  HttpResult reused = alice.Post("/api/v1/me/transfers/" + second + "/confirm", confirm);
+  EXPECT_EQ(reused.status, 422);
+  EXPECT_EQ(Balance(alice), "99000.00");
+}
+
 TEST_P(EbankingTest, FiveWrongPasswordsLockTheLogin) {
   std::string body =
       json::serialize(json::object{{"login_id", "alice01"}, {"password", "Wrong#2026"}});
