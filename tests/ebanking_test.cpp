@@ -13,6 +13,7 @@
 
 #include "common.h"
 #include "core/clock.h"
+#include "core/hash.h"
 #include "security/totp.h"
 #include "ukey/pkcs11_token.h"
 
@@ -25,16 +26,6 @@ constexpr const char* kAliceId = "11010519491231002X";
 constexpr const char* kBobId = "440524188001010014";
 constexpr const char* kAliceMobile = "13800138000";
 constexpr const char* kBobMobile = "13900139000";
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 0xf];
-  }
-  return out;
-}
 
 class EbankingTest : public BackendTest {
  protected:
@@ -314,7 +305,7 @@ TEST_P(EbankingTest, UkeyOnASoftHsmTokenLogsInAndSignsTransfersBoundToAmountAndP
   HttpResult certified = teller_->Post("/api/v1/customers/" + alice_ + "/tools/ukey",
                                        json::serialize(json::object{{"public_key_pem", pem}}));
   ASSERT_EQ(certified.status, 201) << certified.body;
-  auto sign = [&](const std::string& text) { return Hex(ukey.Sign("ebank", text).value()); };
+  auto sign = [&](const std::string& text) { return HexEncode(ukey.Sign("ebank", text).value()); };
 
   std::string session = Login("alice01", "ukey", sign);
   ASSERT_FALSE(session.empty()) << last_login_.body;

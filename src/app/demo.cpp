@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "app/serve.h"
+#include "core/hash.h"
 
 #include <fmt/format.h>
 #include <openssl/bio.h>
@@ -170,16 +171,6 @@ struct CustomerState {
   std::string softhsm_conf;
   std::string token_label;
 };
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 0xf];
-  }
-  return out;
-}
 
 // The 18-character resident ID: 17 digits and the ISO 7064 MOD 11-2 check character.
 std::string ResidentId(std::string_view first17) {
@@ -620,7 +611,7 @@ Status DemoBank::EnsureUkey(CustomerState& state) {
     if (!in_bank.ok()) return in_bank.status();
     if (OpenToken(state).ok()) {
       auto on_token = ukey_->token->Certificate(kUkeyObjectLabel);
-      if (on_token.ok() && Hex(*on_token) == *in_bank) return Status::Ok();
+      if (on_token.ok() && HexEncode(*on_token) == *in_bank) return Status::Ok();
     }
     ukey_.reset();
   }
@@ -702,7 +693,7 @@ Result<std::string> DemoBank::AnswerChallenge(const CustomerState& payer,
     if (ukey_ == nullptr) EBANK_RETURN_IF_ERROR(OpenToken(payer));
     auto signature = ukey_->token->Sign(kUkeyObjectLabel, challenge.prompt);
     if (!signature.ok()) return signature.status();
-    return Hex(*signature);
+    return HexEncode(*signature);
   }
   return Status::Internal("demo_data", "the demo cannot answer this challenge");
 }

@@ -64,6 +64,20 @@ Result<int64_t> QueryInt(const Request& request, std::string_view name, int64_t 
   return value;
 }
 
+// ?after=&limit= of a paged list.
+struct Page {
+  int64_t after = 0;
+  size_t limit = 0;
+};
+
+Result<Page> PageQuery(const Request& request) {
+  auto after = QueryInt(request, "after", 0, INT64_MAX);
+  if (!after.ok()) return after.status();
+  auto limit = QueryInt(request, "limit", 100, kPageRowsMax);
+  if (!limit.ok()) return limit.status();
+  return Page{*after, static_cast<size_t>(*limit)};
+}
+
 json::object AccountJson(const ledger::Account& account) {
   json::object out;
   out["id"] = account.id;
@@ -418,10 +432,8 @@ void AddLedgerRoutes(http::Router& router, const LedgerApi& api) {
                  }
                  start = comma + 1;
                }
-               auto after = QueryInt(request, "after", 0, INT64_MAX);
-               auto limit = QueryInt(request, "limit", 100, kPageRowsMax);
-               if (!after.ok()) co_return http::Problem(request, after.status());
-               if (!limit.ok()) co_return http::Problem(request, limit.status());
+               auto page = PageQuery(request);
+               if (!page.ok()) co_return http::Problem(request, page.status());
                co_return ReadResponse(
                    request, api.ledger, [&](ledger::LedgerReader& reader, json::object& body) {
                      auto head = reader.GetHead();
@@ -433,7 +445,7 @@ void AddLedgerRoutes(http::Router& router, const LedgerApi& api) {
                        if (!found.ok()) return found.status();
                        if (found->has_value()) accounts->push_back(**found);
                      } else if (ids.empty()) {
-                       accounts = reader.ListAccounts(*after, static_cast<size_t>(*limit));
+                       accounts = reader.ListAccounts(page->after, page->limit);
                      } else {
                        accounts = reader.GetAccounts(ids);
                      }
@@ -473,38 +485,34 @@ void AddLedgerRoutes(http::Router& router, const LedgerApi& api) {
 
   router.Add(Verb::get, "/internal/ledger/journal",
              guarded([&api](const Request& request, const Params&) -> http::awaitable<Response> {
-               auto after = QueryInt(request, "after", 0, INT64_MAX);
-               auto limit = QueryInt(request, "limit", 100, kPageRowsMax);
-               if (!after.ok()) co_return http::Problem(request, after.status());
-               if (!limit.ok()) co_return http::Problem(request, limit.status());
-               co_return ReadResponse(
-                   request, api.ledger, [&](ledger::LedgerReader& reader, json::object& body) {
-                     auto entries = reader.ReadJournal(*after, static_cast<size_t>(*limit));
-                     if (!entries.ok()) return entries.status();
-                     json::array list;
-                     for (const auto& entry : *entries)
-                       list.push_back(EntryJson(entry));
-                     body["entries"] = std::move(list);
-                     return Status::Ok();
-                   });
+               auto page = PageQuery(request);
+               if (!page.ok()) co_return http::Problem(request, page.status());
+               co_return ReadResponse(request, api.ledger,
+                                      [&](ledger::LedgerReader& reader, json::object& body) {
+                                        auto entries = reader.ReadJournal(page->after, page->limit);
+                                        if (!entries.ok()) return entries.status();
+                                        json::array list;
+                                        for (const auto& entry : *entries)
+                                          list.push_back(EntryJson(entry));
+                                        body["entries"] = std::move(list);
+                                        return Status::Ok();
+                                      });
              }));
 
   router.Add(Verb::get, "/internal/ledger/holds",
              guarded([&api](const Request& request, const Params&) -> http::awaitable<Response> {
-               auto after = QueryInt(request, "after", 0, INT64_MAX);
-               auto limit = QueryInt(request, "limit", 100, kPageRowsMax);
-               if (!after.ok()) co_return http::Problem(request, after.status());
-               if (!limit.ok()) co_return http::Problem(request, limit.status());
-               co_return ReadResponse(
-                   request, api.ledger, [&](ledger::LedgerReader& reader, json::object& body) {
-                     auto holds = reader.ListHolds(*after, static_cast<size_t>(*limit));
-                     if (!holds.ok()) return holds.status();
-                     json::array list;
-                     for (const auto& hold : *holds)
-                       list.push_back(HoldJson(hold));
-                     body["holds"] = std::move(list);
-                     return Status::Ok();
-                   });
+               auto page = PageQuery(request);
+               if (!page.ok()) co_return http::Problem(request, page.status());
+               co_return ReadResponse(request, api.ledger,
+                                      [&](ledger::LedgerReader& reader, json::object& body) {
+                                        auto holds = reader.ListHolds(page->after, page->limit);
+                                        if (!holds.ok()) return holds.status();
+                                        json::array list;
+                                        for (const auto& hold : *holds)
+                                          list.push_back(HoldJson(hold));
+                                        body["holds"] = std::move(list);
+                                        return Status::Ok();
+                                      });
              }));
 
   router.Add(Verb::get, "/internal/ledger/verify",

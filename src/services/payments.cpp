@@ -148,7 +148,7 @@ Result<Payment> PaymentService::Create(const TransferRequest& request) {
   });
   if (!status.ok()) return status;
   if (existing) {
-    if (existing->status == "executing") {
+    if (existing->status == "executing" || existing->status == "accepted") {
       auto tool = ParseTool(existing->tool);
       return Execute(request.customer_id, *existing, tool.value_or(Tool::kPassword));
     }
@@ -196,7 +196,8 @@ Result<Payment> PaymentService::Create(const TransferRequest& request) {
     }
   }
   Payment payment;
-  payment.status = immediate ? "executing" : "sca_required";
+  // "accepted": about to execute, its limit not yet reserved (Execute reserves it).
+  payment.status = immediate ? "accepted" : "sca_required";
   payment.from_account = request.from_account;
   payment.to_account = request.to_account;
   payment.amount = Money(request.currency, request.amount_minor);
@@ -221,8 +222,9 @@ Result<Payment> PaymentService::Create(const TransferRequest& request) {
     payment.allowed_tools = allowed;
     return payment;
   }
-  // Own-account transfers are exempt from limits; small ones count on the password tier.
-  return Execute(request.customer_id, payment, own ? Tool::kUkey : Tool::kPassword);
+  // A small transfer counts against the password tier's daily limit; an own-account one
+  // against none (Execute exempts it).
+  return Execute(request.customer_id, payment, Tool::kPassword);
 }
 
 Result<ChallengeInfo> PaymentService::Challenge(int64_t customer_id, int64_t payment_id,

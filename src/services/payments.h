@@ -59,7 +59,9 @@ inline constexpr size_t kPayeesPerCustomerMax = 100;
 
 struct Payment {
   int64_t id = 0;
-  std::string status;  // "sca_required", "completed", "failed".
+  // "accepted" (no challenge needed, limit not yet reserved), "sca_required", "executing"
+  // (limit reserved, money moving), "completed", "failed".
+  std::string status;
   std::string from_account;
   std::string to_account;
   Money amount{Currency::Cny(), 0};

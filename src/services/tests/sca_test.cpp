@@ -237,6 +237,22 @@ TEST_P(ScaTest, OwnAndSmallTransfersNeedNoChallenge) {
   EXPECT_EQ(bank_.env().Balance(savings->ledger_account), 5000000);
 }
 
+TEST_P(ScaTest, SmallTransfersWithoutAChallengeCountAgainstThePasswordTier) {
+  // 1,000.00 a day without a second factor: ten transfers of 100.00, then no more.
+  for (int i = 0; i < 10; ++i) {
+    auto paid = Transfer("small-" + std::to_string(i), bob_account_.number, 10000);
+    ASSERT_TRUE(paid.ok()) << paid.status().ToString();
+    EXPECT_EQ(paid->status, "completed");
+  }
+  auto refused = Transfer("small-10", bob_account_.number, 10000);
+  EXPECT_EQ(refused.status().reason(), "daily_limit_exceeded");
+  EXPECT_EQ(bank_.env().Balance(bob_account_.ledger_account), 100000);
+  // Own-account transfers are not limited.
+  auto savings = bank_.customers.OpenAccount(alice_, "DEMAND_CARD_II", alice_account_.number);
+  ASSERT_TRUE(savings.ok());
+  EXPECT_TRUE(Transfer("own-after", savings->number, 10000).ok());
+}
+
 TEST_P(ScaTest, LargeTransferNeedsAChallengeBoundToItsAmountAndPayee) {
   auto payment = Transfer("big-1", bob_account_.number, 300000);
   ASSERT_TRUE(payment.ok()) << payment.status().ToString();
