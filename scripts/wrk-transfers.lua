@@ -51,7 +51,7 @@ function response(status, response_headers, body)
   else
     non_2xx = non_2xx + 1
     if not first_failure then
-      first_failure = status .. " " .. string.sub(body or "", 1, 200)
+      first_failure = status .. " " .. string.sub(body or "", 1, 600)
     end
   end
 end

@@ -301,10 +301,12 @@ std::string WaitForSmsCode(const fs::path& outbox, const std::string& mobile, si
 // `ebank serve` on a free loopback port, stopped with SIGTERM when dropped.
 class Server {
  public:
-  Server(const std::string& executable, const std::string& database, const fs::path& dir)
+  Server(const std::string& executable, const std::string& database, const fs::path& dir,
+         size_t handler_threads)
       : child_({executable, "serve", "--db", database, "--listen", "127.0.0.1:0", "--port-file",
                 (dir / "port").string(), "--token-file", (dir / "operator-token").string(),
-                "--data-dir", dir.string(), "--no-access-log"},
+                "--data-dir", dir.string(), "--no-access-log", "--handler-threads",
+                std::to_string(handler_threads)},
                ChildEnvironment({}), dir / "serve.log"),
         log_(dir / "serve.log") {
     auto deadline =
@@ -539,7 +541,7 @@ BackendResult BenchBackend(const std::string& backend, Cluster* cluster,
   BackendResult result;
   result.backend = backend;
   {
-    Server server(executable, database, dir.path());
+    Server server(executable, database, dir.path(), options.handler_threads);
     spdlog::info("{}: ebank serve on port {}; setting up the bank", backend, server.port());
     Bank bank = SetUpBank(server, dir.path());
     spdlog::info("{}: wrk, {} connections, {:.0f} s", backend, options.connections,

@@ -3,13 +3,16 @@
 #include <string>
 #include <vector>
 
+#include "http/server.h"
+
 namespace ebank::app {
 
 struct BenchHttpOptions {
   bool json = false;
   double seconds = 10.0;  // Length of the wrk run, and of the in-process ledger case.
   std::vector<std::string> backends = {"sqlite", "postgresql"};
-  int connections = 64;  // wrk's open connections (over 2 wrk threads).
+  int connections = 256;  // wrk's open connections (over 2 wrk threads).
+  size_t handler_threads = http::ServerOptions{}.handler_threads;  // Passed to ebank serve.
 };
 
 // `ebank bench http`: authenticated, durable transfers per second through the whole server.

@@ -88,6 +88,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve_command->add_option("--port-file", serve.port_file, "Write the bound HTTP port here");
   serve_command->add_option("--threads", serve.threads, "I/O threads (0: one per core)");
+  serve_command->add_option("--handler-threads", serve.handler_threads,
+                            "threads that run request handlers (they may wait for the database)");
   serve_command
       ->add_option("--data-dir", serve.data_dir, "Keys, the bank's CA and the development SMS file")
       ->capture_default_str();
@@ -171,6 +173,9 @@ int main(int argc, char** argv) {
   bench_http_command->add_option("--backends", bench_http.backends, "sqlite,postgresql")
       ->delimiter(',');
   bench_http_command->add_option("--connections", bench_http.connections, "wrk connections")
+      ->capture_default_str();
+  bench_http_command
+      ->add_option("--handler-threads", bench_http.handler_threads, "ebank serve --handler-threads")
       ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);

@@ -127,6 +127,7 @@ int Serve(const ServeOptions& options) {
     return 2;
   }
   server_options.access_log = options.access_log;
+  server_options.handler_threads = options.handler_threads;
   if (!store::IsPostgresUrl(options.database)) {
     std::filesystem::path path(options.database);
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());

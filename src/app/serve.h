@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "http/server.h"
 #include "ukey/bank_ca.h"
 
 namespace ebank::app {
@@ -15,6 +16,7 @@ struct ServeOptions {
   std::string data_dir = "data";
   std::string port_file;  // When set, the bound port is written there (for tests).
   int threads = 0;        // 0: one per core.
+  size_t handler_threads = http::ServerOptions{}.handler_threads;
   bool access_log = true;
 };
 

@@ -10,6 +10,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 namespace ebank::http {
@@ -23,7 +24,15 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
 Server::Server(asio::io_context& io, const Router& router, ServerOptions options)
-    : io_(io), router_(router), options_(std::move(options)), acceptor_(io) {}
+    : io_(io),
+      router_(router),
+      options_(std::move(options)),
+      acceptor_(io),
+      handlers_(std::max<size_t>(1, options_.handler_threads)) {}
+
+Server::~Server() {
+  handlers_.join();
+}
 
 Result<uint16_t> Server::Listen() {
   boost::system::error_code error;
@@ -114,7 +123,9 @@ asio::awaitable<void> Server::Session(tcp::socket socket) {
       break;
     } else {
       try {
-        response = co_await router_.Dispatch(parser.get());
+        // Runs on the handler pool; this coroutine resumes on its own executor.
+        response = co_await asio::co_spawn(handlers_, router_.Dispatch(parser.get()),
+                                           asio::use_awaitable);
       } catch (const std::exception& error) {
         spdlog::error("http: handler failed: {}", error.what());
         response = Problem(parser.get(), 500, "internal_error", "internal error");

@@ -1,11 +1,13 @@
 // An HTTP/1.1 server on Boost.Beast with Asio C++20 coroutines: one coroutine per
 // connection, keep-alive, limits on header and body size, connections and time per
-// request, an access log and graceful shutdown. Thread-safe: the io_context may run on
-// several threads.
+// request, an access log and graceful shutdown. Connections are read and written on the
+// io_context's threads; handlers run on a separate pool where they may block on the
+// database. Thread-safe: the io_context may run on several threads.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -26,6 +28,10 @@ struct ServerOptions {
   int request_timeout_s = 30;     // To read a whole request once it has started.
   int keep_alive_timeout_s = 60;  // Idle time between requests on one connection.
   bool access_log = true;
+  // Handlers run on their own pool, so that a handler waiting for the database never
+  // holds up reading and writing other connections; its size bounds the requests being
+  // handled at once (and so the batches the group commits can gather).
+  size_t handler_threads = 256;
 };
 
 struct ServerMetrics {
@@ -40,6 +46,8 @@ struct ServerMetrics {
 class Server {
  public:
   Server(boost::asio::io_context& io, const Router& router, ServerOptions options);
+  // Waits for the handler pool's threads.
+  ~Server();
 
   // Binds and starts accepting; returns the bound port (useful with port 0).
   Result<uint16_t> Listen();
@@ -56,6 +64,7 @@ class Server {
   const Router& router_;
   const ServerOptions options_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::thread_pool handlers_;
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> in_flight_{0};
   ServerMetrics metrics_;

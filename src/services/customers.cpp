@@ -14,6 +14,10 @@ constexpr const char* kCustomerColumns =
 constexpr const char* kAccountColumns =
     "number, customer_id, product_code, ledger_account_id, account_class, status, bound_number, "
     "opened_at_ms";
+// What reads select: the stored columns and the product's currency.
+constexpr const char* kAccountSelect =
+    "number, customer_id, product_code, ledger_account_id, account_class, status, bound_number, "
+    "opened_at_ms, (SELECT p.currency FROM products p WHERE p.code = product_code)";
 constexpr const char* kProductColumns =
     "code, name_zh, name_en, kind, currency, account_class, credit_limit_minor, number_prefix";
 // Card numbers are 19 digits with the Luhn digit last; passbook numbers 17.
@@ -45,6 +49,7 @@ BankAccount AccountFromRow(const store::SqlRows& rows, size_t r) {
   account.status = rows.Text(r, 5);
   if (!rows.IsNull(r, 6)) account.bound_number = rows.Text(r, 6);
   account.opened_at_ms = rows.Int(r, 7);
+  account.currency = rows.Text(r, 8);
   return account;
 }
 
@@ -298,7 +303,7 @@ Result<std::vector<BankAccount>> CustomerService::Accounts(int64_t customer_id) 
   Status status = db_.Read([&](store::SqlSession& sql) {
     auto rows = sql.Query(fmt::format("SELECT {} FROM bank_accounts WHERE customer_id = ? "
                                       "ORDER BY opened_at_ms, number",
-                                      kAccountColumns),
+                                      kAccountSelect),
                           {customer_id});
     if (!rows.ok()) return rows.status();
     for (size_t r = 0; r < rows->size(); ++r)
@@ -309,13 +314,20 @@ Result<std::vector<BankAccount>> CustomerService::Accounts(int64_t customer_id) 
   return accounts;
 }
 
+Result<std::optional<BankAccount>> FindAccount(store::SqlSession& sql, const std::string& number) {
+  auto rows =
+      sql.Query(fmt::format("SELECT {} FROM bank_accounts WHERE number = ?", kAccountSelect), {number});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<BankAccount>();
+  return std::optional<BankAccount>(AccountFromRow(*rows, 0));
+}
+
 Result<BankAccount> CustomerService::GetAccount(const std::string& number) {
   std::optional<BankAccount> account;
   Status status = db_.Read([&](store::SqlSession& sql) {
-    auto rows = sql.Query(
-        fmt::format("SELECT {} FROM bank_accounts WHERE number = ?", kAccountColumns), {number});
-    if (!rows.ok()) return rows.status();
-    if (!rows->empty()) account = AccountFromRow(*rows, 0);
+    auto found = FindAccount(sql, number);
+    if (!found.ok()) return found.status();
+    account = *found;
     return Status::Ok();
   });
   if (!status.ok()) return status;

@@ -57,7 +57,11 @@ struct BankAccount {
   std::string status;  // "active", "frozen", "lost", "closed".
   std::optional<std::string> bound_number;
   int64_t opened_at_ms = 0;
+  std::string currency;  // The product's (read, never stored with the account).
 };
+
+// The account with `number`, read in `sql`'s transaction.
+Result<std::optional<BankAccount>> FindAccount(store::SqlSession& sql, const std::string& number);
 
 // Limits on what staff may type.
 inline constexpr size_t kNameBytesMax = 120;

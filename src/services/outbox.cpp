@@ -33,43 +33,42 @@ Status EnqueueSms(store::SqlSession& sql, const Clock& clock, const std::string&
 }
 
 Result<size_t> OutboxDispatcher::DeliverPending() {
-  store::SqlRows rows;
-  Status status = db_.Read([&](store::SqlSession& sql) {
-    auto due = sql.Query(
-        "SELECT id, destination, body FROM outbox WHERE sent_at_ms IS NULL AND attempts < ? "
-        "ORDER BY id LIMIT ?",
-        {int64_t{kOutboxAttemptsMax}, static_cast<int64_t>(kOutboxBatchRows)});
-    if (!due.ok()) return due.status();
-    rows = std::move(*due);
+  // Claim a batch first, in one transaction, so that two dispatchers (two processes) never
+  // send a message twice.
+  store::SqlRows claimed;
+  Status status = db_.Transaction([&](store::SqlSession& sql) {
+    auto rows = sql.Query(
+        "UPDATE outbox SET sent_at_ms = ?, attempts = attempts + 1 WHERE sent_at_ms IS NULL AND "
+        "id IN (SELECT id FROM outbox WHERE sent_at_ms IS NULL AND attempts < ? ORDER BY id "
+        "LIMIT ?) RETURNING id, destination, body",
+        {clock_.NowMs(), int64_t{kOutboxAttemptsMax}, static_cast<int64_t>(kOutboxBatchRows)});
+    if (!rows.ok()) return rows.status();
+    claimed = std::move(*rows);
     return Status::Ok();
   });
   if (!status.ok()) return status;
   size_t sent = 0;
-  for (size_t r = 0; r < rows.size(); ++r) {
-    int64_t id = rows.Int(r, 0);
-    // Claim the row first, so that two dispatchers (two processes) never send it twice.
-    bool claimed = false;
-    status = db_.Transaction([&](store::SqlSession& sql) {
-      auto updated = sql.Query(
-          "UPDATE outbox SET sent_at_ms = ?, attempts = attempts + 1 WHERE id = ? AND sent_at_ms "
-          "IS NULL RETURNING id",
-          {clock_.NowMs(), id});
-      if (!updated.ok()) return updated.status();
-      claimed = !updated->empty();
-      return Status::Ok();
-    });
-    if (!status.ok()) return status;
-    if (!claimed) continue;
-    Status delivered = sms_.Send(rows.Text(r, 1), rows.Text(r, 2));
-    if (!delivered.ok()) {
-      spdlog::warn("outbox: message {} not delivered: {}", id, delivered.ToString());
-      (void)db_.Transaction([&](store::SqlSession& sql) {
-        return sql.Exec("UPDATE outbox SET sent_at_ms = NULL WHERE id = ?", {id});
-      });
+  std::vector<int64_t> failed;
+  for (size_t r = 0; r < claimed.size(); ++r) {
+    Status delivered = sms_.Send(claimed.Text(r, 1), claimed.Text(r, 2));
+    if (delivered.ok()) {
+      ++sent;
       continue;
     }
-    ++sent;
+    spdlog::warn("outbox: message {} not delivered: {}", claimed.Int(r, 0), delivered.ToString());
+    failed.push_back(claimed.Int(r, 0));
   }
+  if (!failed.empty()) {
+    // Due again at the next round, until kOutboxAttemptsMax.
+    (void)db_.Transaction([&](store::SqlSession& sql) {
+      for (int64_t id : failed) {
+        EBANK_RETURN_IF_ERROR(sql.Exec("UPDATE outbox SET sent_at_ms = NULL WHERE id = ?", {id}));
+      }
+      return Status::Ok();
+    });
+  }
+  // A full batch means more may be waiting.
+  if (claimed.size() == kOutboxBatchRows) Nudge();
   return sent;
 }
 

@@ -76,9 +76,107 @@ Status QueueAlerts(store::SqlSession& sql, const Clock& clock, ledger::Ledger& l
   return Status::Ok();
 }
 
+std::string ProductScope(const std::string& code) { return "product:" + code; }
+std::string CustomerScope(int64_t customer_id) { return "customer:" + std::to_string(customer_id); }
+
+// The limits for payments by `customer_id` from an account of `product_code`: the
+// defaults, replaced by the product's settings, replaced by the customer's.
+Result<std::vector<ToolLimit>> EffectiveLimits(store::SqlSession& sql, int64_t customer_id,
+                                               const std::string& product_code) {
+  std::vector<ToolLimit> limits(std::begin(kDefaultLimits), std::end(kDefaultLimits));
+  auto rows = sql.Query(
+      "SELECT scope, tool, per_transaction_minor, daily_minor FROM tool_limits WHERE scope IN "
+      "(?, ?) ORDER BY scope DESC",  // "product:..." first, so that the customer's win.
+      {ProductScope(product_code), CustomerScope(customer_id)});
+  if (!rows.ok()) return rows.status();
+  for (size_t r = 0; r < rows->size(); ++r) {
+    auto tool = ParseTool(rows->Text(r, 1));
+    if (!tool) continue;
+    for (ToolLimit& limit : limits) {
+      if (limit.tool == *tool) limit = {*tool, rows->Int(r, 2), rows->Int(r, 3)};
+    }
+  }
+  return limits;
+}
+
+const ToolLimit& Find(const std::vector<ToolLimit>& limits, Tool tool) {
+  for (const ToolLimit& limit : limits) {
+    if (limit.tool == tool) return limit;
+  }
+  return DefaultLimitFor(tool);
+}
+
+const ClassCap* CapFor(int account_class) {
+  for (const ClassCap& cap : kClassCaps) {
+    if (cap.account_class == account_class) return &cap;
+  }
+  return nullptr;
+}
+
+// One counter a payment's amount is added to: `table` keyed by (`key_column`, `period_column`).
+struct Usage {
+  std::string_view table;
+  std::string_view key_column;
+  store::SqlValue key;
+  std::string_view period_column;
+  std::string period;
+  int64_t cap;
+  Status refusal;  // When the amount would pass the cap.
+};
+
+// Adds `amount` to every counter, or to none when it would pass one's cap. A negative
+// amount gives back what an earlier call took and is never refused.
+Status AddUsage(store::SqlSession& sql, const std::vector<Usage>& usages, int64_t amount) {
+  std::vector<bool> exists;
+  for (const Usage& usage : usages) {
+    auto used = sql.Query(fmt::format("SELECT used_minor FROM {} WHERE {} = ? AND {} = ?",
+                                      usage.table, usage.key_column, usage.period_column),
+                          {usage.key, usage.period});
+    if (!used.ok()) return used.status();
+    int64_t already = used->empty() ? 0 : used->Int(0, 0);
+    if (amount > 0 && already + amount > usage.cap) return usage.refusal;
+    exists.push_back(!used->empty());
+  }
+  for (size_t i = 0; i < usages.size(); ++i) {
+    const Usage& usage = usages[i];
+    EBANK_RETURN_IF_ERROR(
+        exists[i] ? sql.Exec(fmt::format("UPDATE {} SET used_minor = used_minor + ? WHERE {} = ? "
+                                         "AND {} = ?",
+                                         usage.table, usage.key_column, usage.period_column),
+                             {amount, usage.key, usage.period})
+                  : sql.Exec(fmt::format("INSERT INTO {} ({}, {}, used_minor) VALUES (?, ?, ?)",
+                                         usage.table, usage.key_column, usage.period_column),
+                             {usage.key, usage.period, amount}));
+  }
+  return Status::Ok();
+}
+
+// The class II/III caps a payment between `from` and `to` counts against: money leaving a
+// class II/III account, and money arriving in a class II account, unless the other side is
+// the bound account.
+struct CapUse {
+  const BankAccount* account;
+  const ClassCap* cap;
+};
+std::vector<CapUse> CapsFor(const BankAccount& from, const BankAccount& to) {
+  std::vector<CapUse> uses;
+  const ClassCap* out = CapFor(from.account_class);
+  if (out && from.bound_number != to.number) uses.push_back({&from, out});
+  if (to.account_class == 2 && to.bound_number != from.number) uses.push_back({&to, CapFor(2)});
+  return uses;
+}
+
 }  // namespace
 
-const ToolLimit& LimitFor(Tool tool) {
+struct PaymentService::Parties {
+  int64_t customer_id = 0;
+  BankAccount from;
+  BankAccount to;
+  std::vector<ToolLimit> limits;  // For payments from `from`.
+  bool own() const { return to.customer_id == customer_id; }
+};
+
+const ToolLimit& DefaultLimitFor(Tool tool) {
   for (const ToolLimit& limit : kDefaultLimits) {
     if (limit.tool == tool) return limit;
   }
@@ -113,6 +211,24 @@ Result<Payment> PaymentService::Get(int64_t customer_id, int64_t payment_id) {
   return *payment;
 }
 
+Result<PaymentService::Parties> PaymentService::LoadParties(store::SqlSession& sql,
+                                                            int64_t customer_id,
+                                                            const std::string& from_account,
+                                                            const std::string& to_account) {
+  // Another customer's account is answered exactly like an account that does not exist.
+  auto from = FindAccount(sql, from_account);
+  if (!from.ok()) return from.status();
+  if (!*from || (*from)->customer_id != customer_id) {
+    return Status::NotFound("unknown_account", "no such account of yours");
+  }
+  auto to = FindAccount(sql, to_account);
+  if (!to.ok()) return to.status();
+  if (!*to) return Status::NotFound("unknown_payee_account", "no such account in this bank");
+  auto limits = EffectiveLimits(sql, customer_id, (*from)->product_code);
+  if (!limits.ok()) return limits.status();
+  return Parties{customer_id, **from, **to, std::move(*limits)};
+}
+
 Result<Payment> PaymentService::Create(const TransferRequest& request) {
   if (request.idempotency_key.empty() || request.idempotency_key.size() > kPaymentKeyBytesMax ||
       !Printable(request.idempotency_key)) {
@@ -128,66 +244,56 @@ Result<Payment> PaymentService::Create(const TransferRequest& request) {
     return Status::Invalid("same_account", "the payee account is the paying account");
   }
   std::string fingerprint = Fingerprint(request);
-  // A retry returns the first answer.
+  // One snapshot: an earlier payment with this key, both accounts, the limits.
   std::optional<Payment> existing;
+  std::optional<Parties> parties;
+  std::vector<Tool> held_tools;
   Status status = db_.Read([&](store::SqlSession& sql) -> Status {
     auto rows = sql.Query(fmt::format("SELECT {} FROM payments WHERE customer_id = ? AND "
                                       "idempotency_key = ?",
                                       kPaymentColumns),
                           {request.customer_id, request.idempotency_key});
     if (!rows.ok()) return rows.status();
-    if (rows->empty()) return Status::Ok();
-    if (rows->Text(0, 10) != fingerprint) {
-      return Status::Conflict("idempotency_key_reused",
-                              "this idempotency key was used for a different transfer");
+    if (!rows->empty()) {
+      if (rows->Text(0, 10) != fingerprint) {
+        return Status::Conflict("idempotency_key_reused",
+                                "this idempotency key was used for a different transfer");
+      }
+      auto payment = PaymentFromRow(*rows, 0);
+      if (!payment.ok()) return payment.status();
+      existing = *payment;
     }
-    auto payment = PaymentFromRow(*rows, 0);
-    if (!payment.ok()) return payment.status();
-    existing = *payment;
+    auto loaded = LoadParties(sql, request.customer_id, request.from_account, request.to_account);
+    if (!loaded.ok()) return loaded.status();
+    parties = std::move(*loaded);
     return Status::Ok();
   });
   if (!status.ok()) return status;
   if (existing) {
-    if (existing->status == "executing" || existing->status == "accepted") {
-      auto tool = ParseTool(existing->tool);
-      return Execute(request.customer_id, *existing, tool.value_or(Tool::kPassword));
-    }
+    // A retry returns the first answer; one whose money may not have moved finishes it.
+    if (existing->status == "executing") return Finish(*parties, *existing);
     existing->replayed = true;
     return *existing;
   }
-
-  // Another customer's account is answered exactly like an account that does not exist.
-  auto from = customers_.GetAccount(request.from_account);
-  if (!from.ok() || from->customer_id != request.customer_id) {
-    return Status::NotFound("unknown_account", "no such account of yours");
-  }
-  if (from->status != "active")
-    return Status::Rejected("account_unavailable", "the account is " + from->status);
-  auto to = customers_.GetAccount(request.to_account);
-  if (!to.ok()) return Status::NotFound("unknown_payee_account", "no such account in this bank");
-  if (to->status == "closed")
+  const BankAccount& from = parties->from;
+  const BankAccount& to = parties->to;
+  if (from.status != "active")
+    return Status::Rejected("account_unavailable", "the account is " + from.status);
+  if (to.status == "closed")
     return Status::Rejected("payee_account_unavailable", "the payee account is closed");
-  Status currencies = ledger_.store().Read([&](ledger::LedgerReader& reader) {
-    auto accounts = reader.GetAccounts({from->ledger_account, to->ledger_account});
-    if (!accounts.ok()) return accounts.status();
-    for (const auto& account : *accounts) {
-      if (!(account.currency == request.currency)) {
-        return Status::Invalid("currency_mismatch",
-                               "both accounts must be in " + std::string(request.currency.code()));
-      }
-    }
-    return Status::Ok();
-  });
-  if (!currencies.ok()) return currencies;
+  std::string currency(request.currency.code());
+  if (from.currency != currency || to.currency != currency) {
+    return Status::Invalid("currency_mismatch", "both accounts must be in " + currency);
+  }
 
-  bool own = to->customer_id == request.customer_id;
-  bool immediate = own || request.amount_minor <= kNoChallengeMaxMinor;
+  bool immediate = parties->own() || request.amount_minor <= kNoChallengeMaxMinor;
   std::vector<Tool> allowed;
   if (!immediate) {
     auto record = signing_.Get(request.customer_id);
     if (!record.ok()) return record.status();
     for (Tool tool : record->tools) {
-      if (LimitFor(tool).per_transaction_minor >= request.amount_minor) allowed.push_back(tool);
+      if (Find(parties->limits, tool).per_transaction_minor >= request.amount_minor)
+        allowed.push_back(tool);
     }
     if (allowed.empty()) {
       return Status::Rejected("limit_exceeded",
@@ -196,45 +302,61 @@ Result<Payment> PaymentService::Create(const TransferRequest& request) {
     }
   }
   Payment payment;
-  // "accepted": about to execute, its limit not yet reserved (Execute reserves it).
-  payment.status = immediate ? "accepted" : "sca_required";
+  // An immediate payment reserves its limits with its insertion and is "executing" at once;
+  // a small one to someone else counts against the password tier, an own-account one
+  // against no tool.
+  payment.status = immediate ? "executing" : "sca_required";
   payment.from_account = request.from_account;
   payment.to_account = request.to_account;
   payment.amount = Money(request.currency, request.amount_minor);
   payment.memo = request.memo;
   payment.tool = immediate ? std::string(ToolName(Tool::kPassword)) : "";
+  Status refused = Status::Ok();
   status = db_.Transaction([&](store::SqlSession& sql) -> Status {
+    refused = immediate ? Reserve(sql, *parties, request.amount_minor, Tool::kPassword)
+                        : Status::Ok();
+    if (refused.code() != Code::kOk && refused.code() != Code::kRejected) return refused;
     auto rows = sql.Query(
         "INSERT INTO payments (customer_id, idempotency_key, fingerprint, from_account, "
-        "to_account, "
-        "amount_minor, currency, memo, channel, status, tool, challenge_id, ledger_seq, failure, "
-        "created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, '', ?) RETURNING id",
+        "to_account, amount_minor, currency, memo, channel, status, tool, challenge_id, "
+        "ledger_seq, failure, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, "
+        "?) RETURNING id",
         {request.customer_id, request.idempotency_key, fingerprint, request.from_account,
-         request.to_account, request.amount_minor, std::string(request.currency.code()),
-         request.memo, request.channel, payment.status, payment.tool, clock_.NowMs()});
+         request.to_account, request.amount_minor, currency, request.memo, request.channel,
+         refused.ok() ? payment.status : std::string("failed"), payment.tool,
+         refused.ok() ? std::string() : refused.reason(), clock_.NowMs()});
     if (!rows.ok()) return rows.status();
     payment.id = rows->Int(0, 0);
     return Status::Ok();
   });
   if (status.code() == Code::kConflict) return Create(request);  // A concurrent twin won.
   if (!status.ok()) return status;
+  if (!refused.ok()) return refused;
   if (!immediate) {
     payment.allowed_tools = allowed;
     return payment;
   }
-  // A small transfer counts against the password tier's daily limit; an own-account one
-  // against none (Execute exempts it).
-  return Execute(request.customer_id, payment, Tool::kPassword);
+  return Finish(*parties, payment);
 }
 
 Result<ChallengeInfo> PaymentService::Challenge(int64_t customer_id, int64_t payment_id,
                                                 Tool tool) {
-  auto payment = Get(customer_id, payment_id);
-  if (!payment.ok()) return payment.status();
+  std::optional<Payment> payment;
+  std::optional<Parties> parties;
+  Status status = db_.Read([&](store::SqlSession& sql) -> Status {
+    auto loaded = Load(sql, customer_id, payment_id);
+    if (!loaded.ok()) return loaded.status();
+    payment = *loaded;
+    auto found = LoadParties(sql, customer_id, payment->from_account, payment->to_account);
+    if (!found.ok()) return found.status();
+    parties = std::move(*found);
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
   if (payment->status != "sca_required") {
     return Status::Rejected("payment_not_pending", "this payment is " + payment->status);
   }
-  if (LimitFor(tool).per_transaction_minor < payment->amount.minor()) {
+  if (Find(parties->limits, tool).per_transaction_minor < payment->amount.minor()) {
     return Status::Rejected("tool_limit_exceeded", "this tool's limit is below the amount");
   }
   return signing_.PaymentChallenge(
@@ -243,17 +365,16 @@ Result<ChallengeInfo> PaymentService::Challenge(int64_t customer_id, int64_t pay
 
 Result<Payment> PaymentService::Confirm(int64_t customer_id, int64_t payment_id,
                                         std::string_view challenge_id, std::string_view answer) {
-  auto payment = Get(customer_id, payment_id);
-  if (!payment.ok()) return payment.status();
-  if (payment->status == "completed" || payment->status == "failed") {
-    payment->replayed = true;
-    return *payment;
-  }
-  if (payment->status != "sca_required") {
-    return Status::Rejected("payment_not_pending", "this payment is " + payment->status);
-  }
+  std::optional<Payment> payment;
+  std::optional<Parties> parties;
   std::string tool_name;
-  Status status = db_.Read([&](store::SqlSession& sql) {
+  Status status = db_.Read([&](store::SqlSession& sql) -> Status {
+    auto loaded = Load(sql, customer_id, payment_id);
+    if (!loaded.ok()) return loaded.status();
+    payment = *loaded;
+    auto found = LoadParties(sql, customer_id, payment->from_account, payment->to_account);
+    if (!found.ok()) return found.status();
+    parties = std::move(*found);
     auto rows = sql.Query("SELECT tool FROM challenges WHERE id = ? AND customer_id = ?",
                           {std::string(challenge_id), customer_id});
     if (!rows.ok()) return rows.status();
@@ -261,84 +382,108 @@ Result<Payment> PaymentService::Confirm(int64_t customer_id, int64_t payment_id,
     return Status::Ok();
   });
   if (!status.ok()) return status;
+  if (payment->status == "completed" || payment->status == "failed") {
+    payment->replayed = true;
+    return *payment;
+  }
+  if (payment->status == "executing") return Finish(*parties, *payment);
+  if (payment->status != "sca_required") {
+    return Status::Rejected("payment_not_pending", "this payment is " + payment->status);
+  }
   EBANK_RETURN_IF_ERROR(signing_.VerifyPaymentChallenge(
       customer_id, challenge_id, {std::to_string(payment_id), payment->amount, payment->to_account},
       answer));
   auto tool = ParseTool(tool_name);
   if (!tool) return Status::Internal("challenge_without_tool", "the challenge names no tool");
-  return Execute(customer_id, *payment, *tool);
+  // Reserve the limits in the database before the money moves, so that concurrent
+  // payments (in any process) cannot together pass them. Only a payment still waiting for
+  // authentication moves on, so a challenge answered twice at once reserves once.
+  Status refused = Status::Ok();
+  bool claimed = false;
+  status = db_.Transaction([&](store::SqlSession& sql) -> Status {
+    auto rows = sql.Query(
+        "UPDATE payments SET status = 'executing', tool = ? WHERE id = ? AND status = "
+        "'sca_required' RETURNING id",
+        {std::string(ToolName(*tool)), payment->id});
+    if (!rows.ok()) return rows.status();
+    claimed = !rows->empty();
+    if (!claimed) return Status::Ok();
+    refused = Reserve(sql, *parties, payment->amount.minor(), *tool);
+    if (refused.ok()) return Status::Ok();
+    if (refused.code() != Code::kRejected) return refused;
+    return sql.Exec("UPDATE payments SET status = 'failed', failure = ? WHERE id = ?",
+                    {refused.reason(), payment->id});
+  });
+  if (!status.ok()) return status;
+  if (!claimed) return Get(customer_id, payment_id);
+  if (!refused.ok()) return refused;
+  payment->status = "executing";
+  payment->tool = std::string(ToolName(*tool));
+  return Finish(*parties, *payment);
 }
 
-Result<Payment> PaymentService::Execute(int64_t customer_id, Payment payment, Tool tool) {
-  auto from = customers_.GetAccount(payment.from_account);
-  auto to = customers_.GetAccount(payment.to_account);
-  if (!from.ok()) return from.status();
-  if (!to.ok()) return to.status();
-  bool own = to->customer_id == customer_id;
+Status PaymentService::Reserve(store::SqlSession& sql, const Parties& parties, int64_t amount,
+                               Tool tool) {
   std::string day = LimitDay(clock_.NowMs());
-  int64_t amount = payment.amount.minor();
-  // Reserve the daily limit in the database before the money moves, so that concurrent
-  // payments (in any process) cannot together pass it.
-  if (payment.status != "executing") {
-    Status failure = Status::Ok();
-    Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
-      if (!own) {
-        auto used =
-            sql.Query("SELECT used_minor FROM limit_usage WHERE customer_id = ? AND day = ?",
-                      {customer_id, day});
-        if (!used.ok()) return used.status();
-        int64_t already = used->empty() ? 0 : used->Int(0, 0);
-        if (already + amount > LimitFor(tool).daily_minor) {
-          failure = Status::Rejected("daily_limit_exceeded",
-                                     "the amount is over what remains of today's limit");
-          return sql.Exec(
-              "UPDATE payments SET status = 'failed', failure = ?, tool = ? WHERE id = ?",
-              {failure.reason(), std::string(ToolName(tool)), payment.id});
-        }
-        EBANK_RETURN_IF_ERROR(
-            used->empty() ? sql.Exec("INSERT INTO limit_usage (customer_id, day, used_minor) "
-                                     "VALUES (?, ?, ?)",
-                                     {customer_id, day, amount})
-                          : sql.Exec("UPDATE limit_usage SET used_minor = used_minor + ? "
-                                     "WHERE customer_id = ? AND day = ?",
-                                     {amount, customer_id, day}));
-      }
-      return sql.Exec("UPDATE payments SET status = 'executing', tool = ? WHERE id = ?",
-                      {std::string(ToolName(tool)), payment.id});
-    });
-    if (!status.ok()) return status;
-    if (!failure.ok()) return failure;
-    payment.status = "executing";
-    payment.tool = std::string(ToolName(tool));
+  std::vector<Usage> usages;
+  if (!parties.own()) {
+    const ToolLimit& limit = Find(parties.limits, tool);
+    if (amount > limit.per_transaction_minor) {
+      return Status::Rejected("tool_limit_exceeded", "this tool's limit is below the amount");
+    }
+    usages.push_back({"limit_usage", "customer_id", parties.customer_id, "day", day,
+                      limit.daily_minor,
+                      Status::Rejected("daily_limit_exceeded",
+                                       "the amount is over what remains of today's limit")});
   }
+  for (const CapUse& use : CapsFor(parties.from, parties.to)) {
+    Status refusal = Status::Rejected(
+        "account_class_limit_exceeded",
+        fmt::format("the amount is over what remains of the class {} account's limit",
+                    use.cap->account_class == 2 ? "II" : "III"));
+    std::string direction = use.account == &parties.from ? "out:" : "in:";
+    usages.push_back({"account_usage", "account_number", use.account->number, "period",
+                      direction + day, use.cap->daily_minor, refusal});
+    usages.push_back({"account_usage", "account_number", use.account->number, "period",
+                      direction + day.substr(0, 4), use.cap->yearly_minor, refusal});
+  }
+  return AddUsage(sql, usages, amount);
+}
+
+Result<Payment> PaymentService::Finish(const Parties& parties, Payment payment) {
+  const BankAccount& from = parties.from;
+  const BankAccount& to = parties.to;
+  int64_t amount = payment.amount.minor();
   ledger::Outcome outcome = ledger_.Execute(
       ledger::Request{"pay:" + std::to_string(payment.id),
-                      ledger::Transfer{{{from->ledger_account, -amount, payment.amount.currency()},
-                                        {to->ledger_account, amount, payment.amount.currency()}},
+                      ledger::Transfer{{{from.ledger_account, -amount, payment.amount.currency()},
+                                        {to.ledger_account, amount, payment.amount.currency()}},
                                        payment.memo}});
   if (outcome.status.code() == Code::kUnavailable || outcome.status.code() == Code::kInternal) {
     return outcome.status;  // Still executing: a retry with the same key finishes it.
   }
+  bool recorded = false;
   Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
+    // Once: a retry racing this one finds it done.
+    auto rows = sql.Query(
+        "UPDATE payments SET status = ?, ledger_seq = ?, failure = ? WHERE id = ? AND status = "
+        "'executing' RETURNING id",
+        {std::string(outcome.status.ok() ? "completed" : "failed"), outcome.seq,
+         outcome.status.ok() ? std::string() : outcome.status.reason(), payment.id});
+    if (!rows.ok()) return rows.status();
+    recorded = !rows->empty();
+    if (!recorded) return Status::Ok();
     if (!outcome.status.ok()) {
-      if (!own) {
-        EBANK_RETURN_IF_ERROR(sql.Exec(
-            "UPDATE limit_usage SET used_minor = used_minor - ? WHERE customer_id = ? AND day = ?",
-            {amount, customer_id, day}));
-      }
-      return sql.Exec("UPDATE payments SET status = 'failed', failure = ? WHERE id = ?",
-                      {outcome.status.reason(), payment.id});
+      // The money did not move: give back what was reserved.
+      return Reserve(sql, parties, -amount, ParseTool(payment.tool).value_or(Tool::kPassword));
     }
     EBANK_RETURN_IF_ERROR(
-        sql.Exec("UPDATE payments SET status = 'completed', ledger_seq = ? WHERE id = ?",
-                 {outcome.seq, payment.id}));
+        RecordAudit(sql, clock_,
+                    {"customer", parties.customer_id, "web", "payment.transfer",
+                     std::to_string(payment.id), "ok", payment.amount.ToString()}));
     payment.status = "completed";
     payment.ledger_seq = outcome.seq;
-    EBANK_RETURN_IF_ERROR(
-        RecordAudit(sql, clock_,
-                    {"customer", customer_id, "web", "payment.transfer", std::to_string(payment.id),
-                     "ok", payment.amount.ToString()}));
-    return QueueAlerts(sql, clock_, ledger_, payment, *from, *to);
+    return QueueAlerts(sql, clock_, ledger_, payment, from, to);
   });
   if (!status.ok()) return status;
   if (!outcome.status.ok()) {
@@ -346,7 +491,63 @@ Result<Payment> PaymentService::Execute(int64_t customer_id, Payment payment, To
     payment.failure = outcome.status.reason();
     return outcome.status;
   }
+  payment.status = "completed";
+  payment.ledger_seq = outcome.seq;
   return payment;
+}
+
+Result<std::vector<ToolLimit>> PaymentService::Limits(int64_t customer_id,
+                                                      const std::string& account_number,
+                                                      int64_t* used_today_minor) {
+  std::vector<ToolLimit> limits;
+  Status status = db_.Read([&](store::SqlSession& sql) -> Status {
+    auto account = FindAccount(sql, account_number);
+    if (!account.ok()) return account.status();
+    if (!*account || (*account)->customer_id != customer_id) {
+      return Status::NotFound("unknown_account", "no such account of yours");
+    }
+    auto found = EffectiveLimits(sql, customer_id, (*account)->product_code);
+    if (!found.ok()) return found.status();
+    limits = std::move(*found);
+    auto used = sql.Query("SELECT used_minor FROM limit_usage WHERE customer_id = ? AND day = ?",
+                          {customer_id, LimitDay(clock_.NowMs())});
+    if (!used.ok()) return used.status();
+    if (used_today_minor) *used_today_minor = used->empty() ? 0 : used->Int(0, 0);
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return limits;
+}
+
+Status PaymentService::SetLimit(const std::string& scope, const ToolLimit& limit) {
+  if (limit.per_transaction_minor < 0 || limit.daily_minor < 0 ||
+      limit.per_transaction_minor > limit.daily_minor) {
+    return Status::Invalid("invalid_limit",
+                           "limits are not negative and a payment's is at most the day's");
+  }
+  return db_.Transaction([&](store::SqlSession& sql) -> Status {
+    EBANK_RETURN_IF_ERROR(sql.Exec("DELETE FROM tool_limits WHERE scope = ? AND tool = ?",
+                                   {scope, std::string(ToolName(limit.tool))}));
+    return sql.Exec(
+        "INSERT INTO tool_limits (scope, tool, per_transaction_minor, daily_minor, updated_at_ms) "
+        "VALUES (?, ?, ?, ?, ?)",
+        {scope, std::string(ToolName(limit.tool)), limit.per_transaction_minor, limit.daily_minor,
+         clock_.NowMs()});
+  });
+}
+
+Status PaymentService::SetProductLimit(const std::string& product_code, const ToolLimit& limit) {
+  auto products = customers_.Products();
+  if (!products.ok()) return products.status();
+  if (std::none_of(products->begin(), products->end(),
+                   [&](const Product& product) { return product.code == product_code; })) {
+    return Status::NotFound("unknown_product", "no such product");
+  }
+  return SetLimit(ProductScope(product_code), limit);
+}
+
+Status PaymentService::SetCustomerLimit(int64_t customer_id, const ToolLimit& limit) {
+  return SetLimit(CustomerScope(customer_id), limit);
 }
 
 Result<Payee> PaymentService::AddPayee(int64_t customer_id, const std::string& name,

@@ -16,9 +16,11 @@
 
 namespace ebank::services {
 
-// Default limits per tool in minor units of CNY, after PBOC's tiers for online payments:
-// fewer than two factors 1,000 a day; two factors without a certificate 5,000 a day (a
-// dynamic token is trusted further by most banks); a certificate as agreed with the customer.
+// Limits per tool in minor units of CNY, after PBOC's tiers for online payments: fewer
+// than two factors 1,000 a day; two factors without a certificate 5,000 a day (a dynamic
+// token is trusted further by most banks); a certificate as agreed with the customer.
+// These are the defaults; the bank may set others per product (of the paying account) and
+// per customer (tool_limits), the customer's replacing the product's.
 struct ToolLimit {
   Tool tool;
   int64_t per_transaction_minor;
@@ -30,6 +32,17 @@ inline constexpr ToolLimit kDefaultLimits[] = {
     {Tool::kPasswordCard, 500000, 500000},  // 5,000.00
     {Tool::kTotp, 5000000, 10000000},       // 50,000.00 / 100,000.00
     {Tool::kUkey, 100000000, 500000000},    // 1,000,000.00 / 5,000,000.00
+};
+// Caps of class II and III accounts on money leaving to, or (class II) arriving from,
+// accounts other than the bound one (PBOC 银发〔2016〕302号, 〔2018〕16号).
+struct ClassCap {
+  int account_class;
+  int64_t daily_minor;
+  int64_t yearly_minor;
+};
+inline constexpr ClassCap kClassCaps[] = {
+    {2, 1000000, 20000000},  // 10,000.00 / 200,000.00
+    {3, 200000, 5000000},    // 2,000.00 / 50,000.00
 };
 // Up to this amount a transfer to someone else needs no challenge (it still counts against
 // the password tier's daily limit).
@@ -93,6 +106,15 @@ class PaymentService {
   // A customer's own payment; another customer's is kNotFound.
   Result<Payment> Get(int64_t customer_id, int64_t payment_id);
 
+  // The limits that apply to payments from `account_number` (one of the customer's own),
+  // one per tool, with what is left of today's.
+  Result<std::vector<ToolLimit>> Limits(int64_t customer_id, const std::string& account_number,
+                                        int64_t* used_today_minor);
+  // The bank's settings (staff): replace the defaults for a product's accounts or for one
+  // customer. A customer's setting wins over the product's.
+  Status SetProductLimit(const std::string& product_code, const ToolLimit& limit);
+  Status SetCustomerLimit(int64_t customer_id, const ToolLimit& limit);
+
   // Saved payees: accounts of this bank, at most kPayeesPerCustomerMax per customer.
   Result<Payee> AddPayee(int64_t customer_id, const std::string& name,
                          const std::string& account_number);
@@ -100,8 +122,16 @@ class PaymentService {
   Status RemovePayee(int64_t customer_id, int64_t payee_id);
 
  private:
-  Result<Payment> Execute(int64_t customer_id, Payment payment, Tool tool);
+  struct Parties;
+  // Reserves `amount` against the limits that apply, in `sql`'s transaction; a refusal is
+  // kRejected and reserves nothing. A negative amount gives a reservation back.
+  Status Reserve(store::SqlSession& sql, const Parties& parties, int64_t amount, Tool tool);
+  // Moves the money of a payment whose limits are reserved, then records the outcome.
+  Result<Payment> Finish(const Parties& parties, Payment payment);
+  Result<Parties> LoadParties(store::SqlSession& sql, int64_t customer_id,
+                              const std::string& from_account, const std::string& to_account);
   Result<Payment> Load(store::SqlSession& sql, int64_t customer_id, int64_t payment_id);
+  Status SetLimit(const std::string& scope, const ToolLimit& limit);
 
   store::SqlDatabase& db_;
   ledger::Ledger& ledger_;
@@ -110,7 +140,8 @@ class PaymentService {
   const Clock& clock_;
 };
 
-const ToolLimit& LimitFor(Tool tool);
+// The built-in default for `tool`.
+const ToolLimit& DefaultLimitFor(Tool tool);
 // "2026-11-27" in China Standard Time: the day daily limits count in.
 std::string LimitDay(int64_t now_ms);
 

@@ -284,6 +284,26 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_unsent ON outbox (id) WHERE sent_at_ms IS NULL;
 )sql";
 
+// Limits configured by the bank (SEC-7, CORE-2): per authentication tool for a product or
+// one customer, replacing the built-in defaults; and what each class II/III account has
+// used of its daily and yearly caps.
+constexpr const char* kLimitsTemplate = R"sql(
+CREATE TABLE tool_limits (
+  scope TEXT NOT NULL,
+  tool TEXT NOT NULL,
+  per_transaction_minor @INT@ NOT NULL CHECK (per_transaction_minor >= 0),
+  daily_minor @INT@ NOT NULL CHECK (daily_minor >= 0),
+  updated_at_ms @INT@ NOT NULL,
+  PRIMARY KEY (scope, tool)
+);
+CREATE TABLE account_usage (
+  account_number TEXT NOT NULL,
+  period TEXT NOT NULL,
+  used_minor @INT@ NOT NULL,
+  PRIMARY KEY (account_number, period)
+);
+)sql";
+
 std::string Expand(std::string_view text, std::string_view id, std::string_view integer) {
   std::string out(text);
   for (auto [token, value] :
@@ -311,10 +331,13 @@ const std::vector<Migration>& Migrations() {
   static const std::string customers_postgresql = ForPostgresql(kCustomersTemplate);
   static const std::string signing_sqlite = ForSqlite(kSigningTemplate);
   static const std::string signing_postgresql = ForPostgresql(kSigningTemplate);
+  static const std::string limits_sqlite = ForSqlite(kLimitsTemplate);
+  static const std::string limits_postgresql = ForPostgresql(kLimitsTemplate);
   static const std::vector<Migration> migrations = {
       {1, "ledger", kLedgerSqlite, kLedgerPostgresql},
       {2, "customers", customers_sqlite, customers_postgresql},
       {3, "signing", signing_sqlite, signing_postgresql},
+      {4, "limits", limits_sqlite, limits_postgresql},
   };
   return migrations;
 }

@@ -1,17 +1,40 @@
 #include "store/sql.h"
 
 #include <charconv>
+#include <chrono>
+#include <random>
+#include <thread>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <semaphore>
+#include <unordered_map>
 
 #include "store/open.h"
 #include "store/postgres.h"
 #include "store/sqlite.h"
+#include "store/sqlite_file.h"
 
 namespace ebank::store {
 namespace {
 
-constexpr size_t kPoolConnectionsMax = 16;
-constexpr int kSerializationRetriesMax = 8;
+constexpr size_t kPoolConnectionsMax = 256;
+constexpr size_t kStatementsPerConnectionMax = 256;
+// At most this many transactions share one SQLite commit.
+constexpr size_t kGroupTransactionsMax = 1024;
+
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
+// A transaction that loses a serialization conflict is run again after a random pause that
+// doubles each time (so that the ones that collided do not collide again in step).
+constexpr int kSerializationRetriesMax = 30;
+constexpr auto kRetryPauseFirst = std::chrono::microseconds(500);
+constexpr auto kRetryPauseMax = std::chrono::milliseconds(50);
+// PostgreSQL gains nothing from more transactions at once than this on a small machine,
+// and SERIALIZABLE's conflict tracking runs out of room with hundreds of them.
+constexpr std::ptrdiff_t kPgTransactionsAtOnceMax = 16;
 
 std::optional<std::string> ParamText(const SqlValue& value) {
   if (std::holds_alternative<std::monostate>(value)) return std::nullopt;
@@ -25,9 +48,14 @@ class SqliteSession final : public SqlSession {
   SqliteDb& db() { return *db_; }
 
   Result<SqlRows> Query(std::string_view sql, const SqlParams& params) override {
-    auto statement = db_->Prepare(sql);
+    auto statement = Statement(sql);
     if (!statement.ok()) return statement.status();
     SqliteStatement& s = **statement;
+    // Leaves the statement reset for its next use, whatever happens below.
+    struct ResetOnExit {
+      SqliteStatement& s;
+      ~ResetOnExit() { s.Reset(); }
+    } reset{s};
     for (size_t i = 0; i < params.size(); ++i) {
       int index = static_cast<int>(i) + 1;
       if (std::holds_alternative<std::monostate>(params[i])) {
@@ -58,7 +86,21 @@ class SqliteSession final : public SqlSession {
   }
 
  private:
+  // The connection's prepared statement for `sql`, prepared on first use.
+  Result<SqliteStatement*> Statement(std::string_view sql) {
+    auto found = statements_.find(sql);
+    if (found != statements_.end()) return found->second.get();
+    if (statements_.size() >= kStatementsPerConnectionMax) statements_.clear();
+    auto prepared = db_->Prepare(sql);
+    if (!prepared.ok()) return prepared.status();
+    SqliteStatement* statement = prepared->get();
+    statements_.emplace(std::string(sql), std::move(*prepared));
+    return statement;
+  }
+
   std::unique_ptr<SqliteDb> db_;
+  std::unordered_map<std::string, std::unique_ptr<SqliteStatement>, TextHash, std::equal_to<>>
+      statements_;
 };
 
 class PgSession final : public SqlSession {
@@ -113,39 +155,141 @@ class Pool {
   std::vector<std::unique_ptr<Session>> idle_;  // GUARDED_BY(mutex_)
 };
 
+// SQLite has one writer at a time and each commit waits for an fsync, so write
+// transactions from many threads are group-committed: the first caller to find no commit
+// under way becomes the leader, runs every queued transaction in turn inside one database
+// transaction (each in its own savepoint, so one that fails is rolled back alone), commits
+// once, and wakes the others with their own outcome. The result is as if they had run one
+// after another, in queue order.
 class SqliteDatabase final : public SqlDatabase {
  public:
-  explicit SqliteDatabase(std::string path) : path_(std::move(path)) {}
+  explicit SqliteDatabase(std::string path)
+      : path_(std::move(path)), file_(SqliteFile::For(path_)) {}
   std::string_view backend() const override { return "sqlite"; }
 
   Status Transaction(const std::function<Status(SqlSession&)>& work) override {
-    return Run("BEGIN IMMEDIATE", work);
+    if (in_group_) {
+      return Status::Internal("nested_transaction", "a transaction cannot start another");
+    }
+    Pending pending{&work};
+    std::unique_lock lock(mutex_);
+    queue_.push_back(&pending);
+    if (leading_) {
+      // Woken only for our own outcome, or to lead the next group.
+      pending.wake.wait(lock, [&] { return pending.done || pending.lead; });
+      if (pending.done) return pending.status;
+    }
+    leading_ = true;
+    std::vector<Pending*> group;
+    while (!queue_.empty() && group.size() < kGroupTransactionsMax) {
+      group.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    lock.unlock();
+    RunGroup(group);
+    lock.lock();
+    for (Pending* member : group) {
+      member->done = true;
+      if (member != &pending) member->wake.notify_one();
+    }
+    // Hand the lead to the first of those who queued meanwhile, if any.
+    leading_ = !queue_.empty();
+    if (leading_) {
+      queue_.front()->lead = true;
+      queue_.front()->wake.notify_one();
+    }
+    return pending.status;
   }
   Status Read(const std::function<Status(SqlSession&)>& work) override {
-    return Run("BEGIN", work);
-  }
-
- private:
-  Status Run(const char* begin, const std::function<Status(SqlSession&)>& work) {
-    auto session = pool_.Take();
-    if (!session) {
-      auto db = SqliteDb::Open(path_);
-      if (!db.ok()) return db.status();
-      session = std::make_unique<SqliteSession>(std::move(*db));
-    }
-    Status status = session->db().Exec(begin);
+    auto session = Connect();
+    if (!session.ok()) return session.status();
+    Status status = (*session)->Exec("BEGIN");
     if (status.ok()) {
-      status = work(*session);
-      Status end = session->db().Exec(status.ok() ? "COMMIT" : "ROLLBACK");
+      status = work(**session);
+      Status end = (*session)->Exec(status.ok() ? "COMMIT" : "ROLLBACK");
       if (status.ok()) status = end;
     }
-    pool_.Give(std::move(session));
+    pool_.Give(std::move(*session));
     return status;
   }
 
+ private:
+  struct Pending {
+    const std::function<Status(SqlSession&)>* work;
+    Status status;
+    bool done = false;  // GUARDED_BY(mutex_)
+    bool lead = false;  // GUARDED_BY(mutex_): run the next group.
+    std::condition_variable wake;
+  };
+
+  Result<std::unique_ptr<SqliteSession>> Connect() {
+    auto session = pool_.Take();
+    if (session) return session;
+    auto db = SqliteDb::Open(path_);
+    if (!db.ok()) return db.status();
+    // SqliteFile's thread checkpoints; a commit never does.
+    EBANK_RETURN_IF_ERROR((*db)->Exec("PRAGMA wal_autocheckpoint=0"));
+    return std::make_unique<SqliteSession>(std::move(*db));
+  }
+
+  static Status RunMember(const std::function<Status(SqlSession&)>& work, SqlSession& session) {
+    in_group_ = true;
+    Status status;
+    try {
+      status = work(session);
+    } catch (const std::exception& error) {
+      status = Status::Internal("transaction_failed", error.what());
+    }
+    in_group_ = false;
+    return status;
+  }
+
+  void RunGroup(const std::vector<Pending*>& group) {
+    std::lock_guard write_lock(file_->write_mutex());
+    auto session = Connect();
+    // Transaction statements go through the session's prepared statements too.
+    Status begun = session.ok() ? (*session)->Exec("BEGIN IMMEDIATE") : session.status();
+    if (!begun.ok()) {
+      for (Pending* member : group)
+        member->status = begun;
+      if (session.ok()) pool_.Give(std::move(*session));
+      return;
+    }
+    SqliteSession& db = **session;
+    bool any_ok = false;
+    for (Pending* member : group) {
+      Status status = db.Exec("SAVEPOINT member");
+      if (status.ok()) {
+        status = RunMember(*member->work, db);
+        // A failed member's changes are undone; the savepoint is released either way.
+        Status end = status.ok() ? Status::Ok() : db.Exec("ROLLBACK TO member");
+        if (end.ok()) end = db.Exec("RELEASE member");
+        if (status.ok()) status = end;
+      }
+      member->status = status;
+      any_ok = any_ok || status.ok();
+    }
+    Status end = db.Exec(any_ok ? "COMMIT" : "ROLLBACK");
+    if (!end.ok()) {
+      (void)db.Exec("ROLLBACK");  // If COMMIT failed, the transaction may still be open.
+      for (Pending* member : group) {
+        if (member->status.ok()) member->status = end;
+      }
+    }
+    pool_.Give(std::move(*session));
+  }
+
+  static thread_local bool in_group_;  // This thread is running a group's member.
+
   const std::string path_;
+  const std::shared_ptr<SqliteFile> file_;
   Pool<SqliteSession> pool_;
+  std::mutex mutex_;
+  std::deque<Pending*> queue_;  // GUARDED_BY(mutex_)
+  bool leading_ = false;        // GUARDED_BY(mutex_)
 };
+
+thread_local bool SqliteDatabase::in_group_ = false;
 
 class PgDatabase final : public SqlDatabase {
  public:
@@ -153,10 +297,16 @@ class PgDatabase final : public SqlDatabase {
   std::string_view backend() const override { return "postgresql"; }
 
   Status Transaction(const std::function<Status(SqlSession&)>& work) override {
+    thread_local std::minstd_rand jitter(
+        static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id())));
     Status status;
+    std::chrono::microseconds pause = kRetryPauseFirst;
     for (int attempt = 0; attempt < kSerializationRetriesMax; ++attempt) {
       status = Run("BEGIN ISOLATION LEVEL SERIALIZABLE", work);
       if (status.code() != Code::kUnavailable || status.reason() != "database_busy") break;
+      std::this_thread::sleep_for(std::chrono::microseconds(
+          std::uniform_int_distribution<int64_t>(pause.count() / 2, pause.count())(jitter)));
+      pause = std::min<std::chrono::microseconds>(pause * 2, kRetryPauseMax);
     }
     return status;
   }
@@ -166,6 +316,18 @@ class PgDatabase final : public SqlDatabase {
 
  private:
   Status Run(const char* begin, const std::function<Status(SqlSession&)>& work) {
+    // A transaction may read through another connection while it runs; only the outermost
+    // one on a thread takes a place, so that such reads cannot wait for each other.
+    bool outermost = running_depth_++ == 0;
+    if (outermost) running_.acquire();
+    struct Release {
+      PgDatabase& db;
+      bool outermost;
+      ~Release() {
+        --running_depth_;
+        if (outermost) db.running_.release();
+      }
+    } release{*this, outermost};
     auto session = pool_.Take();
     if (!session) {
       auto db = PgConnection::Connect(url_);
@@ -184,7 +346,11 @@ class PgDatabase final : public SqlDatabase {
 
   const std::string url_;
   Pool<PgSession> pool_;
+  std::counting_semaphore<> running_{kPgTransactionsAtOnceMax};
+  static thread_local int running_depth_;
 };
+
+thread_local int PgDatabase::running_depth_ = 0;
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 #include "store/open.h"
 #include "store/rows.h"
 #include "store/sqlite.h"
+#include "store/sqlite_file.h"
 
 namespace ebank::store {
 namespace {
@@ -179,8 +180,9 @@ class SqliteReader final : public ledger::LedgerReader {
 
 class SqliteWriteTransaction final : public ledger::WriteTransaction {
  public:
-  SqliteWriteTransaction(SqliteReader& connection, ledger::Head head)
-      : connection_(connection), head_(head) {}
+  SqliteWriteTransaction(SqliteReader& connection, ledger::Head head,
+                         std::unique_lock<std::mutex> write_lock)
+      : connection_(connection), head_(head), write_lock_(std::move(write_lock)) {}
   ~SqliteWriteTransaction() override {
     if (!done_) (void)connection_.db().Exec("ROLLBACK");
   }
@@ -236,7 +238,10 @@ class SqliteWriteTransaction final : public ledger::WriteTransaction {
 
   Status Commit() override {
     Status status = connection_.db().Exec("COMMIT");
-    if (status.ok()) done_ = true;
+    if (status.ok()) {
+      done_ = true;
+      write_lock_.unlock();
+    }
     return status;
   }
 
@@ -263,6 +268,7 @@ class SqliteWriteTransaction final : public ledger::WriteTransaction {
   SqliteReader& connection_;
   ledger::Head head_;
   bool done_ = false;
+  std::unique_lock<std::mutex> write_lock_;  // Released at COMMIT or after ROLLBACK.
 };
 
 // Inserts `rows` with statements of up to kRowsPerInsert rows each: one statement step per
@@ -395,22 +401,14 @@ class SqliteLedgerStore final : public ledger::LedgerStore {
   // stall every caller waiting on that commit); a thread of its own does, PASSIVE, so
   // that it never blocks the writer or readers.
   SqliteLedgerStore(std::string path, std::unique_ptr<SqliteDb> writer)
-      : path_(std::move(path)), writer_(std::move(writer)) {
+      : path_(std::move(path)), file_(SqliteFile::For(path_)), writer_(std::move(writer)) {
     (void)writer_.db().Exec("PRAGMA wal_autocheckpoint=0");
-    checkpointer_ = std::thread([this] { Checkpoint(); });
-  }
-  ~SqliteLedgerStore() override {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-    checkpointer_.join();
   }
 
   std::string_view backend() const override { return "sqlite"; }
 
   Result<std::unique_ptr<ledger::WriteTransaction>> BeginWrite() override {
+    std::unique_lock lock(file_->write_mutex());
     EBANK_RETURN_IF_ERROR(writer_.db().Exec("BEGIN IMMEDIATE"));
     auto head = writer_.GetHead();
     if (!head.ok()) {
@@ -418,7 +416,7 @@ class SqliteLedgerStore final : public ledger::LedgerStore {
       return head.status();
     }
     return std::unique_ptr<ledger::WriteTransaction>(
-        std::make_unique<SqliteWriteTransaction>(writer_, *head));
+        std::make_unique<SqliteWriteTransaction>(writer_, *head, std::move(lock)));
   }
 
   Status Read(const std::function<Status(ledger::LedgerReader&)>& read) override {
@@ -447,27 +445,11 @@ class SqliteLedgerStore final : public ledger::LedgerStore {
   }
 
  private:
-  void Checkpoint() {
-    constexpr auto kCheckpointInterval = std::chrono::milliseconds(250);
-    auto db = SqliteDb::Open(path_);
-    if (!db.ok()) return;
-    std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, kCheckpointInterval, [this] { return stopping_; })) {
-      lock.unlock();
-      (void)(*db)->Exec("PRAGMA wal_checkpoint(PASSIVE)");
-      lock.lock();
-    }
-    lock.unlock();
-    (void)(*db)->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
-  }
-
   const std::string path_;
+  const std::shared_ptr<SqliteFile> file_;
   SqliteReader writer_;
   std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;                               // GUARDED_BY(mutex_)
   std::vector<std::unique_ptr<SqliteReader>> readers_;  // GUARDED_BY(mutex_)
-  std::thread checkpointer_;
 };
 
 }  // namespace

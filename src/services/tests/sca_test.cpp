@@ -368,6 +368,88 @@ TEST_P(ScaTest, BalanceAlertsGoThroughTheOutbox) {
   EXPECT_EQ(*bank_.outbox.DeliverPending(), 0u);  // Each message is sent once.
 }
 
+TEST_P(ScaTest, LimitsCanBeSetPerProductAndPerCustomer) {
+  auto& payments = bank_.payments;
+  // The bank lowers the password tier for class I debit cards to 50.00 a transfer and a day.
+  ASSERT_TRUE(payments.SetProductLimit("DEMAND_CARD_I", {Tool::kPassword, 5000, 5000}).ok());
+  EXPECT_EQ(Transfer("p-1", bob_account_.number, 10000).status().reason(), "tool_limit_exceeded");
+  EXPECT_TRUE(Transfer("p-2", bob_account_.number, 5000).ok());
+  EXPECT_EQ(Transfer("p-3", bob_account_.number, 1).status().reason(), "daily_limit_exceeded");
+  // A customer's setting replaces the product's.
+  ASSERT_TRUE(payments.SetCustomerLimit(alice_, {Tool::kPassword, 10000, 20000}).ok());
+  EXPECT_TRUE(Transfer("p-4", bob_account_.number, 10000).ok());
+  int64_t used = -1;
+  auto limits = payments.Limits(alice_, alice_account_.number, &used);
+  ASSERT_TRUE(limits.ok()) << limits.status().ToString();
+  EXPECT_EQ(used, 15000);
+  for (const ToolLimit& limit : *limits) {
+    if (limit.tool == Tool::kPassword) {
+      EXPECT_EQ(limit.daily_minor, 20000);
+    } else if (limit.tool == Tool::kSms) {
+      EXPECT_EQ(limit.daily_minor, DefaultLimitFor(Tool::kSms).daily_minor);
+    }
+  }
+  // Below the amount for every tool she holds (SMS only), a transfer is refused at once.
+  ASSERT_TRUE(payments.SetCustomerLimit(alice_, {Tool::kSms, 200000, 200000}).ok());
+  EXPECT_EQ(Transfer("p-5", bob_account_.number, 300000).status().reason(), "limit_exceeded");
+  EXPECT_EQ(bank_.env().Balance(bob_account_.ledger_account), 15000);
+  // Settings are checked; another customer's account answers as unknown.
+  EXPECT_EQ(payments.SetCustomerLimit(alice_, {Tool::kSms, 300000, 200000}).reason(),
+            "invalid_limit");
+  EXPECT_EQ(payments.SetProductLimit("NO_SUCH", {Tool::kSms, 1, 1}).reason(), "unknown_product");
+  EXPECT_EQ(payments.Limits(bob_, alice_account_.number, nullptr).status().reason(),
+            "unknown_account");
+}
+
+TEST_P(ScaTest, ClassTwoAndThreeAccountsAreCappedExceptWithTheBoundAccount) {
+  auto second = bank_.customers.OpenAccount(alice_, "DEMAND_CARD_II", alice_account_.number);
+  auto third = bank_.customers.OpenAccount(alice_, "DEMAND_CARD_III", alice_account_.number);
+  ASSERT_TRUE(second.ok() && third.ok());
+  auto pay = [&](const std::string& key, const BankAccount& from, const BankAccount& to,
+                 int64_t amount) {
+    return bank_.payments.Create(
+        {alice_, key, from.number, to.number, amount, Currency::Cny(), "", "web"});
+  };
+  // To and from the bound account: no cap.
+  ASSERT_TRUE(pay("c-1", alice_account_, *second, 2000000).ok());
+  ASSERT_TRUE(pay("c-2", *second, alice_account_, 500000).ok());
+  // Class II to another account: 10,000.00 a day out (and in, for class II receivers).
+  ASSERT_TRUE(pay("c-3", *second, *third, 900000).ok());
+  EXPECT_EQ(pay("c-4", *second, *third, 100001).status().reason(),
+            "account_class_limit_exceeded");
+  ASSERT_TRUE(pay("c-5", *second, *third, 100000).ok());
+  // Class III to a non-bound account: 2,000.00 a day; class II in from it counts too.
+  ASSERT_TRUE(pay("c-6", *third, *second, 200000).ok());
+  EXPECT_EQ(pay("c-7", *third, *second, 1).status().reason(), "account_class_limit_exceeded");
+  ASSERT_TRUE(pay("c-8", *third, alice_account_, 100000).ok());
+  // A refusal by the class cap reserves nothing of the customer's daily limit either.
+  int64_t used_before = -1, used_after = -1;
+  ASSERT_TRUE(bank_.payments.Limits(alice_, second->number, &used_before).ok());
+  EXPECT_EQ(pay("c-9", *second, bob_account_, 100).status().reason(),
+            "account_class_limit_exceeded");
+  ASSERT_TRUE(bank_.payments.Limits(alice_, second->number, &used_after).ok());
+  EXPECT_EQ(used_after, used_before);
+  EXPECT_EQ(bank_.env().Balance(second->ledger_account), 2000000 - 500000 - 1000000 + 200000);
+  EXPECT_EQ(bank_.env().Balance(bob_account_.ledger_account), 0);
+}
+
+TEST_P(ScaTest, AFailedTransferGivesItsLimitBack) {
+  // Bob has nothing: the ledger refuses, and the reserved 50.00 is his again.
+  auto refused = bank_.payments.Create(
+      {bob_, "poor-1", bob_account_.number, alice_account_.number, 5000, Currency::Cny(), "", "web"});
+  EXPECT_EQ(refused.status().code(), Code::kRejected) << refused.status().ToString();
+  int64_t used = -1;
+  ASSERT_TRUE(bank_.payments.Limits(bob_, bob_account_.number, &used).ok());
+  EXPECT_EQ(used, 0);
+  // A retry with the same key answers the same failure, without reserving again.
+  auto again = bank_.payments.Create(
+      {bob_, "poor-1", bob_account_.number, alice_account_.number, 5000, Currency::Cny(), "", "web"});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->status, "failed");
+  ASSERT_TRUE(bank_.payments.Limits(bob_, bob_account_.number, &used).ok());
+  EXPECT_EQ(used, 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ScaTest, ::testing::Values("sqlite", "postgresql"),
                          ledger::BackendName);
 

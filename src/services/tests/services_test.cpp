@@ -1,6 +1,9 @@
 // Customers, accounts, staff and sessions on both backends.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "ledger/tests/ledger_env.h"
 #include "security/password.h"
 #include "services/customers.h"
@@ -40,6 +43,67 @@ class ServicesTest : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<SessionService> sessions_;
   std::unique_ptr<StaffService> staff_;
 };
+
+// Transactions from many threads (group-committed on SQLite): each commits or rolls back on
+// its own, a unique violation is the failing one's alone, and counters never lose updates.
+TEST_P(ServicesTest, ConcurrentTransactionsCommitOrFailAlone) {
+  ASSERT_TRUE(db_->Transaction([](store::SqlSession& sql) {
+                   return sql.Exec("INSERT INTO limit_usage (customer_id, day, used_minor) VALUES "
+                                   "(0, 'total', 0)");
+                 })
+                  .ok());
+  constexpr int kThreads = 8;
+  constexpr int kEach = 25;
+  std::atomic<int> failed_as_asked{0}, conflicts{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        int n = t * kEach + i;
+        Status status = db_->Transaction([&](store::SqlSession& sql) -> Status {
+          EBANK_RETURN_IF_ERROR(sql.Exec(
+              "UPDATE limit_usage SET used_minor = used_minor + 1 WHERE customer_id = 0"));
+          // Every third one fails after writing: its row and its increment must vanish.
+          EBANK_RETURN_IF_ERROR(sql.Exec(
+              "INSERT INTO limit_usage (customer_id, day, used_minor) VALUES (?, 'row', 0)",
+              {int64_t{n + 1}}));
+          if (n % 3 == 0) return Status::Rejected("asked_to_fail", "");
+          // Every fifth one collides with a row that exists: a unique violation.
+          if (n % 5 == 1) {
+            return sql.Exec(
+                "INSERT INTO limit_usage (customer_id, day, used_minor) VALUES (0, 'total', 0)");
+          }
+          return Status::Ok();
+        });
+        if (status.reason() == "asked_to_fail") failed_as_asked++;
+        if (status.code() == Code::kConflict) conflicts++;
+        if (!status.ok() && status.reason() != "asked_to_fail" && status.code() != Code::kConflict)
+          ADD_FAILURE() << status.ToString();
+      }
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  int total = kThreads * kEach;
+  int expected_ok = 0;
+  for (int n = 0; n < total; ++n)
+    expected_ok += (n % 3 != 0 && n % 5 != 1) ? 1 : 0;
+  EXPECT_EQ(failed_as_asked.load(), (total + 2) / 3);
+  EXPECT_EQ(failed_as_asked.load() + conflicts.load() + expected_ok, total);
+  int64_t counter = -1, rows = -1;
+  ASSERT_TRUE(db_->Read([&](store::SqlSession& sql) -> Status {
+                   auto read = sql.Query(
+                       "SELECT (SELECT used_minor FROM limit_usage WHERE customer_id = 0), "
+                       "(SELECT COUNT(*) FROM limit_usage WHERE day = 'row')");
+                   if (!read.ok()) return read.status();
+                   counter = read->Int(0, 0);
+                   rows = read->Int(0, 1);
+                   return Status::Ok();
+                 })
+                  .ok());
+  EXPECT_EQ(counter, expected_ok);
+  EXPECT_EQ(rows, expected_ok);
+}
 
 TEST_P(ServicesTest, CreatesCustomersAndRefusesBadOrDuplicateDocuments) {
   Customer alice = Alice();
