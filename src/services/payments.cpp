@@ -14,7 +14,7 @@ namespace {
 
 constexpr const char* kPaymentColumns =
     "id, status, from_account, to_account, amount_minor, currency, memo, tool, failure, "
-    "ledger_seq, fingerprint";
+    "ledger_seq, fingerprint, executing_since_ms";
 
 bool Printable(std::string_view text) {
   return std::none_of(text.begin(), text.end(), [](char c) {
@@ -41,6 +41,7 @@ Result<Payment> PaymentFromRow(const store::SqlRows& rows, size_t r) {
   payment.tool = rows.Text(r, 7);
   payment.failure = rows.Text(r, 8);
   payment.ledger_seq = rows.Int(r, 9);
+  payment.executing_since_ms = rows.Int(r, 11);
   return payment;
 }
 
@@ -270,8 +271,8 @@ Result<Payment> PaymentService::Create(const TransferRequest& request) {
   });
   if (!status.ok()) return status;
   if (existing) {
-    // A retry returns the first answer; one whose money may not have moved finishes it.
-    if (existing->status == "executing") return Finish(*parties, *existing);
+    // A retry returns the first answer.
+    if (existing->status == "executing") return Resume(*parties, *existing);
     existing->replayed = true;
     return *existing;
   }
@@ -319,12 +320,13 @@ Result<Payment> PaymentService::Create(const TransferRequest& request) {
     auto rows = sql.Query(
         "INSERT INTO payments (customer_id, idempotency_key, fingerprint, from_account, "
         "to_account, amount_minor, currency, memo, channel, status, tool, challenge_id, "
-        "ledger_seq, failure, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, "
-        "?) RETURNING id",
+        "ledger_seq, failure, created_at_ms, executing_since_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, NULL, 0, ?, ?, ?) RETURNING id",
         {request.customer_id, request.idempotency_key, fingerprint, request.from_account,
          request.to_account, request.amount_minor, currency, request.memo, request.channel,
          refused.ok() ? payment.status : std::string("failed"), payment.tool,
-         refused.ok() ? std::string() : refused.reason(), clock_.NowMs()});
+         refused.ok() ? std::string() : refused.reason(), clock_.NowMs(),
+         immediate ? clock_.NowMs() : 0});
     if (!rows.ok()) return rows.status();
     payment.id = rows->Int(0, 0);
     return Status::Ok();
@@ -386,7 +388,7 @@ Result<Payment> PaymentService::Confirm(int64_t customer_id, int64_t payment_id,
     payment->replayed = true;
     return *payment;
   }
-  if (payment->status == "executing") return Finish(*parties, *payment);
+  if (payment->status == "executing") return Resume(*parties, *payment);
   if (payment->status != "sca_required") {
     return Status::Rejected("payment_not_pending", "this payment is " + payment->status);
   }
@@ -402,9 +404,9 @@ Result<Payment> PaymentService::Confirm(int64_t customer_id, int64_t payment_id,
   bool claimed = false;
   status = db_.Transaction([&](store::SqlSession& sql) -> Status {
     auto rows = sql.Query(
-        "UPDATE payments SET status = 'executing', tool = ? WHERE id = ? AND status = "
-        "'sca_required' RETURNING id",
-        {std::string(ToolName(*tool)), payment->id});
+        "UPDATE payments SET status = 'executing', tool = ?, executing_since_ms = ? WHERE id = ? "
+        "AND status = 'sca_required' RETURNING id",
+        {std::string(ToolName(*tool)), clock_.NowMs(), payment->id});
     if (!rows.ok()) return rows.status();
     claimed = !rows->empty();
     if (!claimed) return Status::Ok();
@@ -420,6 +422,14 @@ Result<Payment> PaymentService::Confirm(int64_t customer_id, int64_t payment_id,
   payment->status = "executing";
   payment->tool = std::string(ToolName(*tool));
   return Finish(*parties, *payment);
+}
+
+Result<Payment> PaymentService::Resume(const Parties& parties, const Payment& payment) {
+  if (clock_.NowMs() - payment.executing_since_ms < kInFlightMs) {
+    return Status::Conflict("request_in_flight",
+                            "this transfer is being executed; ask again for its outcome shortly");
+  }
+  return Finish(parties, payment);
 }
 
 Status PaymentService::Reserve(store::SqlSession& sql, const Parties& parties, int64_t amount,

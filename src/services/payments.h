@@ -47,6 +47,10 @@ inline constexpr ClassCap kClassCaps[] = {
 // Up to this amount a transfer to someone else needs no challenge (it still counts against
 // the password tier's daily limit).
 inline constexpr int64_t kNoChallengeMaxMinor = 10000;  // 100.00
+// A retry of a payment whose money started moving less than this ago is answered "in
+// flight" (409); after that, a retry finishes it (the ledger applies it at most once), which
+// is how a payment interrupted by a crash completes.
+inline constexpr int64_t kInFlightMs = 30 * 1000;
 inline constexpr size_t kPaymentMemoBytesMax = 140;
 inline constexpr size_t kPaymentKeyBytesMax = 128;
 
@@ -82,6 +86,7 @@ struct Payment {
   std::string tool;     // The tool that authorised it ("" until then).
   std::string failure;  // The reason when failed.
   ledger::Seq ledger_seq = 0;
+  int64_t executing_since_ms = 0;
   std::vector<Tool> allowed_tools;  // When sca_required: tools whose limits cover it.
   bool replayed = false;
 };
@@ -128,6 +133,8 @@ class PaymentService {
   Status Reserve(store::SqlSession& sql, const Parties& parties, int64_t amount, Tool tool);
   // Moves the money of a payment whose limits are reserved, then records the outcome.
   Result<Payment> Finish(const Parties& parties, Payment payment);
+  // For a payment found "executing" by a retry: in flight, or interrupted and finished now.
+  Result<Payment> Resume(const Parties& parties, const Payment& payment);
   Result<Parties> LoadParties(store::SqlSession& sql, int64_t customer_id,
                               const std::string& from_account, const std::string& to_account);
   Result<Payment> Load(store::SqlSession& sql, int64_t customer_id, int64_t payment_id);

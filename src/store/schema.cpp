@@ -285,8 +285,9 @@ CREATE INDEX outbox_unsent ON outbox (id) WHERE sent_at_ms IS NULL;
 )sql";
 
 // Limits configured by the bank (SEC-7, CORE-2): per authentication tool for a product or
-// one customer, replacing the built-in defaults; and what each class II/III account has
-// used of its daily and yearly caps.
+// one customer, replacing the built-in defaults; what each class II/III account has used
+// of its daily and yearly caps; and since when a payment's money has been moving (a retry
+// meanwhile is told it is in flight).
 constexpr const char* kLimitsTemplate = R"sql(
 CREATE TABLE tool_limits (
   scope TEXT NOT NULL,
@@ -302,6 +303,7 @@ CREATE TABLE account_usage (
   used_minor @INT@ NOT NULL,
   PRIMARY KEY (account_number, period)
 );
+ALTER TABLE payments ADD COLUMN executing_since_ms @INT@ NOT NULL DEFAULT 0;
 )sql";
 
 std::string Expand(std::string_view text, std::string_view id, std::string_view integer) {

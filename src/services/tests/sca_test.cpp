@@ -433,6 +433,32 @@ TEST_P(ScaTest, ClassTwoAndThreeAccountsAreCappedExceptWithTheBoundAccount) {
   EXPECT_EQ(bank_.env().Balance(bob_account_.ledger_account), 0);
 }
 
+TEST_P(ScaTest, ARetryWhileMoneyMovesIsInFlightThenFinishesOnce) {
+  auto paid = Transfer("flight-1", bob_account_.number, 5000);
+  ASSERT_TRUE(paid.ok()) << paid.status().ToString();
+  // As if the process had died after the ledger's commit, before recording the outcome.
+  ASSERT_TRUE(bank_.db()
+                  .Transaction([&](store::SqlSession& sql) {
+                    return sql.Exec(
+                        "UPDATE payments SET status = 'executing', ledger_seq = 0, "
+                        "executing_since_ms = ? WHERE id = ?",
+                        {bank_.env().clock().NowMs(), paid->id});
+                  })
+                  .ok());
+  auto early = Transfer("flight-1", bob_account_.number, 5000);
+  EXPECT_EQ(early.status().reason(), "request_in_flight");
+  EXPECT_EQ(early.status().code(), Code::kConflict);  // 409 over HTTP.
+  bank_.env().clock().Advance(kInFlightMs);
+  auto finished = Transfer("flight-1", bob_account_.number, 5000);
+  ASSERT_TRUE(finished.ok()) << finished.status().ToString();
+  EXPECT_EQ(finished->status, "completed");
+  EXPECT_EQ(finished->ledger_seq, paid->ledger_seq);  // The ledger's first answer.
+  EXPECT_EQ(bank_.env().Balance(bob_account_.ledger_account), 5000);
+  auto again = Transfer("flight-1", bob_account_.number, 5000);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->replayed);
+}
+
 TEST_P(ScaTest, AFailedTransferGivesItsLimitBack) {
   // Bob has nothing: the ledger refuses, and the reserved 50.00 is his again.
   auto refused = bank_.payments.Create(
