@@ -8,7 +8,7 @@ DB         ?= data/ebank.db
 LISTEN     ?= 127.0.0.1:8080
 CTEST_JOBS ?= 2
 
-.PHONY: run test build deps asan-test bench clean
+.PHONY: run test build deps asan-test bench clean web
 
 deps:
 	@bash scripts/install-deps.sh
@@ -19,8 +19,24 @@ $(BUILD)/build.ninja: | deps
 build: deps $(BUILD)/build.ninja
 	@cmake --build $(BUILD)
 
+# The customer web app (web/ -> web/dist, served by `ebank serve`). npm ci runs only when
+# package-lock.json is newer than the last install; the build only when a source changed.
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
+               web/vite.config.ts web/tsconfig.json web/package.json
+
+web: web/dist/index.html
+
+web/node_modules/.package-lock.json: web/package-lock.json | deps
+	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); \
+	  if (a < 20 || (a === 20 && b < 19)) { console.error("web/ needs Node.js >= 20.19, found " + \
+	  process.version); process.exit(1) }'
+	@cd web && npm ci --no-audit --no-fund --loglevel=error
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	@cd web && npm run --silent build
+
 # The demo bank is created on the first run and its guide printed on every run.
-run: build
+run: build web
 	@mkdir -p $(dir $(DB))
 	@$(BUILD)/src/app/ebank migrate --db $(DB)
 	@$(BUILD)/src/app/ebank demo --db $(DB) --data-dir $(dir $(DB))
@@ -38,7 +54,7 @@ asan-test: deps $(ASAN_BUILD)/build.ninja
 	  ctest --output-on-failure -j $(CTEST_JOBS) --timeout 600
 
 # The full suite runs last, so that CTest's summary closes the output.
-test: build asan-test
+test: build web asan-test
 	@cd $(BUILD) && ctest --output-on-failure -j $(CTEST_JOBS) --timeout 900
 
 bench: build

@@ -49,10 +49,10 @@ void ExpectVerified(HttpClient& client) {
 }
 
 bool AddStaff(const std::string& database, const std::string& dir, const std::string& login,
-              const std::string& password) {
+              const std::string& password, const std::string& role) {
   setenv("EBANK_STAFF_PASSWORD", password.c_str(), 1);
   std::string command = "'" + EbankBinary() + "' staff add --db '" + database + "' --login " +
-                        login + " --name Teller --role teller >> '" + dir + "/staff.log' 2>&1";
+                        login + " --name Staff --role " + role + " >> '" + dir + "/staff.log' 2>&1";
   bool ok = std::system(command.c_str()) == 0;
   unsetenv("EBANK_STAFF_PASSWORD");
   return ok;

@@ -41,10 +41,10 @@ std::map<int64_t, std::string> ReadJournal(HttpClient& client);
 // GET /internal/ledger/verify must answer ok.
 void ExpectVerified(HttpClient& client);
 
-// Runs `ebank staff add` for a teller, the password through the environment (never on the
-// command line); true when it succeeded.
+// Runs `ebank staff add` (a teller unless told), the password through the environment
+// (never on the command line); true when it succeeded.
 bool AddStaff(const std::string& database, const std::string& dir, const std::string& login,
-              const std::string& password);
+              const std::string& password, const std::string& role = "teller");
 
 // Runs `ebank verify-journal --db database` and expects success.
 void ExpectVerifyJournalCommand(const std::string& database, const std::string& dir);

@@ -2,6 +2,7 @@
 // ladder with each second factor (the U-key on a real SoftHSM2 token), transfers with
 // strong authentication bound to amount and payee, and the attacks a customer could try.
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include <chrono>
@@ -245,6 +246,7 @@ TEST_P(EbankingTest, FiveWrongPasswordsLockTheLogin) {
 TEST_P(EbankingTest, TotpCodeWorksOnceAndPasswordCardWorks) {
   HttpResult enrolled = teller_->Post("/api/v1/customers/" + alice_ + "/tools/totp", "");
   ASSERT_EQ(enrolled.status, 201) << enrolled.body;
+  EXPECT_TRUE(enrolled.json().at("qr_svg").as_string().starts_with("<svg"));
   std::string secret =
       security::Base32Decode(std::string(enrolled.json().at("secret").as_string())).value();
   std::string code;
@@ -259,6 +261,13 @@ TEST_P(EbankingTest, TotpCodeWorksOnceAndPasswordCardWorks) {
 
   HttpResult card = teller_->Post("/api/v1/customers/" + alice_ + "/tools/password-card", "");
   ASSERT_EQ(card.status, 201) << card.body;
+  std::string pdf_base64(card.json().at("pdf_base64").as_string());
+  std::string pdf(pdf_base64.size() / 4 * 3, '\0');
+  ASSERT_GT(EVP_DecodeBlock(reinterpret_cast<unsigned char*>(pdf.data()),
+                            reinterpret_cast<const unsigned char*>(pdf_base64.data()),
+                            static_cast<int>(pdf_base64.size())),
+            0);
+  EXPECT_TRUE(pdf.starts_with("%PDF-"));
   // Read the printed card as the customer would: rows 1-10, columns A-H.
   std::map<std::string, std::string> cells;
   std::istringstream printed(std::string(card.json().at("card").as_string()));
@@ -402,6 +411,61 @@ TEST_P(EbankingTest, SmsConfirmedTransferAndLimitRefusal) {
   EXPECT_EQ(Balance(alice), "95000.00");
   HttpClient bob = As(SmsLogin("bob0001", kBobMobile));
   EXPECT_EQ(Balance(bob), "5000.00");
+}
+
+TEST_P(EbankingTest, LimitsAreSetByTheBankAndShownToTheCustomer) {
+  ASSERT_TRUE(AddStaff(database_, dir_, "super01", kTellerPassword, "supervisor"));
+  HttpResult login = anonymous_->Post(
+      "/api/v1/staff/sessions",
+      json::serialize(json::object{{"login", "super01"}, {"password", kTellerPassword}}));
+  ASSERT_EQ(login.status, 201) << login.body;
+  HttpClient supervisor("127.0.0.1", server_->port(),
+                        std::string(login.json().at("token").as_string()));
+  auto put = [&](HttpClient& staff, const std::string& target, const std::string& body) {
+    return staff.Send("PUT", target, body, {{"Content-Type", "application/json"}});
+  };
+  std::string sms_limit = "/api/v1/customers/" + alice_ + "/limits/sms";
+  EXPECT_EQ(put(*teller_, sms_limit, R"({"per_transaction":"300.00","daily":"300.00"})").status,
+            403);
+  EXPECT_EQ(put(supervisor, "/api/v1/products/DEMAND_CARD_I/limits/sms",
+                R"({"per_transaction":"300.00","daily":"300.00"})")
+                .status,
+            403);  // Products are head office's.
+  for (const char* bad : {R"({"per_transaction":"abc","daily":"300.00"})",
+                          R"({"per_transaction":"400.00","daily":"300.00"})",
+                          R"({"per_transaction":"300.00"})",
+                          R"({"per_transaction":"300.00","daily":"300.00","extra":1})"}) {
+    HttpResult refused = put(supervisor, sms_limit, bad);
+    EXPECT_EQ(refused.status, 400) << bad << " " << refused.body;
+  }
+  EXPECT_EQ(put(supervisor, "/api/v1/customers/" + alice_ + "/limits/pigeon",
+                R"({"per_transaction":"1.00","daily":"1.00"})")
+                .status,
+            400);
+  HttpResult set = put(supervisor, sms_limit, R"({"per_transaction":"300.00","daily":"300.00"})");
+  ASSERT_EQ(set.status, 200) << set.body;
+
+  HttpClient alice = As(SmsLogin("alice01", kAliceMobile));
+  HttpResult limits = alice.Get("/api/v1/me/limits?account=" + alice_account_);
+  ASSERT_EQ(limits.status, 200) << limits.body;
+  bool seen_sms = false;
+  json::value body = limits.json();  // Outlives the loop over its parts.
+  for (const auto& item : body.at("limits").as_array()) {
+    if (item.at("tool").as_string() != "sms") continue;
+    seen_sms = true;
+    EXPECT_EQ(item.at("per_transaction").as_string(), "300.00");
+    EXPECT_EQ(item.at("remaining_today").as_string(), "300.00");
+  }
+  EXPECT_TRUE(seen_sms);
+  // Above what her only second factor may do: refused at once, nothing moves.
+  HttpResult refused = Transfer(alice, "lim-1", alice_account_, bob_account_, "400.00");
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_EQ(refused.json().at("code").as_string(), "limit_exceeded");
+  EXPECT_EQ(Balance(alice), "100000.00");
+  // Another customer's account is unknown to Bob.
+  HttpClient bob = As(SmsLogin("bob0001", kBobMobile));
+  EXPECT_EQ(bob.Get("/api/v1/me/limits?account=" + alice_account_).status, 404);
+  EXPECT_EQ(bob.Get("/api/v1/me/limits").status, 400);
 }
 
 TEST_P(EbankingTest, AnotherCustomersAccountIsNotFoundAndBadBodiesChangeNothing) {

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "http/json.h"
+#include "security/constant_time.h"
 #include "security/id_document.h"
 
 namespace ebank::app::api {
@@ -118,6 +119,30 @@ http::Handler StaffOnly(services::StaffService& staff, StaffHandler handler) {
       co_return http::Problem(request, 403, "forbidden", "this role may not do that");
     }
     co_return co_await handler(request, params, *member);
+  };
+}
+
+http::Handler CustomerOnly(services::SessionService& sessions, CustomerHandler handler) {
+  return [&sessions, handler = std::move(handler)](
+             const Request& request, const http::Params& params) -> http::awaitable<Response> {
+    std::string token = BearerToken(request);
+    if (token.empty()) {
+      token = CookieValue(request, kSessionCookie);
+      bool safe = request.method() == http::Verb::get || request.method() == http::Verb::head;
+      std::string csrf = CookieValue(request, kCsrfCookie);
+      if (!token.empty() && !safe &&
+          (csrf.empty() || !security::ConstantTimeEquals(csrf, request[kCsrfHeader]))) {
+        co_return http::Problem(request, 403, "csrf_failed",
+                                "the X-CSRF-Token header must match the ebank_csrf cookie");
+      }
+    }
+    auto session = sessions.Authenticate(token);
+    if (!session.ok() || session->subject_kind != services::SubjectKind::kCustomer) {
+      if (session.ok() || session.status().code() == Code::kNotFound)
+        co_return Unauthorized(request);
+      co_return http::Problem(request, session.status());
+    }
+    co_return co_await handler(request, params, *session);
   };
 }
 

@@ -12,6 +12,7 @@
 #include "http/router.h"
 #include "ledger/ledger.h"
 #include "services/customers.h"
+#include "services/sessions.h"
 #include "services/staff.h"
 
 namespace ebank::app::api {
@@ -31,6 +32,18 @@ Result<boost::json::object> AccountJson(ledger::Ledger& ledger,
 using StaffHandler = std::function<http::awaitable<http::Response>(
     const http::Request&, const http::Params&, const services::Staff&)>;
 http::Handler StaffOnly(services::StaffService& staff, StaffHandler handler);
+
+// Browsers get the session in an HttpOnly cookie; state-changing requests that rely on it
+// must echo the CSRF cookie in a header (double submit; SameSite=Strict besides).
+inline constexpr std::string_view kSessionCookie = "ebank_session";
+inline constexpr std::string_view kCsrfCookie = "ebank_csrf";
+inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
+
+// A handler for a logged-in customer (bearer token, or cookie with the CSRF header on
+// anything but GET/HEAD): 401 without a live customer session.
+using CustomerHandler = std::function<http::awaitable<http::Response>(
+    const http::Request&, const http::Params&, const services::Session&)>;
+http::Handler CustomerOnly(services::SessionService& sessions, CustomerHandler handler);
 
 // A numeric path parameter, or nullopt when it is not a positive integer.
 std::optional<int64_t> IdParam(const http::Params& params, const std::string& name);

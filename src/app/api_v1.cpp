@@ -175,6 +175,7 @@ void AddApiV1Routes(http::Router& router, const ApiServices& api) {
       RouteDoc{"An account and its balances (staff)", "customers", "staff", "", "Account", 200});
 
   AddCustomerRoutes(router, api);
+  AddLimitRoutes(router, api);
 
   router.Add(
       Verb::get, "/api/v1/openapi.json",
@@ -314,8 +315,24 @@ json::object Schemas() {
                          {"login_id", "password", "reserved_info"})},
       {"SigningResult", Object({{"login_id", "login id"}}, {})},
       {"TotpEnrolment",
-       Object({{"secret", "base32 seed"}, {"otpauth_uri", "for the QR code"}}, {})},
-      {"PasswordCard", Object({{"card", "the printable card"}}, {})},
+       Object({{"secret", "base32 seed"},
+               {"otpauth_uri", "for the QR code"},
+               {"qr_svg", "the otpauth URI as a QR code (level M), an SVG document"}},
+              {})},
+      {"PasswordCard",
+       Object({{"card", "the printable card"},
+               {"pdf_base64", "the card as a one-page PDF, base64; given only at issue"}},
+              {})},
+      {"ToolLimit",
+       Object({{"tool", "password, sms, password_card, totp or ukey (from the path)"},
+               {"per_transaction", "the most one transfer may be, CNY"},
+               {"daily", "the most a day's transfers may add up to, CNY"}},
+              {"per_transaction", "daily"})},
+      {"Limits",
+       Object({{"account", "the paying account"},
+               {"used_today", "what today's transfers to others have used, CNY"},
+               {"limits", "per tool: per_transaction, daily and remaining_today"}},
+              {})},
       {"UkeyRequest",
        Object({{"public_key_pem", "the U-key's P-256 public key, PEM"}}, {"public_key_pem"})},
       {"UkeyCertificate",

@@ -34,6 +34,9 @@ void AddApiV1Routes(http::Router& router, const ApiServices& api);
 // sign customers up and issue their tools; called by AddApiV1Routes.
 void AddCustomerRoutes(http::Router& router, const ApiServices& api);
 
+// Transfer limits: the customer's view and the bank's settings; called by AddApiV1Routes.
+void AddLimitRoutes(http::Router& router, const ApiServices& api);
+
 // The OpenAPI 3.1 document of every route in `router` that has a summary.
 boost::json::object OpenApiDocument(const http::Router& router);
 

@@ -2,6 +2,7 @@
 // transfer with strong authentication, manage sessions. And the counter's side of it:
 // signing customers up and issuing their security tools.
 #include <fmt/format.h>
+#include <openssl/evp.h>
 #include <boost/beast/http/field.hpp>
 #include <boost/json/array.hpp>
 
@@ -10,6 +11,8 @@
 #include "core/hash.h"
 #include "http/json.h"
 #include "ledger/verify.h"
+#include "print/password_card_pdf.h"
+#include "print/qr.h"
 #include "security/constant_time.h"
 #include "security/random.h"
 
@@ -27,11 +30,15 @@ namespace {
 
 constexpr size_t kHistoryPageMax = 100;
 constexpr size_t kLoginHistoryMax = 50;
-// Browsers get the session in an HttpOnly cookie; state-changing requests that rely on it
-// must echo the CSRF cookie in a header (double submit; SameSite=Strict besides).
-constexpr std::string_view kSessionCookie = "ebank_session";
-constexpr std::string_view kCsrfCookie = "ebank_csrf";
-constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
+
+// Standard base64 with padding (RFC 4648 section 4), for binary files in JSON.
+std::string Base64Encode(std::string_view bytes) {
+  std::string text(4 * ((bytes.size() + 2) / 3), '\0');
+  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()),
+                  reinterpret_cast<const unsigned char*>(bytes.data()),
+                  static_cast<int>(bytes.size()));
+  return text;
+}
 
 void SetSessionCookies(Response& response, const std::string& token, const std::string& csrf) {
   int64_t max_age = services::kSessionLifetimeMs / 1000;
@@ -100,31 +107,8 @@ Result<services::Tool> ToolField(const json::object& body) {
 }  // namespace
 
 void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
-  // A handler for a logged-in customer.
-  using CustomerHandler = std::function<http::awaitable<Response>(const Request&, const Params&,
-                                                                  const services::Session&)>;
-  auto customer_only = [&api](CustomerHandler handler) -> http::Handler {
-    return [&api, handler = std::move(handler)](const Request& request,
-                                                const Params& params) -> http::awaitable<Response> {
-      std::string token = BearerToken(request);
-      if (token.empty()) {
-        token = CookieValue(request, kSessionCookie);
-        bool safe = request.method() == Verb::get || request.method() == Verb::head;
-        std::string csrf = CookieValue(request, kCsrfCookie);
-        if (!token.empty() && !safe &&
-            (csrf.empty() || !security::ConstantTimeEquals(csrf, request[kCsrfHeader]))) {
-          co_return http::Problem(request, 403, "csrf_failed",
-                                  "the X-CSRF-Token header must match the ebank_csrf cookie");
-        }
-      }
-      auto session = api.sessions.Authenticate(token);
-      if (!session.ok() || session->subject_kind != services::SubjectKind::kCustomer) {
-        if (session.ok() || session.status().code() == Code::kNotFound)
-          co_return Unauthorized(request);
-        co_return http::Problem(request, session.status());
-      }
-      co_return co_await handler(request, params, *session);
-    };
+  auto customer_only = [&api](CustomerHandler handler) {
+    return CustomerOnly(api.sessions, std::move(handler));
   };
   using CounterHandler = std::function<http::awaitable<Response>(const Request&, const Params&,
                                                                  const services::Customer&)>;
@@ -195,9 +179,12 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
                                  const services::Customer& customer) -> http::awaitable<Response> {
                auto enrolment = api.signing.EnrolTotp(customer.id);
                if (!enrolment.ok()) co_return http::Problem(request, enrolment.status());
+               auto qr = print::QrSvg(enrolment->otpauth_uri);
+               if (!qr.ok()) co_return http::Problem(request, qr.status());
                co_return http::Json(request, 201,
                                     json::object{{"secret", enrolment->secret_base32},
-                                                 {"otpauth_uri", enrolment->otpauth_uri}});
+                                                 {"otpauth_uri", enrolment->otpauth_uri},
+                                                 {"qr_svg", *qr}});
              }),
              RouteDoc{"Enrol a dynamic token (TOTP) for a customer (staff)", "signing", "staff", "",
                       "TotpEnrolment", 201});
@@ -207,7 +194,13 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
                                  const services::Customer& customer) -> http::awaitable<Response> {
                auto card = api.signing.IssuePasswordCard(customer.id);
                if (!card.ok()) co_return http::Problem(request, card.status());
-               co_return http::Json(request, 201, json::object{{"card", *card}});
+               // The card exists in the clear only in this response, so its PDF comes
+               // with it rather than from a route that could be asked again later.
+               auto pdf = print::PasswordCardPdf({*card});
+               if (!pdf.ok()) co_return http::Problem(request, pdf.status());
+               co_return http::Json(request, 201,
+                                    json::object{{"card", security::Render(*card)},
+                                                 {"pdf_base64", Base64Encode(*pdf)}});
              }),
              RouteDoc{"Issue a password card to a customer (staff)", "signing", "staff", "",
                       "PasswordCard", 201});

@@ -95,6 +95,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   bool quiet = false;
   serve_command->add_flag("--no-access-log", quiet, "Do not log each request");
+  auto* web_dir_option = serve_command->add_option(
+      "--web-dir", serve.web_dir,
+      "The built web app to serve (default: web/dist when it exists; '' for none)");
 
   std::string database = "data/ebank.db";
   auto* migrate_command = app.add_subcommand("migrate", "Create or migrate the database schema");
@@ -186,6 +189,7 @@ int main(int argc, char** argv) {
   try {
     if (*serve_command) {
       serve.access_log = !quiet;
+      serve.web_dir_required = web_dir_option->count() > 0;
       return ebank::app::Serve(serve);
     }
     if (*migrate_command) {

@@ -11,10 +11,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "app/api_v1.h"
 #include "app/ledger_api.h"
+#include "app/static_files.h"
 #include "http/server.h"
 #include "ledger/ledger.h"
 #include "security/random.h"
@@ -189,6 +191,22 @@ int Serve(const ServeOptions& options) {
       });
   AddLedgerRoutes(router, api);
   AddApiV1Routes(router, v1);
+  // The customer web app, behind every route above (see static_files.h).
+  std::optional<StaticFiles> web;
+  if (!options.web_dir.empty()) {
+    auto loaded = StaticFiles::Load(options.web_dir);
+    if (loaded.ok()) {
+      web.emplace(std::move(*loaded));
+      AddStaticRoutes(router, *web);
+      spdlog::info("web app: {} files, {} bytes from {}", web->file_count(), web->total_bytes(),
+                   options.web_dir);
+    } else if (options.web_dir_required) {
+      spdlog::error("--web-dir: {}", loaded.status().ToString());
+      return 1;
+    } else {
+      spdlog::info("no web app served: {}", loaded.status().message());
+    }
+  }
 
   auto port = server.Listen();
   if (!port.ok()) {

@@ -18,6 +18,10 @@ struct ServeOptions {
   int threads = 0;        // 0: one per core.
   size_t handler_threads = http::ServerOptions{}.handler_threads;
   bool access_log = true;
+  // The built web app (see static_files.h); "" serves none. When not required, a folder
+  // without index.html is skipped with a notice (the default, before web/ is built).
+  std::string web_dir = "web/dist";
+  bool web_dir_required = false;
 };
 
 // Runs the server until SIGINT or SIGTERM; returns the process exit code.

@@ -86,6 +86,7 @@ awaitable<Response> Router::Dispatch(const Request& request) const {
   Params params;
   bool path_known = false;
   const Route* route = Find(request.method(), request.target(), &params, &path_known);
+  if (route == nullptr && !path_known && fallback_) co_return co_await fallback_(request, params);
   if (route == nullptr) {
     co_return path_known ? Problem(request, 405, "method_not_allowed", "method not allowed here")
                          : Problem(request, 404, "not_found", "no such resource");

@@ -45,9 +45,13 @@ class Router {
   // The body limit for a request line: the route's, or a small default when unknown.
   size_t BodyLimit(Verb verb, std::string_view target) const;
   const std::vector<Route>& routes() const { return routes_; }
+  // Answers requests whose path no route has, in place of the 404 (the web app's files).
+  // Routes are matched first, so a fallback never changes how a routed path is answered.
+  void SetFallback(Handler handler) { fallback_ = std::move(handler); }
 
  private:
   std::vector<Route> routes_;
+  Handler fallback_;
 };
 
 // The path of a target, without its query.

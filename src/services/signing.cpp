@@ -281,7 +281,7 @@ Result<TotpEnrolment> SigningService::EnrolTotp(int64_t customer_id) {
   return TotpEnrolment{security::Base32Encode(secret), *uri};
 }
 
-Result<std::string> SigningService::IssuePasswordCard(int64_t customer_id) {
+Result<security::PasswordCard> SigningService::IssuePasswordCard(int64_t customer_id) {
   auto record = Get(customer_id);
   if (!record.ok()) return record.status();
   security::PasswordCard card = security::PasswordCard::Generate(random_);
@@ -290,7 +290,7 @@ Result<std::string> SigningService::IssuePasswordCard(int64_t customer_id) {
                              secrets_.Seal(card.Serialize()), card.serial());
   });
   if (!status.ok()) return status;
-  return security::Render(card);
+  return card;
 }
 
 Result<std::string> SigningService::IssueUkeyCertificate(int64_t customer_id,

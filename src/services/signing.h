@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/money.h"
 #include "security/password.h"
+#include "security/password_card.h"
 #include "security/random.h"
 #include "security/secret_box.h"
 #include "services/customers.h"
@@ -97,8 +98,8 @@ class SigningService {
   Result<SigningRecord> Get(int64_t customer_id);
 
   Result<TotpEnrolment> EnrolTotp(int64_t customer_id);
-  // A new card (the old one stops working); returns its printable text.
-  Result<std::string> IssuePasswordCard(int64_t customer_id);
+  // A new card (the old one stops working); returns it in the clear, for printing once.
+  Result<security::PasswordCard> IssuePasswordCard(int64_t customer_id);
   // Certifies a U-key's public key (PEM); returns the DER certificate.
   Result<std::string> IssueUkeyCertificate(int64_t customer_id, std::string_view public_key_pem);
 

@@ -1,0 +1,376 @@
+#!/usr/bin/env node
+// Browser test of the customer web app: a real `ebank serve` on a throwaway demo bank,
+// driven by playwright-core in Debian's chromium (no browser download).
+//
+//   node tests/web/login.test.mjs --ebank build/src/app/ebank --web-dir web/dist --out build/web-test
+//
+// Checks how the server serves the app (types, caching, security headers, SPA fallback,
+// no way out of the app's folder), then logs in as the demo customer whose second factor
+// is SMS, checks the reserved information and the accounts against the API, switches
+// language, checks the phone layout, logs out, and fails on any console error. Screenshots
+// go to --out. Every wait is bounded; the server is stopped whatever happens.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const testTimeoutMs = 60_000
+const waitTimeoutMs = 10_000
+const skipExitCode = 77 // CTest's SKIP_RETURN_CODE: the web app is not built.
+
+// The demo customer with SMS only (src/app/demo.cpp).
+const customer = {
+  login: 'zhangwei',
+  password: 'Demo#2026',
+  reservedInfo: '春眠不觉晓',
+  mobile: '13911082736',
+}
+
+const here = dirname(fileURLToPath(import.meta.url))
+const repo = resolve(here, '../..')
+const options = parseArgs(process.argv.slice(2), {
+  ebank: join(repo, 'build/src/app/ebank'),
+  'web-dir': join(repo, 'web/dist'),
+  out: join(repo, 'build/web-test'),
+  chromium: '/usr/bin/chromium',
+})
+
+function parseArgs(args, defaults) {
+  const parsed = { ...defaults }
+  for (let i = 0; i < args.length; i += 2) {
+    const name = args[i].replace(/^--/, '')
+    if (!(name in defaults) || i + 1 >= args.length) throw new Error(`unknown argument ${args[i]}`)
+    parsed[name] = resolve(args[i + 1])
+  }
+  return parsed
+}
+
+if (!existsSync(join(options['web-dir'], 'index.html'))) {
+  console.log(`SKIP: ${options['web-dir']} is not built (make web)`)
+  process.exit(skipExitCode)
+}
+// playwright-core is a dev dependency of web/, not of this folder.
+const { chromium } = createRequire(join(repo, 'web/package.json'))('playwright-core')
+
+const tmp = mkdtempSync(join(tmpdir(), 'ebank-web-test-'))
+let server = null
+let browser = null
+let failed = false
+
+function stopServer() {
+  if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGKILL')
+}
+process.on('exit', () => {
+  stopServer()
+  if (!failed) rmSync(tmp, { recursive: true, force: true })
+})
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130))
+const watchdog = setTimeout(() => {
+  console.error(`FAIL: the test took longer than ${testTimeoutMs} ms`)
+  failed = true
+  process.exit(1)
+}, testTimeoutMs)
+
+const steps = []
+function step(name) {
+  steps.push(name)
+  console.log(`- ${name}`)
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message)
+}
+
+function run(args) {
+  const result = spawnSync(options.ebank, args, { encoding: 'utf8', timeout: 30_000 })
+  if (result.status !== 0) {
+    throw new Error(`ebank ${args[0]} failed (${result.status}): ${result.stderr}`)
+  }
+  return result.stdout
+}
+
+async function until(what, probe, timeoutMs = waitTimeoutMs) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((done) => setTimeout(done, 50))
+  }
+}
+
+// A raw request: node sends the path exactly as given (no dot-segment normalisation).
+function raw(port, method, path) {
+  return new Promise((done, fail) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method, path, timeout: waitTimeoutMs },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk) => (body += chunk))
+        res.on('end', () => done({ status: res.statusCode, headers: res.headers, body }))
+      },
+    )
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)))
+    req.on('error', fail)
+    req.end()
+  })
+}
+
+function smsLines() {
+  const file = join(tmp, 'sms-outbox.jsonl')
+  if (!existsSync(file)) return []
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
+}
+
+async function checkServing(port) {
+  step('serving: headers, SPA fallback, no traversal')
+  const index = await raw(port, 'GET', '/')
+  check(index.status === 200, `GET / answered ${index.status}`)
+  check(index.headers['content-type'] === 'text/html; charset=utf-8', 'index.html content type')
+  check(index.headers['cache-control'] === 'no-cache', 'index.html must be no-cache')
+  const csp = index.headers['content-security-policy'] ?? ''
+  check(csp.includes("default-src 'self'") && csp.includes("frame-ancestors 'none'"), `CSP: ${csp}`)
+  check(index.headers['x-content-type-options'] === 'nosniff', 'nosniff on HTML')
+  check(index.headers['referrer-policy'] === 'no-referrer', 'Referrer-Policy on HTML')
+
+  const script = index.body.match(/src="(\/assets\/[^"]+\.js)"/)?.[1]
+  check(script, 'index.html names its script under /assets/')
+  const asset = await raw(port, 'GET', script)
+  check(asset.status === 200, `GET ${script} answered ${asset.status}`)
+  check(asset.headers['content-type'].startsWith('text/javascript'), 'script content type')
+  check(asset.headers['cache-control'].includes('immutable'), 'hashed assets are immutable')
+
+  const revalidated = await new Promise((done, fail) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path: '/', headers: { 'If-None-Match': index.headers.etag } },
+      (res) => {
+        res.resume()
+        done(res.statusCode)
+      },
+    )
+    req.on('error', fail)
+    req.end()
+  })
+  check(revalidated === 304, `index.html with its ETag answered ${revalidated}, not 304`)
+
+  const head = await raw(port, 'HEAD', '/')
+  check(head.status === 200 && head.body === '', 'HEAD / answers headers only')
+  check(head.headers['content-length'] === String(Buffer.byteLength(index.body)), 'HEAD length')
+
+  const fallback = await raw(port, 'GET', '/accounts/6225880000000001?tab=history')
+  check(fallback.status === 200 && fallback.body === index.body, 'app paths fall back to the app')
+
+  for (const path of [
+    '/assets/missing-0000.js',
+    '/missing.png',
+    '/../../../../etc/passwd',
+    '/assets/../../../../etc/passwd',
+    '/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+    '/assets/%2e%2e%2f%2e%2e%2findex.html',
+    '/assets/..%2F..%2F..%2Fetc%2Fpasswd',
+    '//etc/passwd',
+    '/%2Fetc%2Fpasswd',
+    '/assets/%5c..%5c..%5cetc%5cpasswd',
+    'http://127.0.0.1/etc/passwd',
+    '/api/v1/no-such-route',
+    '/internal/anything',
+  ]) {
+    const answer = await raw(port, 'GET', path)
+    check(answer.status === 404, `GET ${path} answered ${answer.status}, not 404`)
+    check(!answer.body.includes('root:'), `GET ${path} leaked a file`)
+  }
+  for (const method of ['POST', 'PUT', 'DELETE']) {
+    const answer = await raw(port, method, '/')
+    check(answer.status === 404, `${method} / answered ${answer.status}, not 404`)
+  }
+  const health = await raw(port, 'GET', '/healthz')
+  check(health.status === 200, 'routes still answer before the fallback')
+}
+
+async function main() {
+  mkdirSync(options.out, { recursive: true })
+  const db = join(tmp, 'ebank.db')
+  step('demo bank')
+  run(['migrate', '--db', db])
+  run(['demo', '--db', db, '--data-dir', tmp])
+
+  step('start ebank serve')
+  const portFile = join(tmp, 'port')
+  server = spawn(
+    options.ebank,
+    ['serve', '--db', db, '--data-dir', tmp, '--token-file', join(tmp, 'operator-token'),
+      '--listen', '127.0.0.1:0', '--port-file', portFile, '--web-dir', options['web-dir'],
+      '--no-access-log'],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  )
+  const port = await until('the port file', () => {
+    if (server.exitCode !== null) throw new Error(`ebank serve exited with ${server.exitCode}`)
+    const text = existsSync(portFile) ? readFileSync(portFile, 'utf8').trim() : ''
+    return /^\d+$/.test(text) ? Number(text) : 0
+  })
+  const base = `http://127.0.0.1:${port}`
+
+  await checkServing(port)
+
+  browser = await chromium.launch({
+    executablePath: options.chromium,
+    headless: true,
+    timeout: waitTimeoutMs,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+  const consoleErrors = []
+  let expectedFailures = 0
+  const watch = (page) => {
+    page.setDefaultTimeout(waitTimeoutMs)
+    page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`))
+    page.on('console', (message) => {
+      if (message.type() === 'warning') console.log(`  (console warning: ${message.text()})`)
+      if (message.type() !== 'error') return
+      // Chromium logs every 4xx answer; the ones the test provokes on purpose are fine.
+      if (expectedFailures > 0 && message.text().startsWith('Failed to load resource')) {
+        expectedFailures -= 1
+        return
+      }
+      consoleErrors.push(message.text())
+    })
+  }
+
+  step('desktop: log in with login id and password')
+  const desktop = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+  const page = await desktop.newPage()
+  watch(page)
+  await page.goto(base)
+  await page.getByRole('heading', { name: '登录网上银行' }).waitFor()
+  await page.locator('#login-id').fill(customer.login)
+  await page.locator('#login-password').fill(customer.password)
+  await page.getByTestId('login-submit').click()
+
+  step('the reserved information is shown')
+  const reserved = page.getByTestId('reserved-info')
+  await reserved.waitFor()
+  check((await reserved.textContent()).trim() === customer.reservedInfo, 'reserved information')
+  await page.screenshot({ path: join(options.out, 'desktop-reserved-info-zh.png') })
+  await page.getByTestId('reserved-confirm').click()
+
+  step('second factor: SMS code from the outbox')
+  const smsBefore = smsLines().length
+  check(await page.getByTestId('tool-sms').isVisible(), 'the SMS tool is offered')
+  await page.getByTestId('challenge-request').click()
+  const sms = await until('the SMS code', () =>
+    smsLines().slice(smsBefore).find((line) => line.to === customer.mobile))
+  const code = sms.text.match(/验证码(\d{6})/)?.[1]
+  check(code, `no code in the SMS: ${sms.text}`)
+  await page.getByTestId('challenge-prompt').waitFor()
+  await page.locator('#factor-answer').fill(code)
+  await page.getByTestId('factor-submit').click()
+
+  step('accounts overview matches the API')
+  await page.getByTestId('account-list').waitFor()
+  const cookies = await desktop.cookies()
+  const session = cookies.find((cookie) => cookie.name === 'ebank_session')
+  check(session && session.httpOnly && session.secure, 'HttpOnly Secure session cookie on 127.0.0.1')
+  check(cookies.some((cookie) => cookie.name === 'ebank_csrf'), 'CSRF cookie')
+  const accounts = await page.evaluate(async () => {
+    const response = await fetch('/api/v1/me/accounts')
+    return (await response.json()).accounts
+  })
+  check(accounts.length >= 2, `expected the demo customer's accounts, got ${accounts.length}`)
+  const pageText = await page.textContent('body')
+  for (const account of accounts) {
+    const last4 = account.number.slice(-4)
+    const card = page.getByTestId(`account-${last4}`)
+    check(!pageText.includes(account.number), `account number ${account.number} shown unmasked`)
+    check((await card.getByTestId('account-number').textContent()).trim() === `**** ${last4}`,
+      'masked account number')
+    const shown = (await card.getByTestId('account-balance').textContent()).trim()
+    check(shown.replace(/[^0-9.-]/g, '') === account.balance,
+      `account ${last4}: shows ${shown}, the API says ${account.balance}`)
+    if (account.currency === 'CNY') check(shown.includes('¥'), `CNY balance ${shown} without ¥`)
+    const product = (await card.getByTestId('account-product').textContent()).trim()
+    check(product.startsWith('借记卡') || product === '信用卡' || product.includes('储蓄'),
+      `product name ${product}`)
+  }
+  await page.screenshot({ path: join(options.out, 'desktop-accounts-zh.png'), fullPage: true })
+
+  step('switch to English')
+  await page.getByTestId('language-switch').click()
+  await page.getByRole('heading', { name: 'My accounts' }).waitFor()
+  check(await page.getByText('Available balance').first().isVisible(), 'English label')
+  check((await page.getAttribute('html', 'lang')) === 'en', 'html lang follows the language')
+  await page.screenshot({ path: join(options.out, 'desktop-accounts-en.png'), fullPage: true })
+
+  step('phone width: bottom navigation, large touch targets')
+  const phone = await browser.newContext({
+    storageState: await desktop.storageState(),
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+    deviceScaleFactor: 2,
+  })
+  const mobile = await phone.newPage()
+  watch(mobile)
+  await mobile.goto(base)
+  await mobile.getByRole('heading', { name: 'My accounts' }).waitFor()
+  const nav = await mobile.getByRole('navigation').boundingBox()
+  check(nav && Math.abs(nav.y + nav.height - 844) <= 1 && nav.width >= 389,
+    `navigation not at the bottom: ${JSON.stringify(nav)}`)
+  for (const testId of ['nav-accounts', 'nav-profile']) {
+    const box = await mobile.getByTestId(testId).boundingBox()
+    check(box && box.height >= 48 && box.width >= 48, `${testId} is too small to touch`)
+  }
+  await mobile.screenshot({ path: join(options.out, 'phone-accounts-en.png'), fullPage: true })
+  await mobile.getByTestId('language-switch').click()
+  await mobile.getByRole('heading', { name: '我的账户' }).waitFor()
+  await mobile.screenshot({ path: join(options.out, 'phone-accounts-zh.png'), fullPage: true })
+
+  step('log out')
+  await mobile.getByTestId('nav-profile').tap()
+  await mobile.getByTestId('logout').tap()
+  await mobile.getByRole('heading', { name: '登录网上银行' }).waitFor()
+  await mobile.getByText('您已安全退出').waitFor()
+  const after = await raw(port, 'GET', '/api/v1/me')
+  check(after.status === 401, 'no session without the cookie')
+  expectedFailures += 1 // The desktop page's fetch of the ended session logs its 401.
+  const reuse = await page.evaluate(async () => (await fetch('/api/v1/me')).status)
+  check(reuse === 401, `the ended session still answers ${reuse}`)
+  await mobile.screenshot({ path: join(options.out, 'phone-login-zh.png') })
+
+  step('a wrong password: the API code in the customer\'s language')
+  expectedFailures += 1
+  await mobile.locator('#login-id').fill(customer.login)
+  await mobile.locator('#login-password').fill('wrong-password')
+  await mobile.getByTestId('login-submit').tap()
+  await mobile.getByRole('alert').filter({ hasText: '登录名或密码不正确' }).waitFor()
+  const password = await mobile.locator('#login-password').inputValue()
+  check(password === '', 'the password field is cleared after sending')
+  await mobile.screenshot({ path: join(options.out, 'phone-login-error-zh.png') })
+
+  check(expectedFailures === 0, `${expectedFailures} expected failing request(s) not logged`)
+  check(consoleErrors.length === 0, `console errors:\n  ${consoleErrors.join('\n  ')}`)
+}
+
+try {
+  await main()
+  console.log(`PASS: ${steps.length} steps; screenshots in ${options.out}`)
+} catch (error) {
+  failed = true
+  console.error(`FAIL at "${steps.at(-1)}": ${error.stack ?? error}`)
+  console.error(`(kept ${tmp} for inspection)`)
+  if (browser) {
+    for (const context of browser.contexts()) {
+      for (const [i, page] of context.pages().entries()) {
+        await page.screenshot({ path: join(options.out, `failure-${i}.png`) }).catch(() => {})
+      }
+    }
+  }
+} finally {
+  if (browser) await browser.close().catch(() => {})
+  stopServer()
+  clearTimeout(watchdog)
+}
+process.exit(failed ? 1 : 0)

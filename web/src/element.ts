@@ -1,0 +1,16 @@
+// Element Plus, on demand: each component is imported where it is used, and only the
+// styles of those components are bundled here (not the whole theme).
+import 'element-plus/es/components/alert/style/css'
+import 'element-plus/es/components/button/style/css'
+import 'element-plus/es/components/card/style/css'
+import 'element-plus/es/components/config-provider/style/css'
+import 'element-plus/es/components/empty/style/css'
+import 'element-plus/es/components/form/style/css'
+import 'element-plus/es/components/form-item/style/css'
+import 'element-plus/es/components/input/style/css'
+import 'element-plus/es/components/radio-button/style/css'
+import 'element-plus/es/components/radio-group/style/css'
+import 'element-plus/es/components/skeleton/style/css'
+import 'element-plus/es/components/step/style/css'
+import 'element-plus/es/components/steps/style/css'
+import 'element-plus/es/components/tag/style/css'
