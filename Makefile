@@ -27,9 +27,7 @@ WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.ht
 web: web/dist/index.html
 
 web/node_modules/.package-lock.json: web/package-lock.json | deps
-	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); \
-	  if (a < 20 || (a === 20 && b < 19)) { console.error("web/ needs Node.js >= 20.19, found " + \
-	  process.version); process.exit(1) }'
+	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); if (a < 20 || (a === 20 && b < 19)) { console.error("web/ needs Node.js >= 20.19, found " + process.version); process.exit(1); }'
 	@cd web && npm ci --no-audit --no-fund --loglevel=error
 
 web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)

@@ -540,6 +540,20 @@ TEST_P(EbankingTest, IdempotentRetryReturnsTheSameTransfer) {
   EXPECT_EQ(changed.status, 422);
   EXPECT_EQ(changed.json().at("code").as_string(), "idempotency_key_reused");
   EXPECT_EQ(Balance(alice), "99950.00");
+  // The history shows it once, newest first, with its time, direction and memo.
+  HttpResult history = alice.Get("/api/v1/me/accounts/" + alice_account_ + "/transactions");
+  ASSERT_EQ(history.status, 200) << history.body;
+  json::value page = history.json();
+  const json::array& rows = page.at("transactions").as_array();
+  ASSERT_EQ(rows.size(), 2u);  // The funding, then the transfer.
+  EXPECT_EQ(rows[0].at("transaction_id"), first.json().at("transaction_id"));
+  EXPECT_EQ(rows[0].at("amount").as_string(), "-50.00");
+  EXPECT_EQ(rows[0].at("direction").as_string(), "debit");
+  EXPECT_EQ(rows[0].at("balance_after").as_string(), "99950.00");
+  EXPECT_GT(rows[0].at("at_ms").as_int64(), 0);
+  EXPECT_TRUE(rows[0].at("memo").is_string());
+  EXPECT_EQ(rows[1].at("direction").as_string(), "credit");
+  EXPECT_FALSE(page.as_object().contains("next_before"));  // One page holds both.
 }
 
 TEST_P(EbankingTest, CustomersListAndRevokeTheirSessions) {

@@ -10,6 +10,7 @@
 #include "app/api_v1.h"
 #include "core/hash.h"
 #include "http/json.h"
+#include "ledger/journal.h"
 #include "ledger/verify.h"
 #include "print/password_card_pdf.h"
 #include "print/qr.h"
@@ -390,6 +391,7 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
           }
         }
         json::array list;
+        bool more = false;
         Status status = api.ledger.store().Read([&](ledger::LedgerReader& reader) {
           auto rows =
               ledger::ListPostings(reader, account->ledger_account, before, kHistoryPageMax);
@@ -399,15 +401,29 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
             return Status::Internal("ledger_account_missing", "");
           Currency currency = booked->front().currency;
           for (const auto& row : *rows) {
-            list.push_back(
-                json::object{{"transaction_id", row.seq},
-                             {"amount", http::AmountJson(row.amount, currency)},
-                             {"balance_after", http::AmountJson(row.balance_after, currency)}});
+            json::object item{{"transaction_id", row.seq},
+                              {"direction", row.amount < 0 ? "debit" : "credit"},
+                              {"amount", http::AmountJson(row.amount, currency)},
+                              {"balance_after", http::AmountJson(row.balance_after, currency)}};
+            // When and why, from the journal entry itself.
+            auto entry = reader.ReadJournal(row.seq - 1, 1);
+            if (!entry.ok()) return entry.status();
+            if (!entry->empty() && entry->front().seq == row.seq) {
+              item["at_ms"] = entry->front().at_ms;
+              auto event = ledger::DecodeBody(entry->front().body);
+              bool transfer = event.ok() && event->kind == ledger::Event::Kind::kTransfer;
+              item["memo"] = transfer ? event->transfer.memo : std::string();
+            }
+            list.push_back(std::move(item));
           }
+          more = rows->size() == kHistoryPageMax;
           return Status::Ok();
         });
         if (!status.ok()) co_return http::Problem(request, status);
-        co_return http::Json(request, 200, json::object{{"transactions", std::move(list)}});
+        json::object page{{"transactions", std::move(list)}};
+        // The next page: ?before= the last transaction shown.
+        if (more) page["next_before"] = page["transactions"].as_array().back().at("transaction_id");
+        co_return http::Json(request, 200, std::move(page));
       }),
       RouteDoc{"An account's transactions, newest first (?before= pages)", "me", "customer", "",
                "TransactionList", 200});

@@ -155,42 +155,56 @@ class Pool {
   std::vector<std::unique_ptr<Session>> idle_;  // GUARDED_BY(mutex_)
 };
 
-// SQLite has one writer at a time and each commit waits for an fsync, so write
-// transactions from many threads are group-committed: the first caller to find no commit
-// under way becomes the leader, runs every queued transaction in turn inside one database
-// transaction (each in its own savepoint, so one that fails is rolled back alone), commits
-// once, and wakes the others with their own outcome. The result is as if they had run one
-// after another, in queue order.
-class SqliteDatabase final : public SqlDatabase {
- public:
-  explicit SqliteDatabase(std::string path)
-      : path_(std::move(path)), file_(SqliteFile::For(path_)) {}
-  std::string_view backend() const override { return "sqlite"; }
+bool IsBusy(const Status& status) {
+  return status.code() == Code::kUnavailable && status.reason() == "database_busy";
+}
 
-  Status Transaction(const std::function<Status(SqlSession&)>& work) override {
+// Each commit waits for an fsync, and concurrent writers to the same rows only get in each
+// other's way (SQLite has one writer at a time; PostgreSQL's SERIALIZABLE aborts one of
+// them), so write transactions from many threads are group-committed: the first caller to
+// find no group under way becomes the leader, runs every queued transaction in turn inside
+// one database transaction (each in its own savepoint, so one that fails is rolled back
+// alone), commits once, and wakes the others with their own outcome. The result is as if
+// they had run one after another, in queue order.
+class GroupCommit {
+ public:
+  struct Member {
+    const std::function<Status(SqlSession&)>* work;
+    Status status;
+    bool done = false;  // GUARDED_BY(mutex_)
+    bool lead = false;  // GUARDED_BY(mutex_): run the next group.
+    std::condition_variable wake;
+  };
+  using Group = std::vector<Member*>;
+  // Runs a group in one transaction, setting every member's status.
+  using RunGroup = std::function<void(const Group&)>;
+
+  explicit GroupCommit(RunGroup run_group) : run_group_(std::move(run_group)) {}
+
+  Status Run(const std::function<Status(SqlSession&)>& work) {
     if (in_group_) {
       return Status::Internal("nested_transaction", "a transaction cannot start another");
     }
-    Pending pending{&work};
+    Member self{&work};
     std::unique_lock lock(mutex_);
-    queue_.push_back(&pending);
+    queue_.push_back(&self);
     if (leading_) {
       // Woken only for our own outcome, or to lead the next group.
-      pending.wake.wait(lock, [&] { return pending.done || pending.lead; });
-      if (pending.done) return pending.status;
+      self.wake.wait(lock, [&] { return self.done || self.lead; });
+      if (self.done) return self.status;
     }
     leading_ = true;
-    std::vector<Pending*> group;
+    Group group;
     while (!queue_.empty() && group.size() < kGroupTransactionsMax) {
       group.push_back(queue_.front());
       queue_.pop_front();
     }
     lock.unlock();
-    RunGroup(group);
+    run_group_(group);
     lock.lock();
-    for (Pending* member : group) {
+    for (Member* member : group) {
       member->done = true;
-      if (member != &pending) member->wake.notify_one();
+      if (member != &self) member->wake.notify_one();
     }
     // Hand the lead to the first of those who queued meanwhile, if any.
     leading_ = !queue_.empty();
@@ -198,7 +212,68 @@ class SqliteDatabase final : public SqlDatabase {
       queue_.front()->lead = true;
       queue_.front()->wake.notify_one();
     }
-    return pending.status;
+    return self.status;
+  }
+
+  // Runs each member in a savepoint of `session`'s open transaction. Stops at a member
+  // that lost a serialization conflict and returns that (the whole group must run again);
+  // otherwise OK, whatever the members' own outcomes.
+  static Status RunMembers(SqlSession& session, const Group& group) {
+    for (Member* member : group) {
+      Status status = session.Exec("SAVEPOINT member");
+      if (status.ok()) {
+        status = RunOne(*member->work, session);
+        // A failed member's changes are undone; the savepoint is released either way.
+        Status end = status.ok() ? Status::Ok() : session.Exec("ROLLBACK TO member");
+        if (end.ok()) end = session.Exec("RELEASE member");
+        if (status.ok()) status = end;
+      }
+      member->status = status;
+      if (IsBusy(status)) return status;
+    }
+    return Status::Ok();
+  }
+
+  // After a failed COMMIT: what succeeded did not happen.
+  static void CommitFailed(const Group& group, const Status& commit) {
+    for (Member* member : group) {
+      if (member->status.ok()) member->status = commit;
+    }
+  }
+
+ private:
+  static Status RunOne(const std::function<Status(SqlSession&)>& work, SqlSession& session) {
+    in_group_ = true;
+    Status status;
+    try {
+      status = work(session);
+    } catch (const std::exception& error) {
+      status = Status::Internal("transaction_failed", error.what());
+    }
+    in_group_ = false;
+    return status;
+  }
+
+  static thread_local bool in_group_;  // This thread is running a group's member.
+
+  const RunGroup run_group_;
+  std::mutex mutex_;
+  std::deque<Member*> queue_;  // GUARDED_BY(mutex_)
+  bool leading_ = false;       // GUARDED_BY(mutex_)
+};
+
+thread_local bool GroupCommit::in_group_ = false;
+
+class SqliteDatabase final : public SqlDatabase {
+ public:
+  explicit SqliteDatabase(std::string path)
+      : path_(std::move(path)),
+        file_(SqliteFile::For(path_)),
+        group_commit_([this](const GroupCommit::Group& group) { RunGroup(group); }) {}
+  std::string_view backend() const override { return "sqlite"; }
+
+  Status Transaction(const std::function<Status(SqlSession&)>& work) override {
+    return group_commit_.Run(work);
   }
   Status Read(const std::function<Status(SqlSession&)>& work) override {
     auto session = Connect();
@@ -214,14 +289,6 @@ class SqliteDatabase final : public SqlDatabase {
   }
 
  private:
-  struct Pending {
-    const std::function<Status(SqlSession&)>* work;
-    Status status;
-    bool done = false;  // GUARDED_BY(mutex_)
-    bool lead = false;  // GUARDED_BY(mutex_): run the next group.
-    std::condition_variable wake;
-  };
-
   Result<std::unique_ptr<SqliteSession>> Connect() {
     auto session = pool_.Take();
     if (session) return session;
@@ -232,89 +299,63 @@ class SqliteDatabase final : public SqlDatabase {
     return std::make_unique<SqliteSession>(std::move(*db));
   }
 
-  static Status RunMember(const std::function<Status(SqlSession&)>& work, SqlSession& session) {
-    in_group_ = true;
-    Status status;
-    try {
-      status = work(session);
-    } catch (const std::exception& error) {
-      status = Status::Internal("transaction_failed", error.what());
-    }
-    in_group_ = false;
-    return status;
-  }
-
-  void RunGroup(const std::vector<Pending*>& group) {
+  // Under the process's write lock, so that the ledger's writer and this take turns.
+  void RunGroup(const GroupCommit::Group& group) {
     std::lock_guard write_lock(file_->write_mutex());
     auto session = Connect();
     // Transaction statements go through the session's prepared statements too.
-    Status begun = session.ok() ? (*session)->Exec("BEGIN IMMEDIATE") : session.status();
-    if (!begun.ok()) {
-      for (Pending* member : group)
-        member->status = begun;
-      if (session.ok()) pool_.Give(std::move(*session));
-      return;
+    Status status = session.ok() ? (*session)->Exec("BEGIN IMMEDIATE") : session.status();
+    if (status.ok()) status = GroupCommit::RunMembers(**session, group);
+    if (status.ok()) status = (*session)->Exec("COMMIT");
+    if (!status.ok()) {
+      if (session.ok()) (void)(*session)->Exec("ROLLBACK");  // It may still be open.
+      GroupCommit::CommitFailed(group, status);
     }
-    SqliteSession& db = **session;
-    bool any_ok = false;
-    for (Pending* member : group) {
-      Status status = db.Exec("SAVEPOINT member");
-      if (status.ok()) {
-        status = RunMember(*member->work, db);
-        // A failed member's changes are undone; the savepoint is released either way.
-        Status end = status.ok() ? Status::Ok() : db.Exec("ROLLBACK TO member");
-        if (end.ok()) end = db.Exec("RELEASE member");
-        if (status.ok()) status = end;
-      }
-      member->status = status;
-      any_ok = any_ok || status.ok();
-    }
-    Status end = db.Exec(any_ok ? "COMMIT" : "ROLLBACK");
-    if (!end.ok()) {
-      (void)db.Exec("ROLLBACK");  // If COMMIT failed, the transaction may still be open.
-      for (Pending* member : group) {
-        if (member->status.ok()) member->status = end;
-      }
-    }
-    pool_.Give(std::move(*session));
+    if (session.ok()) pool_.Give(std::move(*session));
   }
-
-  static thread_local bool in_group_;  // This thread is running a group's member.
 
   const std::string path_;
   const std::shared_ptr<SqliteFile> file_;
   Pool<SqliteSession> pool_;
-  std::mutex mutex_;
-  std::deque<Pending*> queue_;  // GUARDED_BY(mutex_)
-  bool leading_ = false;        // GUARDED_BY(mutex_)
+  GroupCommit group_commit_;
 };
-
-thread_local bool SqliteDatabase::in_group_ = false;
 
 class PgDatabase final : public SqlDatabase {
  public:
-  explicit PgDatabase(std::string url) : url_(std::move(url)) {}
+  explicit PgDatabase(std::string url)
+      : url_(std::move(url)),
+        group_commit_([this](const GroupCommit::Group& group) { RunGroup(group); }) {}
   std::string_view backend() const override { return "postgresql"; }
 
   Status Transaction(const std::function<Status(SqlSession&)>& work) override {
-    thread_local std::minstd_rand jitter(
-        static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id())));
-    Status status;
-    std::chrono::microseconds pause = kRetryPauseFirst;
-    for (int attempt = 0; attempt < kSerializationRetriesMax; ++attempt) {
-      status = Run("BEGIN ISOLATION LEVEL SERIALIZABLE", work);
-      if (status.code() != Code::kUnavailable || status.reason() != "database_busy") break;
-      std::this_thread::sleep_for(std::chrono::microseconds(
-          std::uniform_int_distribution<int64_t>(pause.count() / 2, pause.count())(jitter)));
-      pause = std::min<std::chrono::microseconds>(pause * 2, kRetryPauseMax);
-    }
-    return status;
+    return group_commit_.Run(work);
   }
   Status Read(const std::function<Status(SqlSession&)>& work) override {
     return Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", work);
   }
 
  private:
+  // A group that loses a serialization conflict (with another process, or a reader) runs
+  // again after a random pause that doubles each time.
+  void RunGroup(const GroupCommit::Group& group) {
+    thread_local std::minstd_rand jitter(
+        static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id())));
+    std::chrono::microseconds pause = kRetryPauseFirst;
+    for (int attempt = 0; attempt < kSerializationRetriesMax; ++attempt) {
+      Status status = Run("BEGIN ISOLATION LEVEL SERIALIZABLE", [&](SqlSession& session) {
+        return GroupCommit::RunMembers(session, group);
+      });
+      if (status.ok()) return;
+      if (!IsBusy(status) || attempt + 1 == kSerializationRetriesMax) {
+        GroupCommit::CommitFailed(group, status);
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(
+          std::uniform_int_distribution<int64_t>(pause.count() / 2, pause.count())(jitter)));
+      pause = std::min<std::chrono::microseconds>(pause * 2, kRetryPauseMax);
+    }
+  }
+
   Status Run(const char* begin, const std::function<Status(SqlSession&)>& work) {
     // A transaction may read through another connection while it runs; only the outermost
     // one on a thread takes a place, so that such reads cannot wait for each other.
@@ -348,6 +389,7 @@ class PgDatabase final : public SqlDatabase {
   Pool<PgSession> pool_;
   std::counting_semaphore<> running_{kPgTransactionsAtOnceMax};
   static thread_local int running_depth_;
+  GroupCommit group_commit_;
 };
 
 thread_local int PgDatabase::running_depth_ = 0;
