@@ -9,122 +9,15 @@
 // is SMS, checks the reserved information and the accounts against the API, switches
 // language, checks the phone layout, logs out, and fails on any console error. Screenshots
 // go to --out. Every wait is bounded; the server is stopped whatever happens.
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { request as httpRequest } from 'node:http'
-import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import {
+  check, checkConsole, customers, expectFailures, launchBrowser, options, raw, runTest, smsCode,
+  smsLines, startBank, step, watch,
+} from './support.mjs'
 
 const testTimeoutMs = 60_000
-const waitTimeoutMs = 10_000
-const skipExitCode = 77 // CTest's SKIP_RETURN_CODE: the web app is not built.
-
 // The demo customer with SMS only (src/app/demo.cpp).
-const customer = {
-  login: 'zhangwei',
-  password: 'Demo#2026',
-  reservedInfo: '春眠不觉晓',
-  mobile: '13911082736',
-}
-
-const here = dirname(fileURLToPath(import.meta.url))
-const repo = resolve(here, '../..')
-const options = parseArgs(process.argv.slice(2), {
-  ebank: join(repo, 'build/src/app/ebank'),
-  'web-dir': join(repo, 'web/dist'),
-  out: join(repo, 'build/web-test'),
-  chromium: '/usr/bin/chromium',
-})
-
-function parseArgs(args, defaults) {
-  const parsed = { ...defaults }
-  for (let i = 0; i < args.length; i += 2) {
-    const name = args[i].replace(/^--/, '')
-    if (!(name in defaults) || i + 1 >= args.length) throw new Error(`unknown argument ${args[i]}`)
-    parsed[name] = resolve(args[i + 1])
-  }
-  return parsed
-}
-
-if (!existsSync(join(options['web-dir'], 'index.html'))) {
-  console.log(`SKIP: ${options['web-dir']} is not built (make web)`)
-  process.exit(skipExitCode)
-}
-// playwright-core is a dev dependency of web/, not of this folder.
-const { chromium } = createRequire(join(repo, 'web/package.json'))('playwright-core')
-
-const tmp = mkdtempSync(join(tmpdir(), 'ebank-web-test-'))
-let server = null
-let browser = null
-let failed = false
-
-function stopServer() {
-  if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGKILL')
-}
-process.on('exit', () => {
-  stopServer()
-  if (!failed) rmSync(tmp, { recursive: true, force: true })
-})
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130))
-const watchdog = setTimeout(() => {
-  console.error(`FAIL: the test took longer than ${testTimeoutMs} ms`)
-  failed = true
-  process.exit(1)
-}, testTimeoutMs)
-
-const steps = []
-function step(name) {
-  steps.push(name)
-  console.log(`- ${name}`)
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(message)
-}
-
-function run(args) {
-  const result = spawnSync(options.ebank, args, { encoding: 'utf8', timeout: 30_000 })
-  if (result.status !== 0) {
-    throw new Error(`ebank ${args[0]} failed (${result.status}): ${result.stderr}`)
-  }
-  return result.stdout
-}
-
-async function until(what, probe, timeoutMs = waitTimeoutMs) {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((done) => setTimeout(done, 50))
-  }
-}
-
-// A raw request: node sends the path exactly as given (no dot-segment normalisation).
-function raw(port, method, path) {
-  return new Promise((done, fail) => {
-    const req = httpRequest(
-      { host: '127.0.0.1', port, method, path, timeout: waitTimeoutMs },
-      (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk) => (body += chunk))
-        res.on('end', () => done({ status: res.statusCode, headers: res.headers, body }))
-      },
-    )
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)))
-    req.on('error', fail)
-    req.end()
-  })
-}
-
-function smsLines() {
-  const file = join(tmp, 'sms-outbox.jsonl')
-  if (!existsSync(file)) return []
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
-}
+const customer = customers.zhangwei
 
 async function checkServing(port) {
   step('serving: headers, SPA fallback, no traversal')
@@ -144,17 +37,7 @@ async function checkServing(port) {
   check(asset.headers['content-type'].startsWith('text/javascript'), 'script content type')
   check(asset.headers['cache-control'].includes('immutable'), 'hashed assets are immutable')
 
-  const revalidated = await new Promise((done, fail) => {
-    const req = httpRequest(
-      { host: '127.0.0.1', port, path: '/', headers: { 'If-None-Match': index.headers.etag } },
-      (res) => {
-        res.resume()
-        done(res.statusCode)
-      },
-    )
-    req.on('error', fail)
-    req.end()
-  })
+  const revalidated = (await raw(port, 'GET', '/', { 'If-None-Match': index.headers.etag })).status
   check(revalidated === 304, `index.html with its ETag answered ${revalidated}, not 304`)
 
   const head = await raw(port, 'HEAD', '/')
@@ -192,53 +75,9 @@ async function checkServing(port) {
 }
 
 async function main() {
-  mkdirSync(options.out, { recursive: true })
-  const db = join(tmp, 'ebank.db')
-  step('demo bank')
-  run(['migrate', '--db', db])
-  run(['demo', '--db', db, '--data-dir', tmp])
-
-  step('start ebank serve')
-  const portFile = join(tmp, 'port')
-  server = spawn(
-    options.ebank,
-    ['serve', '--db', db, '--data-dir', tmp, '--token-file', join(tmp, 'operator-token'),
-      '--listen', '127.0.0.1:0', '--port-file', portFile, '--web-dir', options['web-dir'],
-      '--no-access-log'],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  )
-  const port = await until('the port file', () => {
-    if (server.exitCode !== null) throw new Error(`ebank serve exited with ${server.exitCode}`)
-    const text = existsSync(portFile) ? readFileSync(portFile, 'utf8').trim() : ''
-    return /^\d+$/.test(text) ? Number(text) : 0
-  })
-  const base = `http://127.0.0.1:${port}`
-
+  const { port, base } = await startBank()
   await checkServing(port)
-
-  browser = await chromium.launch({
-    executablePath: options.chromium,
-    headless: true,
-    timeout: waitTimeoutMs,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
-  const consoleErrors = []
-  let expectedFailures = 0
-  const watch = (page) => {
-    page.setDefaultTimeout(waitTimeoutMs)
-    page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`))
-    page.on('console', (message) => {
-      if (message.type() === 'warning') console.log(`  (console warning: ${message.text()})`)
-      if (message.type() !== 'error') return
-      // Chromium logs every 4xx answer; the ones the test provokes on purpose are fine.
-      if (expectedFailures > 0 && message.text().startsWith('Failed to load resource')) {
-        expectedFailures -= 1
-        return
-      }
-      consoleErrors.push(message.text())
-    })
-  }
+  const browser = await launchBrowser()
 
   step('desktop: log in with login id and password')
   const desktop = await browser.newContext({ viewport: { width: 1280, height: 800 } })
@@ -261,10 +100,7 @@ async function main() {
   const smsBefore = smsLines().length
   check(await page.getByTestId('tool-sms').isVisible(), 'the SMS tool is offered')
   await page.getByTestId('challenge-request').click()
-  const sms = await until('the SMS code', () =>
-    smsLines().slice(smsBefore).find((line) => line.to === customer.mobile))
-  const code = sms.text.match(/验证码(\d{6})/)?.[1]
-  check(code, `no code in the SMS: ${sms.text}`)
+  const code = await smsCode(customer.mobile, smsBefore)
   await page.getByTestId('challenge-prompt').waitFor()
   await page.locator('#factor-answer').fill(code)
   await page.getByTestId('factor-submit').click()
@@ -335,13 +171,13 @@ async function main() {
   await mobile.getByText('您已安全退出').waitFor()
   const after = await raw(port, 'GET', '/api/v1/me')
   check(after.status === 401, 'no session without the cookie')
-  expectedFailures += 1 // The desktop page's fetch of the ended session logs its 401.
+  expectFailures(1) // The desktop page's fetch of the ended session logs its 401.
   const reuse = await page.evaluate(async () => (await fetch('/api/v1/me')).status)
   check(reuse === 401, `the ended session still answers ${reuse}`)
   await mobile.screenshot({ path: join(options.out, 'phone-login-zh.png') })
 
   step('a wrong password: the API code in the customer\'s language')
-  expectedFailures += 1
+  expectFailures(1)
   await mobile.locator('#login-id').fill(customer.login)
   await mobile.locator('#login-password').fill('wrong-password')
   await mobile.getByTestId('login-submit').tap()
@@ -350,27 +186,7 @@ async function main() {
   check(password === '', 'the password field is cleared after sending')
   await mobile.screenshot({ path: join(options.out, 'phone-login-error-zh.png') })
 
-  check(expectedFailures === 0, `${expectedFailures} expected failing request(s) not logged`)
-  check(consoleErrors.length === 0, `console errors:\n  ${consoleErrors.join('\n  ')}`)
+  checkConsole()
 }
 
-try {
-  await main()
-  console.log(`PASS: ${steps.length} steps; screenshots in ${options.out}`)
-} catch (error) {
-  failed = true
-  console.error(`FAIL at "${steps.at(-1)}": ${error.stack ?? error}`)
-  console.error(`(kept ${tmp} for inspection)`)
-  if (browser) {
-    for (const context of browser.contexts()) {
-      for (const [i, page] of context.pages().entries()) {
-        await page.screenshot({ path: join(options.out, `failure-${i}.png`) }).catch(() => {})
-      }
-    }
-  }
-} finally {
-  if (browser) await browser.close().catch(() => {})
-  stopServer()
-  clearTimeout(watchdog)
-}
-process.exit(failed ? 1 : 0)
+await runTest(main, testTimeoutMs)

@@ -54,8 +54,13 @@ async function toError(response: Response): Promise<ApiError> {
   return new ApiError(response.status, 'http_' + response.status, response.statusText)
 }
 
-export async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' }
+export async function request<T>(
+  method: Method,
+  path: string,
+  body?: unknown,
+  extraHeaders: Record<string, string> = {},
+): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...extraHeaders }
   if (body !== undefined) headers['Content-Type'] = 'application/json'
   if (method !== 'GET') {
     const csrf = cookie(csrfCookie)
