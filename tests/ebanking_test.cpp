@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include "common.h"
 #include "core/clock.h"
 #include "core/hash.h"
+#include "security/password_transport.h"
 #include "security/totp.h"
 #include "ukey/pkcs11_token.h"
 
@@ -676,8 +678,190 @@ TEST_P(EbankingTest, SelfSignUpProvesOwnershipWithTheRegisteredMobile) {
             "already_signed");
 }
 
+TEST_P(EbankingTest, EncryptedPasswordLogsInOnceAndRefusalsDoNotCountAsWrongPasswords) {
+  // What the web page does (SEC-9): fetch the key and a nonce, encrypt, send the ciphertext.
+  auto sealed_login = [&](const std::string& password) {
+    HttpResult key = anonymous_->Get("/api/v1/sessions/password-key");
+    EXPECT_EQ(key.status, 200) << key.body;
+    EXPECT_EQ(key.json().at("algorithm").as_string(), "RSA-OAEP-256");
+    std::string spki_base64(key.json().at("spki_base64").as_string());
+    std::string spki(3 * spki_base64.size() / 4, '\0');
+    int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(spki.data()),
+                                 reinterpret_cast<const unsigned char*>(spki_base64.data()),
+                                 static_cast<int>(spki_base64.size()));
+    EXPECT_GT(length, 0);
+    spki.resize(static_cast<size_t>(length) -
+                std::count(spki_base64.begin(), spki_base64.end(), '='));
+    auto sealed = security::EncryptPasswordForTransport(
+        spki, password, std::string(key.json().at("nonce").as_string()));
+    EXPECT_TRUE(sealed.ok()) << sealed.status().ToString();
+    return json::object{{"login_id", "alice01"},
+                        {"password_encrypted", sealed.ok() ? *sealed : ""},
+                        {"key_id", key.json().at("key_id")}};
+  };
+  auto code = [](const HttpResult& result) {
+    return std::string(result.json().at("code").as_string());
+  };
+
+  std::string body = json::serialize(sealed_login(kPassword));
+  HttpResult login = anonymous_->Post("/api/v1/sessions", body);
+  ASSERT_EQ(login.status, 201) << login.body;
+  EXPECT_EQ(login.json().at("reserved_info").as_string(), "春天的花");
+  HttpResult replay = anonymous_->Post("/api/v1/sessions", body);
+  EXPECT_EQ(replay.status, 400);
+  EXPECT_EQ(code(replay), "password_nonce_reused");
+
+  // Five refusals of each kind, and the login is not locked: none reached the password check.
+  for (int i = 0; i < 5; ++i) {
+    json::object other_key = sealed_login(kPassword);
+    other_key["key_id"] = "0000000000000000";
+    HttpResult refused = anonymous_->Post("/api/v1/sessions", json::serialize(other_key));
+    EXPECT_EQ(refused.status, 400);
+    EXPECT_EQ(code(refused), "password_key_unknown");
+    json::object tampered = sealed_login(kPassword);
+    std::string ciphertext(tampered["password_encrypted"].as_string());
+    ciphertext[10] = ciphertext[10] == 'A' ? 'B' : 'A';
+    tampered["password_encrypted"] = ciphertext;
+    refused = anonymous_->Post("/api/v1/sessions", json::serialize(tampered));
+    EXPECT_EQ(refused.status, 400);
+    EXPECT_EQ(code(refused), "password_undecryptable");
+    EXPECT_EQ(code(anonymous_->Post("/api/v1/sessions", body)), "password_nonce_reused");
+  }
+  json::object both = sealed_login(kPassword);
+  both["password"] = kPassword;
+  EXPECT_EQ(anonymous_->Post("/api/v1/sessions", json::serialize(both)).status, 400);
+  // A wrong password that arrives encrypted is a wrong password like any other.
+  HttpResult wrong =
+      anonymous_->Post("/api/v1/sessions", json::serialize(sealed_login("Wrong#2026")));
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(code(wrong), "login_failed");
+  // API clients may still send the password in clear; the whole login still works.
+  HttpResult plain = anonymous_->Post(
+      "/api/v1/sessions",
+      json::serialize(json::object{{"login_id", "alice01"}, {"password", kPassword}}));
+  EXPECT_EQ(plain.status, 201) << plain.body;
+  EXPECT_FALSE(SmsLogin("alice01", kAliceMobile).empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, EbankingTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace ebank::testing
+
+namespace ebank::testing {
+namespace {
+
+// "YYYY-MM-DD" in China Standard Time, `days_ahead` from now (the server's own clock).
+std::string CstDate(int days_ahead, bool first_of_next_month = false) {
+  using namespace std::chrono;
+  year_month_day day{floor<days>(system_clock::now() + hours(8)) + days(days_ahead)};
+  if (first_of_next_month)
+    day = year_month_day{day.year(), day.month(), std::chrono::day(1)} + months(1);
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(day.year()),
+                static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
+  return text;
+}
+
+TEST_P(EbankingTest, ScheduledTransfersAreAuthenticatedAtSetupAndRunOnTheirDay) {
+  HttpClient alice = As(SmsLogin("alice01", kAliceMobile));
+  auto body = [&](const std::string& amount, const std::string& first, const std::string& frequency,
+                  json::object extra = {}) {
+    json::object out{{"from_account", alice_account_},
+                     {"to_account", bob_account_},
+                     {"amount", amount},
+                     {"currency", "CNY"},
+                     {"first_date", first},
+                     {"frequency", frequency}};
+    for (const auto& field : extra)
+      out[field.key()] = field.value();
+    return json::serialize(out);
+  };
+  auto post = [&](const std::string& key, const std::string& text) {
+    return alice.Post("/api/v1/me/scheduled-transfers", text, {{"Idempotency-Key", key}});
+  };
+  // Strict validation: each a 4xx that sets nothing up.
+  EXPECT_EQ(alice.Post("/api/v1/me/scheduled-transfers", body("10.00", CstDate(1), "once")).status,
+            400);
+  for (const auto& [text, code] : std::vector<std::pair<std::string, std::string>>{
+           {body("10.00", "2020-01-01", "once"), "date_in_past"},
+           {body("10.00", "2027-02-30", "once"), "invalid_date"},
+           {body("10.00", CstDate(1), "daily"), "invalid_frequency"},
+           {body("0.00", CstDate(1), "once"), "invalid_amount"},
+           {body("10.00", CstDate(1), "weekly", {{"count", 0}}), "invalid_count"},
+           {body("10.00", CstDate(1), "weekly", {{"count", 121}}), "invalid_count"},
+           {body("10.00", CstDate(1), "once", {{"count", 2}}), "invalid_end"},
+       }) {
+    HttpResult refused = post("bad-" + code, text);
+    EXPECT_EQ(refused.status, 400) << text << " " << refused.body;
+    EXPECT_EQ(refused.json().at("code").as_string(), code) << refused.body;
+  }
+  EXPECT_EQ(post("bad-field", body("10.00", CstDate(1), "once", {{"weekday", 3}})).status, 400);
+  EXPECT_EQ(alice.Get("/api/v1/me/scheduled-transfers")
+                .json()
+                .at("scheduled_transfers")
+                .as_array()
+                .size(),
+            0u);
+
+  // 3,000.00 today: the SMS challenge at setup, then the scheduler pays it with none.
+  HttpResult pending = post("sched-1", body("3000.00", CstDate(0), "once"));
+  ASSERT_EQ(pending.status, 202) << pending.body;
+  EXPECT_EQ(json::serialize(pending.json().at("allowed_tools")), R"(["sms"])");
+  std::string id = std::to_string(pending.json().at("id").as_int64());
+  HttpResult replay = post("sched-1", body("3000.00", CstDate(0), "once"));
+  EXPECT_EQ(replay.status, 200);
+  EXPECT_EQ(replay.headers["Idempotent-Replayed"], "true");
+  size_t before = SmsCount(kAliceMobile);
+  HttpResult challenge =
+      alice.Post("/api/v1/me/scheduled-transfers/" + id + "/challenge", R"({"tool":"sms"})");
+  ASSERT_EQ(challenge.status, 200) << challenge.body;
+  std::string code = SmsCode(kAliceMobile, before);
+  // Bob sees nothing of it.
+  HttpClient bob = As(SmsLogin("bob0001", kBobMobile));
+  EXPECT_EQ(bob.Get("/api/v1/me/scheduled-transfers/" + id).status, 404);
+  EXPECT_EQ(bob.Send("DELETE", "/api/v1/me/scheduled-transfers/" + id, "", {}).status, 404);
+  EXPECT_EQ(bob.Post("/api/v1/me/scheduled-transfers/" + id + "/confirm",
+                     json::serialize(json::object{
+                         {"challenge_id", challenge.json().at("challenge_id")}, {"answer", code}}))
+                .status,
+            404);
+  HttpResult confirmed =
+      alice.Post("/api/v1/me/scheduled-transfers/" + id + "/confirm",
+                 json::serialize(json::object{{"challenge_id", challenge.json().at("challenge_id")},
+                                              {"answer", code}}));
+  ASSERT_EQ(confirmed.status, 201) << confirmed.body;
+  EXPECT_EQ(confirmed.json().at("status").as_string(), "active");
+  EXPECT_EQ(confirmed.json().at("tool").as_string(), "sms");
+  json::value done;
+  for (int tries = 0; tries < 300; ++tries) {  // The scheduler ticks once a second.
+    done = alice.Get("/api/v1/me/scheduled-transfers/" + id).json();
+    if (done.at("status").as_string() == "finished") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(done.at("status").as_string(), "finished") << json::serialize(done);
+  ASSERT_EQ(done.at("runs").as_array().size(), 1u);
+  EXPECT_EQ(done.at("runs").as_array()[0].at("status").as_string(), "completed");
+  EXPECT_TRUE(done.at("next_date").is_null());
+  EXPECT_EQ(Balance(bob), "3000.00");
+
+  // A standing order on the first of each month, cancelled before it runs.
+  HttpResult monthly = post("sched-2", body("50.00", CstDate(0, true), "monthly", {{"count", 12}}));
+  ASSERT_EQ(monthly.status, 201) << monthly.body;
+  std::string monthly_id = std::to_string(monthly.json().at("id").as_int64());
+  EXPECT_EQ(monthly.json().at("next_date").as_string(), CstDate(0, true));
+  HttpResult list = alice.Get("/api/v1/me/scheduled-transfers");
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.json().at("scheduled_transfers").as_array().size(), 2u);
+  EXPECT_EQ(alice.Send("DELETE", "/api/v1/me/scheduled-transfers/" + monthly_id, "", {}).status,
+            204);
+  HttpResult cancelled = alice.Get("/api/v1/me/scheduled-transfers/" + monthly_id);
+  EXPECT_EQ(cancelled.json().at("status").as_string(), "cancelled");
+  EXPECT_TRUE(cancelled.json().at("next_date").is_null());
+  EXPECT_EQ(alice.Send("DELETE", "/api/v1/me/scheduled-transfers/" + id, "", {}).status, 422);
+  EXPECT_EQ(Balance(alice), "97000.00");
+}
 
 }  // namespace
 }  // namespace ebank::testing

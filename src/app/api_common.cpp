@@ -1,6 +1,7 @@
 #include "app/api_common.h"
 
 #include <boost/beast/http/field.hpp>
+#include <boost/json/array.hpp>
 
 #include <charconv>
 
@@ -144,6 +145,31 @@ http::Handler CustomerOnly(services::SessionService& sessions, CustomerHandler h
     }
     co_return co_await handler(request, params, *session);
   };
+}
+
+json::array ToolsJson(const std::vector<services::Tool>& tools) {
+  json::array out;
+  for (services::Tool tool : tools)
+    out.push_back(json::string(services::ToolName(tool)));
+  return out;
+}
+
+json::object ChallengeJson(const services::ChallengeInfo& challenge) {
+  json::object out{{"tool", services::ToolName(challenge.tool)},
+                   {"prompt", challenge.prompt},
+                   {"expires_at_ms", challenge.expires_at_ms}};
+  if (!challenge.id.empty()) out["challenge_id"] = challenge.id;
+  return out;
+}
+
+Result<services::Tool> ToolField(const json::object& body) {
+  auto name = http::RequiredString(body, "tool");
+  if (!name.ok()) return name.status();
+  auto tool = services::ParseTool(*name);
+  if (!tool || *tool == services::Tool::kPassword) {
+    return Status::Invalid("invalid_tool", "tool must be sms, password_card, totp or ukey");
+  }
+  return *tool;
 }
 
 std::optional<int64_t> IdParam(const http::Params& params, const std::string& name) {

@@ -2,6 +2,7 @@
 // accounts, strict request bodies.
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include <initializer_list>
@@ -13,6 +14,7 @@
 #include "ledger/ledger.h"
 #include "services/customers.h"
 #include "services/sessions.h"
+#include "services/signing.h"
 #include "services/staff.h"
 
 namespace ebank::app::api {
@@ -44,6 +46,13 @@ inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
 using CustomerHandler = std::function<http::awaitable<http::Response>(
     const http::Request&, const http::Params&, const services::Session&)>;
 http::Handler CustomerOnly(services::SessionService& sessions, CustomerHandler handler);
+
+// The names of `tools`, as a JSON array.
+boost::json::array ToolsJson(const std::vector<services::Tool>& tools);
+// A challenge as the customer sees it (never its answer).
+boost::json::object ChallengeJson(const services::ChallengeInfo& challenge);
+// The "tool" field of a challenge request: a second factor, never the password.
+Result<services::Tool> ToolField(const boost::json::object& body);
 
 // A numeric path parameter, or nullopt when it is not a positive integer.
 std::optional<int64_t> IdParam(const http::Params& params, const std::string& name);

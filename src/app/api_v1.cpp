@@ -176,6 +176,7 @@ void AddApiV1Routes(http::Router& router, const ApiServices& api) {
 
   AddCustomerRoutes(router, api);
   AddLimitRoutes(router, api);
+  AddScheduledRoutes(router, api);
 
   router.Add(
       Verb::get, "/api/v1/openapi.json",
@@ -338,7 +339,25 @@ json::object Schemas() {
       {"UkeyCertificate",
        Object({{"certificate_der_hex", "the X.509 certificate, DER in hex"}}, {})},
       {"Login",
-       Object({{"login_id", "login id"}, {"password", "password"}}, {"login_id", "password"})},
+       Object({{"login_id", "login id"},
+               {"password", "password in clear (API clients; the web page never sends it)"},
+               {"password_encrypted",
+                "instead of password: base64 RSA-OAEP-256 ciphertext of "
+                "{\"password\",\"nonce\"} under GET /api/v1/sessions/password-key"},
+               {"key_id", "with password_encrypted: the key's key_id"}},
+              {"login_id"})},
+      {"PasswordKey",
+       json::object{
+           {"type", "object"},
+           {"properties",
+            json::object{
+                {"key_id", StringProperty("names the key; send it back with the ciphertext")},
+                {"spki_base64", StringProperty("RSA-2048 public key, DER SubjectPublicKeyInfo")},
+                {"algorithm", StringProperty("RSA-OAEP-256: OAEP and MGF1 with SHA-256")},
+                {"nonce", StringProperty("put in the encrypted JSON; usable once")},
+                {"nonce_expires_at_ms",
+                 json::object{{"type", "integer"},
+                              {"description", "the nonce is refused from then on"}}}}}}},
       {"LoginTicket", Object({{"ticket", "for the next two steps"},
                               {"reserved_info", "show it: a phishing site cannot"}},
                              {})},
@@ -391,6 +410,34 @@ json::object Schemas() {
       {"NewPayee",
        Object({{"name", "1 to 120 bytes"}, {"account_number", "an account in this bank"}},
               {"name", "account_number"})},
+      {"NewScheduledTransfer",
+       json::object{
+           {"type", "object"},
+           {"required", json::array{"from_account", "to_account", "amount", "currency",
+                                    "first_date", "frequency"}},
+           {"additionalProperties", false},
+           {"properties",
+            json::object{
+                {"from_account", StringProperty("one of the customer's accounts")},
+                {"to_account", StringProperty("an account in this bank")},
+                {"amount", amount},
+                {"currency", StringProperty("ISO 4217")},
+                {"memo", StringProperty("up to 140 bytes")},
+                {"first_date", StringProperty("YYYY-MM-DD (China Standard Time), today or "
+                                              "later; day 1 to 28 for monthly")},
+                {"frequency", json::object{{"type", "string"},
+                                           {"enum", json::array{"once", "weekly", "monthly"}}}},
+                {"until", StringProperty("standing orders: YYYY-MM-DD, the last date a run may "
+                                         "fall on")},
+                {"count", json::object{{"type", "integer"}, {"minimum", 1}, {"maximum", 120}}}}}}},
+      {"ScheduledTransfer",
+       Object({{"status", "sca_required, active, finished or cancelled"},
+               {"frequency", "once, weekly or monthly"},
+               {"next_date", "the next run's date, null when none"},
+               {"runs", "runs, newest first: run_date, status, payment_id, failure"}},
+              {})},
+      {"ScheduledTransferList",
+       Object({{"scheduled_transfers", "newest first, each with its last runs"}}, {})},
   };
 }
 

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "http/router.h"
 #include "ledger/ledger.h"
+#include "security/password_transport.h"
 #include "services/customers.h"
 #include "services/payments.h"
 #include "services/sessions.h"
@@ -24,6 +25,8 @@ struct ApiServices {
   services::SigningService& signing;
   services::PaymentService& payments;
   const Clock& clock;
+  // The login page's key for encrypting the password (SEC-9).
+  security::PasswordTransport& password_transport;
 };
 
 // Adds the /api/v1 routes, including /api/v1/openapi.json which describes every route the
@@ -36,6 +39,10 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api);
 
 // Transfer limits: the customer's view and the bank's settings; called by AddApiV1Routes.
 void AddLimitRoutes(http::Router& router, const ApiServices& api);
+
+// Scheduled transfers and standing orders (/api/v1/me/scheduled-transfers); called by
+// AddApiV1Routes.
+void AddScheduledRoutes(http::Router& router, const ApiServices& api);
 
 // The OpenAPI 3.1 document of every route in `router` that has a summary.
 boost::json::object OpenApiDocument(const http::Router& router);

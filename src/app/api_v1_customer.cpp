@@ -58,21 +58,6 @@ void ClearSessionCookies(Response& response) {
   }
 }
 
-json::array ToolsJson(const std::vector<services::Tool>& tools) {
-  json::array out;
-  for (services::Tool tool : tools)
-    out.push_back(json::string(services::ToolName(tool)));
-  return out;
-}
-
-json::object ChallengeJson(const services::ChallengeInfo& challenge) {
-  json::object out{{"tool", services::ToolName(challenge.tool)},
-                   {"prompt", challenge.prompt},
-                   {"expires_at_ms", challenge.expires_at_ms}};
-  if (!challenge.id.empty()) out["challenge_id"] = challenge.id;
-  return out;
-}
-
 json::object PaymentJson(const services::Payment& payment) {
   json::object out{{"id", payment.id},
                    {"status", payment.status},
@@ -95,14 +80,17 @@ Response PaymentResponse(const Request& request, const services::Payment& paymen
   return response;
 }
 
-Result<services::Tool> ToolField(const json::object& body) {
-  auto name = http::RequiredString(body, "tool");
-  if (!name.ok()) return name.status();
-  auto tool = services::ParseTool(*name);
-  if (!tool || *tool == services::Tool::kPassword) {
-    return Status::Invalid("invalid_tool", "tool must be sms, password_card, totp or ukey");
+// The password from an encrypted login body: {"password_encrypted", "key_id"}, and no
+// "password" beside them.
+Result<std::string> OpenPassword(const ApiServices& api, const json::object& body) {
+  if (body.contains("password")) {
+    return Status::Invalid("invalid_field", "send password or password_encrypted, not both");
   }
-  return *tool;
+  auto encrypted = http::RequiredString(body, "password_encrypted");
+  auto key_id = http::RequiredString(body, "key_id");
+  if (!encrypted.ok()) return encrypted.status();
+  if (!key_id.ok()) return key_id.status();
+  return api.password_transport.Open(*key_id, *encrypted);
 }
 
 }  // namespace
@@ -266,11 +254,16 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
   router.Add(
       Verb::post, "/api/v1/sessions",
       [&api](const Request& request, const Params&) -> http::awaitable<Response> {
-        auto body = ParseBody(request, {"login_id", "password"});
+        auto body = ParseBody(request, {"login_id", "password", "password_encrypted", "key_id"});
         if (!body.ok()) co_return http::Problem(request, body.status());
         auto login = http::RequiredString(*body, "login_id");
-        auto password = http::RequiredString(*body, "password");
         if (!login.ok()) co_return http::Problem(request, login.status());
+        // The web page always encrypts (SEC-9); API clients may still send the password in
+        // clear over TLS. A refused ciphertext never reaches StartLogin, so it does not
+        // count as a wrong password.
+        auto password = body->contains("password_encrypted")
+                            ? OpenPassword(api, *body)
+                            : http::RequiredString(*body, "password");
         if (!password.ok()) co_return http::Problem(request, password.status());
         auto start = api.signing.StartLogin(*login, *password);
         if (!start.ok()) {
@@ -287,6 +280,23 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
       },
       RouteDoc{"Log in, step 1: login id and password; answers the reserved information",
                "sessions", "", "Login", "LoginTicket", 201});
+
+  router.Add(
+      Verb::get, "/api/v1/sessions/password-key",
+      [&api](const Request& request, const Params&) -> http::awaitable<Response> {
+        security::PasswordKeyOffer offer = api.password_transport.Offer();
+        Response response =
+            http::Json(request, 200,
+                       json::object{{"key_id", offer.key_id},
+                                    {"spki_base64", offer.spki_base64},
+                                    {"algorithm", offer.algorithm},
+                                    {"nonce", offer.nonce},
+                                    {"nonce_expires_at_ms", offer.nonce_expires_at_ms}});
+        response.set(boost::beast::http::field::cache_control, "no-store");
+        co_return response;
+      },
+      RouteDoc{"Log in, step 0: the key to encrypt the password with, and a one-time nonce",
+               "sessions", "", "", "PasswordKey", 200});
 
   router.Add(
       Verb::post, "/api/v1/sessions/challenge",

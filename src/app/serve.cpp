@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/json/object.hpp>
 
 #include <filesystem>
@@ -19,9 +20,11 @@
 #include "app/static_files.h"
 #include "http/server.h"
 #include "ledger/ledger.h"
+#include "security/password_transport.h"
 #include "security/random.h"
 #include "security/secret_box.h"
 #include "services/outbox.h"
+#include "services/scheduled.h"
 #include "store/open.h"
 #include "store/sql.h"
 #include "ukey/bank_ca.h"
@@ -35,6 +38,7 @@ namespace {
 
 constexpr int kShutdownGraceS = 10;
 constexpr auto kHoldExpiryInterval = std::chrono::seconds(1);
+constexpr auto kScheduledTransfersInterval = std::chrono::seconds(1);
 constexpr int64_t kOutboxIntervalMs = 200;
 constexpr int kCaValidityDays = 20 * 365;
 
@@ -153,6 +157,12 @@ int Serve(const ServeOptions& options) {
     spdlog::error("{}", secrets.status().ToString());
     return 1;
   }
+  auto password_transport = security::PasswordTransport::LoadOrCreate(
+      options.data_dir + "/login-key.pem", clock, security::SystemRandom::Instance());
+  if (!password_transport.ok()) {
+    spdlog::error("{}", password_transport.status().ToString());
+    return 1;
+  }
   auto ca = LoadOrCreateCa(options.data_dir + "/ca", clock);
   if (!ca.ok()) {
     spdlog::error("cannot set up the bank's CA: {}", ca.status().ToString());
@@ -164,7 +174,9 @@ int Serve(const ServeOptions& options) {
   services::SigningService signing(**sql, customers, sessions, *secrets, *ca, clock,
                                    security::SystemRandom::Instance());
   services::PaymentService payments(**sql, *ledger, customers, signing, clock);
-  ApiServices v1{*ledger, customers, sessions, staff, signing, payments, clock};
+  services::ScheduledTransferService scheduled(**sql, payments, signing, clock);
+  ApiServices v1{*ledger, customers, sessions, staff, signing, payments, clock,
+                 **password_transport};
   // Development gateway: messages land in a file (see README); a bank plugs its SMS
   // centre in here.
   services::FileSmsGateway sms(options.data_dir + "/sms-outbox.jsonl");
@@ -233,6 +245,27 @@ int Serve(const ServeOptions& options) {
   };
   schedule_expiry();
 
+  // Scheduled transfers due today (China Standard Time) run at the first tick after
+  // 00:00; every run is idempotent, so other processes ticking too pay nothing twice. They
+  // run on a thread of their own: a run waits for the database, never on an I/O thread.
+  asio::thread_pool background(1);
+  asio::steady_timer scheduler(background);
+  std::function<void()> schedule_transfers = [&] {
+    scheduler.expires_after(kScheduledTransfersInterval);
+    scheduler.async_wait([&](boost::system::error_code error) {
+      if (error) return;
+      auto report = scheduled.RunDue(clock.NowMs());
+      if (!report.ok()) {
+        spdlog::warn("scheduled transfers: {}", report.status().ToString());
+      } else if (report->completed + report->failed > 0) {
+        spdlog::info("scheduled transfers: {} completed, {} failed, {} deferred", report->completed,
+                     report->failed, report->deferred);
+      }
+      schedule_transfers();
+    });
+  };
+  schedule_transfers();
+
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer drain(io);
   std::function<void(int)> wait_drained = [&](int tries_left) {
@@ -248,6 +281,7 @@ int Serve(const ServeOptions& options) {
     spdlog::info("ebank: signal {} received, finishing requests in flight", signal);
     server.StopAccepting();
     expiry.cancel();
+    asio::post(background, [&] { scheduler.cancel(); });
     wait_drained(kShutdownGraceS * 10);
   });
 
@@ -260,6 +294,8 @@ int Serve(const ServeOptions& options) {
   io.run();
   for (auto& thread : pool)
     thread.join();
+  background.stop();  // A run under way finishes first.
+  background.join();
   outbox.Stop();
   ledger.reset();  // Applies whatever was queued, then stops the writer.
   spdlog::info("ebank: stopped");

@@ -231,6 +231,15 @@ Result<PaymentService::Parties> PaymentService::LoadParties(store::SqlSession& s
 }
 
 Result<Payment> PaymentService::Create(const TransferRequest& request) {
+  return Register(request, std::nullopt);
+}
+
+Result<Payment> PaymentService::CreateAuthorised(const TransferRequest& request, Tool tool) {
+  return Register(request, tool);
+}
+
+Result<Payment> PaymentService::Register(const TransferRequest& request,
+                                         std::optional<Tool> authorised) {
   if (request.idempotency_key.empty() || request.idempotency_key.size() > kPaymentKeyBytesMax ||
       !Printable(request.idempotency_key)) {
     return Status::Invalid("idempotency_key_required",
@@ -287,35 +296,27 @@ Result<Payment> PaymentService::Create(const TransferRequest& request) {
     return Status::Invalid("currency_mismatch", "both accounts must be in " + currency);
   }
 
-  bool immediate = parties->own() || request.amount_minor <= kNoChallengeMaxMinor;
+  bool immediate = authorised || parties->own() || request.amount_minor <= kNoChallengeMaxMinor;
   std::vector<Tool> allowed;
   if (!immediate) {
-    auto record = signing_.Get(request.customer_id);
-    if (!record.ok()) return record.status();
-    for (Tool tool : record->tools) {
-      if (Find(parties->limits, tool).per_transaction_minor >= request.amount_minor)
-        allowed.push_back(tool);
-    }
-    if (allowed.empty()) {
-      return Status::Rejected("limit_exceeded",
-                              "the amount is over the per-transaction limit of every security "
-                              "tool you hold");
-    }
+    auto covering = Covering(parties->limits, request.customer_id, request.amount_minor);
+    if (!covering.ok()) return covering.status();
+    allowed = std::move(*covering);
   }
   Payment payment;
   // An immediate payment reserves its limits with its insertion and is "executing" at once;
-  // a small one to someone else counts against the password tier, an own-account one
-  // against no tool.
+  // a small one to someone else counts against the password tier (an authorised one
+  // against the tool that authorised it), an own-account one against no tool.
   payment.status = immediate ? "executing" : "sca_required";
   payment.from_account = request.from_account;
   payment.to_account = request.to_account;
   payment.amount = Money(request.currency, request.amount_minor);
   payment.memo = request.memo;
-  payment.tool = immediate ? std::string(ToolName(Tool::kPassword)) : "";
+  Tool tool = authorised.value_or(Tool::kPassword);
+  payment.tool = immediate ? std::string(ToolName(tool)) : "";
   Status refused = Status::Ok();
   status = db_.Transaction([&](store::SqlSession& sql) -> Status {
-    refused = immediate ? Reserve(sql, *parties, request.amount_minor, Tool::kPassword)
-                        : Status::Ok();
+    refused = immediate ? Reserve(sql, *parties, request.amount_minor, tool) : Status::Ok();
     if (refused.code() != Code::kOk && refused.code() != Code::kRejected) return refused;
     auto rows = sql.Query(
         "INSERT INTO payments (customer_id, idempotency_key, fingerprint, from_account, "
@@ -331,7 +332,7 @@ Result<Payment> PaymentService::Create(const TransferRequest& request) {
     payment.id = rows->Int(0, 0);
     return Status::Ok();
   });
-  if (status.code() == Code::kConflict) return Create(request);  // A concurrent twin won.
+  if (status.code() == Code::kConflict) return Register(request, authorised);  // A twin won.
   if (!status.ok()) return status;
   if (!refused.ok()) return refused;
   if (!immediate) {
@@ -504,6 +505,30 @@ Result<Payment> PaymentService::Finish(const Parties& parties, Payment payment) 
   payment.status = "completed";
   payment.ledger_seq = outcome.seq;
   return payment;
+}
+
+Result<std::vector<Tool>> PaymentService::Covering(const std::vector<ToolLimit>& limits,
+                                                   int64_t customer_id, int64_t amount_minor) {
+  auto record = signing_.Get(customer_id);
+  if (!record.ok()) return record.status();
+  std::vector<Tool> allowed;
+  for (Tool tool : record->tools) {
+    if (Find(limits, tool).per_transaction_minor >= amount_minor) allowed.push_back(tool);
+  }
+  if (allowed.empty()) {
+    return Status::Rejected("limit_exceeded",
+                            "the amount is over the per-transaction limit of every security "
+                            "tool you hold");
+  }
+  return allowed;
+}
+
+Result<std::vector<Tool>> PaymentService::ToolsCovering(int64_t customer_id,
+                                                        const std::string& from_account,
+                                                        int64_t amount_minor) {
+  auto limits = Limits(customer_id, from_account, nullptr);
+  if (!limits.ok()) return limits.status();
+  return Covering(*limits, customer_id, amount_minor);
 }
 
 Result<std::vector<ToolLimit>> PaymentService::Limits(int64_t customer_id,

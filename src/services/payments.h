@@ -102,6 +102,10 @@ class PaymentService {
   // (status "sca_required"). The same idempotency key returns the same payment; with
   // another body it is refused (conflict/idempotency_key_reused).
   Result<Payment> Create(const TransferRequest& request);
+  // Registers and executes at once a transfer the customer authorised earlier with `tool`
+  // (a standing order confirmed at setup): no challenge, but within `tool`'s limits of
+  // today, reserved like a confirmed payment's. Idempotent like Create.
+  Result<Payment> CreateAuthorised(const TransferRequest& request, Tool tool);
   // A challenge for a payment waiting for authentication, with a tool the customer holds
   // whose limits cover the amount.
   Result<ChallengeInfo> Challenge(int64_t customer_id, int64_t payment_id, Tool tool);
@@ -115,6 +119,10 @@ class PaymentService {
   // one per tool, with what is left of today's.
   Result<std::vector<ToolLimit>> Limits(int64_t customer_id, const std::string& account_number,
                                         int64_t* used_today_minor);
+  // The tools the customer holds whose per-transaction limit, for payments from
+  // `from_account`, covers `amount_minor`; limit_exceeded when none does.
+  Result<std::vector<Tool>> ToolsCovering(int64_t customer_id, const std::string& from_account,
+                                          int64_t amount_minor);
   // The bank's settings (staff): replace the defaults for a product's accounts or for one
   // customer. A customer's setting wins over the product's.
   Status SetProductLimit(const std::string& product_code, const ToolLimit& limit);
@@ -128,6 +136,8 @@ class PaymentService {
 
  private:
   struct Parties;
+  // Create and CreateAuthorised: `authorised` is the tool of an earlier authentication.
+  Result<Payment> Register(const TransferRequest& request, std::optional<Tool> authorised);
   // Reserves `amount` against the limits that apply, in `sql`'s transaction; a refusal is
   // kRejected and reserves nothing. A negative amount gives a reservation back.
   Status Reserve(store::SqlSession& sql, const Parties& parties, int64_t amount, Tool tool);
@@ -139,6 +149,8 @@ class PaymentService {
                               const std::string& from_account, const std::string& to_account);
   Result<Payment> Load(store::SqlSession& sql, int64_t customer_id, int64_t payment_id);
   Status SetLimit(const std::string& scope, const ToolLimit& limit);
+  Result<std::vector<Tool>> Covering(const std::vector<ToolLimit>& limits, int64_t customer_id,
+                                     int64_t amount_minor);
 
   store::SqlDatabase& db_;
   ledger::Ledger& ledger_;

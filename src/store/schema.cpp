@@ -306,6 +306,46 @@ CREATE TABLE account_usage (
 ALTER TABLE payments ADD COLUMN executing_since_ms @INT@ NOT NULL DEFAULT 0;
 )sql";
 
+// Scheduled transfers and standing orders (PAY-3): what the customer set up and
+// authenticated once, and one row per run (its date is unique per schedule, so two
+// schedulers record a run once). Dates are China Standard Time "YYYY-MM-DD"; next_date is
+// '' once nothing more is due, until_date '' and runs_max 0 when unbounded.
+constexpr const char* kScheduledTemplate = R"sql(
+CREATE TABLE scheduled_transfers (
+  id @ID@,
+  customer_id @INT@ NOT NULL REFERENCES customers (id),
+  idempotency_key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  from_account TEXT NOT NULL,
+  to_account TEXT NOT NULL,
+  amount_minor @INT@ NOT NULL CHECK (amount_minor > 0),
+  currency TEXT NOT NULL,
+  memo TEXT NOT NULL,
+  frequency TEXT NOT NULL CHECK (frequency IN ('once', 'weekly', 'monthly')),
+  first_date TEXT NOT NULL,
+  until_date TEXT NOT NULL,
+  runs_max @INT@ NOT NULL CHECK (runs_max >= 0),
+  status TEXT NOT NULL CHECK (status IN ('sca_required', 'active', 'finished', 'cancelled')),
+  tool TEXT NOT NULL,
+  next_date TEXT NOT NULL,
+  runs_done @INT@ NOT NULL,
+  created_at_ms @INT@ NOT NULL,
+  cancelled_at_ms @INT@ NOT NULL,
+  UNIQUE (customer_id, idempotency_key)
+);
+CREATE INDEX scheduled_transfers_due ON scheduled_transfers (status, next_date);
+CREATE INDEX scheduled_transfers_customer ON scheduled_transfers (customer_id, id);
+CREATE TABLE scheduled_runs (
+  schedule_id @INT@ NOT NULL REFERENCES scheduled_transfers (id),
+  run_date TEXT NOT NULL,
+  payment_id @INT@ NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('completed', 'failed')),
+  failure TEXT NOT NULL,
+  at_ms @INT@ NOT NULL,
+  PRIMARY KEY (schedule_id, run_date)
+);
+)sql";
+
 std::string Expand(std::string_view text, std::string_view id, std::string_view integer) {
   std::string out(text);
   for (auto [token, value] :
@@ -335,11 +375,14 @@ const std::vector<Migration>& Migrations() {
   static const std::string signing_postgresql = ForPostgresql(kSigningTemplate);
   static const std::string limits_sqlite = ForSqlite(kLimitsTemplate);
   static const std::string limits_postgresql = ForPostgresql(kLimitsTemplate);
+  static const std::string scheduled_sqlite = ForSqlite(kScheduledTemplate);
+  static const std::string scheduled_postgresql = ForPostgresql(kScheduledTemplate);
   static const std::vector<Migration> migrations = {
       {1, "ledger", kLedgerSqlite, kLedgerPostgresql},
       {2, "customers", customers_sqlite, customers_postgresql},
       {3, "signing", signing_sqlite, signing_postgresql},
       {4, "limits", limits_sqlite, limits_postgresql},
+      {5, "scheduled", scheduled_sqlite, scheduled_postgresql},
   };
   return migrations;
 }

@@ -7,8 +7,10 @@
 // Checks how the server serves the app (types, caching, security headers, SPA fallback,
 // no way out of the app's folder), then logs in as the demo customer whose second factor
 // is SMS, checks the reserved information and the accounts against the API, switches
-// language, checks the phone layout, logs out, and fails on any console error. Screenshots
-// go to --out. Every wait is bounded; the server is stopped whatever happens.
+// language, checks the phone layout, logs out, and fails on any console error. The login
+// request must carry the password only encrypted (SEC-9) and must not be replayable, and a
+// second login goes through the randomised on-screen keypad. Screenshots go to --out.
+// Every wait is bounded; the server is stopped whatever happens.
 import { join } from 'node:path'
 import {
   check, checkConsole, customers, expectFailures, launchBrowser, options, raw, runTest, smsCode,
@@ -79,10 +81,11 @@ async function main() {
   await checkServing(port)
   const browser = await launchBrowser()
 
-  step('desktop: log in with login id and password')
+  step('desktop: log in with login id and password; the password leaves encrypted')
   const desktop = await browser.newContext({ viewport: { width: 1280, height: 800 } })
   const page = await desktop.newPage()
   watch(page)
+  const logins = captureLogins(page)
   await page.goto(base)
   await page.getByRole('heading', { name: '登录网上银行' }).waitFor()
   await page.locator('#login-id').fill(customer.login)
@@ -93,6 +96,18 @@ async function main() {
   const reserved = page.getByTestId('reserved-info')
   await reserved.waitFor()
   check((await reserved.textContent()).trim() === customer.reservedInfo, 'reserved information')
+  const sentBody = checkEncryptedLogin(logins, customer)
+  check(await page.locator('#login-password').count() === 0, 'the password form is gone')
+  step('a replay of the captured login request is refused')
+  expectFailures(1)
+  const replay = await page.evaluate(async (body) => {
+    const response = await fetch('/api/v1/sessions', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body,
+    })
+    return { status: response.status, code: (await response.json()).code }
+  }, sentBody)
+  check(replay.status === 400 && replay.code === 'password_nonce_reused',
+    `replayed login answered ${JSON.stringify(replay)}`)
   await page.screenshot({ path: join(options.out, 'desktop-reserved-info-zh.png') })
   await page.getByTestId('reserved-confirm').click()
 
@@ -186,7 +201,82 @@ async function main() {
   check(password === '', 'the password field is cleared after sending')
   await mobile.screenshot({ path: join(options.out, 'phone-login-error-zh.png') })
 
+  await logInWithKeypad(browser, base)
   checkConsole()
+}
+
+// Every POST /api/v1/sessions body the page sends, as text.
+function captureLogins(page) {
+  const bodies = []
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/v1/sessions') {
+      bodies.push(request.postData() ?? '')
+    }
+  })
+  return bodies
+}
+
+// The one login request sent so far carries the password only encrypted (SEC-9).
+function checkEncryptedLogin(bodies, who) {
+  check(bodies.length === 1, `expected one login request, saw ${bodies.length}`)
+  const text = bodies[0]
+  const body = JSON.parse(text)
+  check(!text.includes(who.password), 'the password in clear in the login request')
+  check(!('password' in body), `a password field in the login request: ${Object.keys(body)}`)
+  check(typeof body.password_encrypted === 'string' && body.password_encrypted.length === 344,
+    'password_encrypted is one base64 RSA-2048 block')
+  check(typeof body.key_id === 'string' && body.key_id.length === 16, 'key_id sent')
+  check(body.login_id === who.login, 'login_id sent')
+  return text
+}
+
+// The randomised on-screen keypad: shuffled on each showing, labelled, and enough to log in.
+async function logInWithKeypad(browser, base) {
+  step('on-screen keypad: shuffled each time, labelled, logs in')
+  const who = customers.lina
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+  const page = watch(await context.newPage())
+  const logins = captureLogins(page)
+  await page.goto(base + '/login')
+  await page.getByRole('heading', { name: '登录网上银行' }).waitFor()
+  await page.locator('#login-id').fill(who.login)
+  const toggle = page.getByTestId('keypad-toggle')
+  const keypad = page.getByRole('group', { name: '密码软键盘，按键随机排列' })
+  const order = async () =>
+    page.getByTestId('keypad').locator('[data-key]').evaluateAll((keys) =>
+      keys.map((key) => key.dataset.key).join(''))
+  await toggle.click()
+  await keypad.waitFor()
+  check(await toggle.getAttribute('aria-expanded') === 'true', 'the toggle says it is open')
+  const first = await order()
+  check([...'0123456789abcdefghijklmnopqrstuvwxyz#'].every((key) => first.includes(key)),
+    `keys missing: ${first}`)
+  await toggle.click()
+  await toggle.click()
+  check(await order() !== first, 'the keypad was not shuffled again')
+  check(await page.getByRole('button', { name: '输入 7' }).count() === 1, 'keys are labelled')
+  await page.screenshot({ path: join(options.out, 'desktop-keypad-zh.png') })
+  const press = (key) => page.getByTestId('keypad').locator(`[data-key="${key}"]`).click()
+  const shift = page.getByTestId('keypad-shift')
+  // Demo#2026, with a slip corrected by the delete key.
+  await shift.click()
+  check(await shift.getAttribute('aria-pressed') === 'true', 'shift shows it is on')
+  await press('D')
+  await shift.click()
+  for (const key of 'emox') await press(key)
+  await page.getByTestId('keypad-backspace').click()
+  for (const key of '#202') await press(key)
+  const field = page.locator('#login-password')
+  await field.press('End')
+  await field.press('6') // Typing still works beside the keypad.
+  await page.getByTestId('keypad-done').click()
+  await keypad.waitFor({ state: 'detached' })
+  await page.getByTestId('login-submit').click()
+  const reserved = page.getByTestId('reserved-info')
+  await reserved.waitFor()
+  check((await reserved.textContent()).trim() === who.reservedInfo, 'keypad login: reserved info')
+  checkEncryptedLogin(logins, who)
+  await context.close()
 }
 
 await runTest(main, testTimeoutMs)

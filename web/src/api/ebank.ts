@@ -1,6 +1,7 @@
 // The /api/v1 calls the customer app makes, typed after the server's OpenAPI document
 // (GET /api/v1/openapi.json).
 import { request } from './client'
+import type { SealedPassword } from './password'
 
 export type Tool = 'sms' | 'totp' | 'password_card' | 'ukey'
 
@@ -38,8 +39,9 @@ export interface Account {
   credit_limit?: string
 }
 
-export function startLogin(loginId: string, password: string): Promise<LoginTicket> {
-  return request('POST', '/api/v1/sessions', { login_id: loginId, password })
+// The password goes only encrypted (see password.ts); API clients may send it in clear.
+export function startLogin(loginId: string, password: SealedPassword): Promise<LoginTicket> {
+  return request('POST', '/api/v1/sessions', { login_id: loginId, ...password })
 }
 
 export function loginChallenge(ticket: string, tool: Tool): Promise<Challenge> {
