@@ -14,7 +14,7 @@ namespace {
 
 constexpr const char* kPaymentColumns =
     "id, status, from_account, to_account, amount_minor, currency, memo, tool, failure, "
-    "ledger_seq, fingerprint, executing_since_ms";
+    "ledger_seq, fingerprint, executing_since_ms, channel";
 
 bool Printable(std::string_view text) {
   return std::none_of(text.begin(), text.end(), [](char c) {
@@ -42,6 +42,7 @@ Result<Payment> PaymentFromRow(const store::SqlRows& rows, size_t r) {
   payment.failure = rows.Text(r, 8);
   payment.ledger_seq = rows.Int(r, 9);
   payment.executing_since_ms = rows.Int(r, 11);
+  payment.channel = rows.Text(r, 12);
   return payment;
 }
 
@@ -312,6 +313,7 @@ Result<Payment> PaymentService::Register(const TransferRequest& request,
   payment.to_account = request.to_account;
   payment.amount = Money(request.currency, request.amount_minor);
   payment.memo = request.memo;
+  payment.channel = request.channel;
   Tool tool = authorised.value_or(Tool::kPassword);
   payment.tool = immediate ? std::string(ToolName(tool)) : "";
   Status refused = Status::Ok();
@@ -490,7 +492,7 @@ Result<Payment> PaymentService::Finish(const Parties& parties, Payment payment) 
     }
     EBANK_RETURN_IF_ERROR(
         RecordAudit(sql, clock_,
-                    {"customer", parties.customer_id, "web", "payment.transfer",
+                    {"customer", parties.customer_id, payment.channel, "payment.transfer",
                      std::to_string(payment.id), "ok", payment.amount.ToString()}));
     payment.status = "completed";
     payment.ledger_seq = outcome.seq;

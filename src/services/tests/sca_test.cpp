@@ -459,6 +459,26 @@ TEST_P(ScaTest, ARetryWhileMoneyMovesIsInFlightThenFinishesOnce) {
   EXPECT_TRUE(again->replayed);
 }
 
+TEST_P(ScaTest, TheAuditLogNamesTheChannelAPaymentWasMadeIn) {
+  auto paid = bank_.payments.Create({alice_, "channel-1", alice_account_.number,
+                                     bob_account_.number, 100, Currency::Cny(), "", "mobile"});
+  ASSERT_TRUE(paid.ok()) << paid.status().ToString();
+  std::string channel;
+  ASSERT_TRUE(bank_.db()
+                  .Read([&](store::SqlSession& sql) {
+                    auto rows = sql.Query(
+                        "SELECT channel FROM audit_log WHERE action = 'payment.transfer' AND "
+                        "target = ?",
+                        {std::to_string(paid->id)});
+                    if (!rows.ok()) return rows.status();
+                    if (rows->size() != 1) return Status::Internal("audit_rows", "not one row");
+                    channel = rows->Text(0, 0);
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_EQ(channel, "mobile");
+}
+
 TEST_P(ScaTest, AFailedTransferGivesItsLimitBack) {
   // Bob has nothing: the ledger refuses, and the reserved 50.00 is his again.
   auto refused = bank_.payments.Create(
