@@ -433,10 +433,10 @@ TEST_P(EbankingTest, LimitsAreSetByTheBankAndShownToTheCustomer) {
                 R"({"per_transaction":"300.00","daily":"300.00"})")
                 .status,
             403);  // Products are head office's.
-  for (const char* bad : {R"({"per_transaction":"abc","daily":"300.00"})",
-                          R"({"per_transaction":"400.00","daily":"300.00"})",
-                          R"({"per_transaction":"300.00"})",
-                          R"({"per_transaction":"300.00","daily":"300.00","extra":1})"}) {
+  for (const char* bad :
+       {R"({"per_transaction":"abc","daily":"300.00"})",
+        R"({"per_transaction":"400.00","daily":"300.00"})", R"({"per_transaction":"300.00"})",
+        R"({"per_transaction":"300.00","daily":"300.00","extra":1})"}) {
     HttpResult refused = put(supervisor, sms_limit, bad);
     EXPECT_EQ(refused.status, 400) << bad << " " << refused.body;
   }

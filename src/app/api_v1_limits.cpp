@@ -38,18 +38,17 @@ Result<services::ToolLimit> LimitFromRequest(const Request& request, const Param
 }
 
 json::object LimitJson(const services::ToolLimit& limit) {
-  return json::object{{"tool", services::ToolName(limit.tool)},
-                      {"per_transaction", http::AmountJson(limit.per_transaction_minor,
-                                                           Currency::Cny())},
-                      {"daily", http::AmountJson(limit.daily_minor, Currency::Cny())}};
+  return json::object{
+      {"tool", services::ToolName(limit.tool)},
+      {"per_transaction", http::AmountJson(limit.per_transaction_minor, Currency::Cny())},
+      {"daily", http::AmountJson(limit.daily_minor, Currency::Cny())}};
 }
 
 Response Audited(const Request& request, const ApiServices& api, const services::Staff& staff,
                  const std::string& target, const services::ToolLimit& limit, Status status) {
   (void)services::RecordAudit(
       api.customers.database(), api.clock,
-      {"staff", staff.id, "counter", "limits.set", target,
-       status.ok() ? "ok" : status.reason(),
+      {"staff", staff.id, "counter", "limits.set", target, status.ok() ? "ok" : status.reason(),
        fmt::format("{} {}/{}", services::ToolName(limit.tool), limit.per_transaction_minor,
                    limit.daily_minor)});
   if (!status.ok()) return http::Problem(request, status);
@@ -88,42 +87,40 @@ void AddLimitRoutes(http::Router& router, const ApiServices& api) {
       RouteDoc{"The transfer limits of one of my accounts, by security tool", "payments",
                "customer", "", "Limits", 200});
 
-  router.Add(
-      Verb::put, "/api/v1/products/{code}/limits/{tool}",
-      StaffOnly(api.staff,
-                [&api](const Request& request, const Params& params,
-                       const services::Staff& staff) -> http::awaitable<Response> {
-                  if (staff.role != services::Role::kAdmin) {
-                    co_return http::Problem(request, 403, "forbidden",
-                                            "only head office sets a product's limits");
-                  }
-                  auto limit = LimitFromRequest(request, params);
-                  if (!limit.ok()) co_return http::Problem(request, limit.status());
-                  Status set = api.payments.SetProductLimit(params.at("code"), *limit);
-                  co_return Audited(request, api, staff, "product:" + params.at("code"), *limit,
-                                    set);
-                }),
-      RouteDoc{"Set a product's limit for one security tool (head office)", "payments", "staff",
-               "ToolLimit", "ToolLimit", 200});
+  router.Add(Verb::put, "/api/v1/products/{code}/limits/{tool}",
+             StaffOnly(api.staff,
+                       [&api](const Request& request, const Params& params,
+                              const services::Staff& staff) -> http::awaitable<Response> {
+                         if (staff.role != services::Role::kAdmin) {
+                           co_return http::Problem(request, 403, "forbidden",
+                                                   "only head office sets a product's limits");
+                         }
+                         auto limit = LimitFromRequest(request, params);
+                         if (!limit.ok()) co_return http::Problem(request, limit.status());
+                         Status set = api.payments.SetProductLimit(params.at("code"), *limit);
+                         co_return Audited(request, api, staff, "product:" + params.at("code"),
+                                           *limit, set);
+                       }),
+             RouteDoc{"Set a product's limit for one security tool (head office)", "payments",
+                      "staff", "ToolLimit", "ToolLimit", 200});
 
-  router.Add(
-      Verb::put, "/api/v1/customers/{number}/limits/{tool}",
-      StaffOnly(api.staff,
-                [&api](const Request& request, const Params& params,
-                       const services::Staff& staff) -> http::awaitable<Response> {
-                  if (staff.role == services::Role::kTeller) {
-                    co_return http::Problem(request, 403, "forbidden",
-                                            "a supervisor sets a customer's limits");
-                  }
-                  auto customer = api.customers.GetByNumber(params.at("number"));
-                  if (!customer.ok()) co_return http::Problem(request, customer.status());
-                  auto limit = LimitFromRequest(request, params);
-                  if (!limit.ok()) co_return http::Problem(request, limit.status());
-                  Status set = api.payments.SetCustomerLimit(customer->id, *limit);
-                  co_return Audited(request, api, staff, customer->number, *limit, set);
-                }),
-      RouteDoc{"Set a customer's limit for one security tool (supervisor)", "payments", "staff",
-               "ToolLimit", "ToolLimit", 200});
+  router.Add(Verb::put, "/api/v1/customers/{number}/limits/{tool}",
+             StaffOnly(api.staff,
+                       [&api](const Request& request, const Params& params,
+                              const services::Staff& staff) -> http::awaitable<Response> {
+                         if (staff.role == services::Role::kTeller) {
+                           co_return http::Problem(request, 403, "forbidden",
+                                                   "a supervisor sets a customer's limits");
+                         }
+                         auto customer = api.customers.GetByNumber(params.at("number"));
+                         if (!customer.ok()) co_return http::Problem(request, customer.status());
+                         auto limit = LimitFromRequest(request, params);
+                         if (!limit.ok()) co_return http::Problem(request, limit.status());
+                         Status set = api.payments.SetCustomerLimit(customer->id, *limit);
+                         co_return Audited(request, api, staff, customer->number, *limit, set);
+                       }),
+             RouteDoc{"Set a customer's limit for one security tool (supervisor)", "payments",
+                      "staff", "ToolLimit", "ToolLimit", 200});
 }
 
 }  // namespace ebank::app

@@ -175,8 +175,8 @@ int Serve(const ServeOptions& options) {
                                    security::SystemRandom::Instance());
   services::PaymentService payments(**sql, *ledger, customers, signing, clock);
   services::ScheduledTransferService scheduled(**sql, payments, signing, clock);
-  ApiServices v1{*ledger, customers, sessions, staff, signing, payments, clock,
-                 **password_transport};
+  ApiServices v1{*ledger, customers, sessions, staff,
+                 signing, payments,  clock,    **password_transport};
   // Development gateway: messages land in a file (see README); a bank plugs its SMS
   // centre in here.
   services::FileSmsGateway sms(options.data_dir + "/sms-outbox.jsonl");

@@ -124,8 +124,8 @@ asio::awaitable<void> Server::Session(tcp::socket socket) {
     } else {
       try {
         // Runs on the handler pool; this coroutine resumes on its own executor.
-        response = co_await asio::co_spawn(handlers_, router_.Dispatch(parser.get()),
-                                           asio::use_awaitable);
+        response =
+            co_await asio::co_spawn(handlers_, router_.Dispatch(parser.get()), asio::use_awaitable);
       } catch (const std::exception& error) {
         spdlog::error("http: handler failed: {}", error.what());
         response = Problem(parser.get(), 500, "internal_error", "internal error");

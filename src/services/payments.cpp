@@ -78,8 +78,12 @@ Status QueueAlerts(store::SqlSession& sql, const Clock& clock, ledger::Ledger& l
   return Status::Ok();
 }
 
-std::string ProductScope(const std::string& code) { return "product:" + code; }
-std::string CustomerScope(int64_t customer_id) { return "customer:" + std::to_string(customer_id); }
+std::string ProductScope(const std::string& code) {
+  return "product:" + code;
+}
+std::string CustomerScope(int64_t customer_id) {
+  return "customer:" + std::to_string(customer_id);
+}
 
 // The limits for payments by `customer_id` from an account of `product_code`: the
 // defaults, replaced by the product's settings, replaced by the customer's.

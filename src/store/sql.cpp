@@ -2,12 +2,12 @@
 
 #include <charconv>
 #include <chrono>
-#include <random>
-#include <thread>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <random>
 #include <semaphore>
+#include <thread>
 #include <unordered_map>
 
 #include "store/open.h"

@@ -415,8 +415,7 @@ TEST_P(ScaTest, ClassTwoAndThreeAccountsAreCappedExceptWithTheBoundAccount) {
   ASSERT_TRUE(pay("c-2", *second, alice_account_, 500000).ok());
   // Class II to another account: 10,000.00 a day out (and in, for class II receivers).
   ASSERT_TRUE(pay("c-3", *second, *third, 900000).ok());
-  EXPECT_EQ(pay("c-4", *second, *third, 100001).status().reason(),
-            "account_class_limit_exceeded");
+  EXPECT_EQ(pay("c-4", *second, *third, 100001).status().reason(), "account_class_limit_exceeded");
   ASSERT_TRUE(pay("c-5", *second, *third, 100000).ok());
   // Class III to a non-bound account: 2,000.00 a day; class II in from it counts too.
   ASSERT_TRUE(pay("c-6", *third, *second, 200000).ok());
@@ -481,15 +480,15 @@ TEST_P(ScaTest, TheAuditLogNamesTheChannelAPaymentWasMadeIn) {
 
 TEST_P(ScaTest, AFailedTransferGivesItsLimitBack) {
   // Bob has nothing: the ledger refuses, and the reserved 50.00 is his again.
-  auto refused = bank_.payments.Create(
-      {bob_, "poor-1", bob_account_.number, alice_account_.number, 5000, Currency::Cny(), "", "web"});
+  auto refused = bank_.payments.Create({bob_, "poor-1", bob_account_.number, alice_account_.number,
+                                        5000, Currency::Cny(), "", "web"});
   EXPECT_EQ(refused.status().code(), Code::kRejected) << refused.status().ToString();
   int64_t used = -1;
   ASSERT_TRUE(bank_.payments.Limits(bob_, bob_account_.number, &used).ok());
   EXPECT_EQ(used, 0);
   // A retry with the same key answers the same failure, without reserving again.
-  auto again = bank_.payments.Create(
-      {bob_, "poor-1", bob_account_.number, alice_account_.number, 5000, Currency::Cny(), "", "web"});
+  auto again = bank_.payments.Create({bob_, "poor-1", bob_account_.number, alice_account_.number,
+                                      5000, Currency::Cny(), "", "web"});
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->status, "failed");
   ASSERT_TRUE(bank_.payments.Limits(bob_, bob_account_.number, &used).ok());

@@ -48,8 +48,9 @@ class ServicesTest : public ::testing::TestWithParam<std::string> {
 // its own, a unique violation is the failing one's alone, and counters never lose updates.
 TEST_P(ServicesTest, ConcurrentTransactionsCommitOrFailAlone) {
   ASSERT_TRUE(db_->Transaction([](store::SqlSession& sql) {
-                   return sql.Exec("INSERT INTO limit_usage (customer_id, day, used_minor) VALUES "
-                                   "(0, 'total', 0)");
+                   return sql.Exec(
+                       "INSERT INTO limit_usage (customer_id, day, used_minor) VALUES "
+                       "(0, 'total', 0)");
                  })
                   .ok());
   constexpr int kThreads = 8;
@@ -61,8 +62,8 @@ TEST_P(ServicesTest, ConcurrentTransactionsCommitOrFailAlone) {
       for (int i = 0; i < kEach; ++i) {
         int n = t * kEach + i;
         Status status = db_->Transaction([&](store::SqlSession& sql) -> Status {
-          EBANK_RETURN_IF_ERROR(sql.Exec(
-              "UPDATE limit_usage SET used_minor = used_minor + 1 WHERE customer_id = 0"));
+          EBANK_RETURN_IF_ERROR(
+              sql.Exec("UPDATE limit_usage SET used_minor = used_minor + 1 WHERE customer_id = 0"));
           // Every third one fails after writing: its row and its increment must vanish.
           EBANK_RETURN_IF_ERROR(sql.Exec(
               "INSERT INTO limit_usage (customer_id, day, used_minor) VALUES (?, 'row', 0)",
