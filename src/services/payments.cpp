@@ -178,9 +178,27 @@ struct PaymentService::Parties {
   int64_t customer_id = 0;
   BankAccount from;
   BankAccount to;
-  std::vector<ToolLimit> limits;  // For payments from `from`.
+  std::vector<ToolLimit> limits;  // For payments from `from` to others; empty for own.
   bool own() const { return to.customer_id == customer_id; }
 };
+
+Status CheckTransferFields(std::string_view idempotency_key, int64_t amount_minor,
+                           std::string_view memo, std::string_view from_account,
+                           std::string_view to_account) {
+  if (idempotency_key.empty() || idempotency_key.size() > kPaymentKeyBytesMax ||
+      !Printable(idempotency_key)) {
+    return Status::Invalid("idempotency_key_required",
+                           "an Idempotency-Key of 1 to 128 printable bytes is required");
+  }
+  if (amount_minor <= 0) return Status::Invalid("invalid_amount", "amount must be positive");
+  if (memo.size() > kPaymentMemoBytesMax || !Printable(memo)) {
+    return Status::Invalid("invalid_memo", "memo must be printable and at most 140 bytes");
+  }
+  if (from_account == to_account) {
+    return Status::Invalid("same_account", "the payee account is the paying account");
+  }
+  return Status::Ok();
+}
 
 const ToolLimit& DefaultLimitFor(Tool tool) {
   for (const ToolLimit& limit : kDefaultLimits) {
@@ -230,9 +248,14 @@ Result<PaymentService::Parties> PaymentService::LoadParties(store::SqlSession& s
   auto to = FindAccount(sql, to_account);
   if (!to.ok()) return to.status();
   if (!*to) return Status::NotFound("unknown_payee_account", "no such account in this bank");
-  auto limits = EffectiveLimits(sql, customer_id, (*from)->product_code);
-  if (!limits.ok()) return limits.status();
-  return Parties{customer_id, **from, **to, std::move(*limits)};
+  Parties parties{customer_id, **from, **to, {}};
+  // Tool limits apply only to payments to others: own-account ones skip the read.
+  if (!parties.own()) {
+    auto limits = EffectiveLimits(sql, customer_id, parties.from.product_code);
+    if (!limits.ok()) return limits.status();
+    parties.limits = std::move(*limits);
+  }
+  return parties;
 }
 
 Result<Payment> PaymentService::Create(const TransferRequest& request) {
@@ -245,19 +268,9 @@ Result<Payment> PaymentService::CreateAuthorised(const TransferRequest& request,
 
 Result<Payment> PaymentService::Register(const TransferRequest& request,
                                          std::optional<Tool> authorised) {
-  if (request.idempotency_key.empty() || request.idempotency_key.size() > kPaymentKeyBytesMax ||
-      !Printable(request.idempotency_key)) {
-    return Status::Invalid("idempotency_key_required",
-                           "an Idempotency-Key of 1 to 128 printable bytes is required");
-  }
-  if (request.amount_minor <= 0)
-    return Status::Invalid("invalid_amount", "amount must be positive");
-  if (request.memo.size() > kPaymentMemoBytesMax || !Printable(request.memo)) {
-    return Status::Invalid("invalid_memo", "memo must be printable and at most 140 bytes");
-  }
-  if (request.from_account == request.to_account) {
-    return Status::Invalid("same_account", "the payee account is the paying account");
-  }
+  EBANK_RETURN_IF_ERROR(CheckTransferFields(request.idempotency_key, request.amount_minor,
+                                            request.memo, request.from_account,
+                                            request.to_account));
   std::string fingerprint = Fingerprint(request);
   // One snapshot: an earlier payment with this key, both accounts, the limits.
   std::optional<Payment> existing;

@@ -160,6 +160,13 @@ class PaymentService {
   const Clock& clock_;
 };
 
+// What a transfer request must satisfy before anything is read: an Idempotency-Key of 1 to
+// 128 printable bytes, a positive amount, a printable memo of at most 140 bytes, two
+// different accounts. Shared by transfers and scheduled transfers.
+Status CheckTransferFields(std::string_view idempotency_key, int64_t amount_minor,
+                           std::string_view memo, std::string_view from_account,
+                           std::string_view to_account);
+
 // The built-in default for `tool`.
 const ToolLimit& DefaultLimitFor(Tool tool);
 // "2026-11-27" in China Standard Time: the day daily limits count in.

@@ -25,13 +25,6 @@ constexpr const char* kScheduleColumns =
     "until_date, runs_max, runs_done, next_date, tool, created_at_ms, fingerprint, customer_id";
 constexpr int kLastDayOfMonthAllowed = 28;
 
-bool Printable(std::string_view text) {
-  return std::none_of(text.begin(), text.end(), [](char c) {
-    auto byte = static_cast<unsigned char>(c);
-    return byte < 0x20 || byte == 0x7f;
-  });
-}
-
 std::string Fingerprint(const ScheduleRequest& request) {
   return ToHex(Sha256(fmt::format(
       "{}|{}|{}|{}|{}|{}|{}|{}|{}", request.from_account, request.to_account, request.amount_minor,
@@ -187,19 +180,9 @@ std::string NextRunDate(Frequency frequency, const std::string& date) {
 
 Result<ScheduledTransfer> ScheduledTransferService::Create(const ScheduleRequest& request) {
   // Checks that need no state.
-  if (request.idempotency_key.empty() || request.idempotency_key.size() > kPaymentKeyBytesMax ||
-      !Printable(request.idempotency_key)) {
-    return Status::Invalid("idempotency_key_required",
-                           "an Idempotency-Key of 1 to 128 printable bytes is required");
-  }
-  if (request.amount_minor <= 0)
-    return Status::Invalid("invalid_amount", "amount must be positive");
-  if (request.memo.size() > kPaymentMemoBytesMax || !Printable(request.memo)) {
-    return Status::Invalid("invalid_memo", "memo must be printable and at most 140 bytes");
-  }
-  if (request.from_account == request.to_account) {
-    return Status::Invalid("same_account", "the payee account is the paying account");
-  }
+  EBANK_RETURN_IF_ERROR(CheckTransferFields(request.idempotency_key, request.amount_minor,
+                                            request.memo, request.from_account,
+                                            request.to_account));
   auto first = ParseDate(request.first_date);
   if (!first) return Status::Invalid("invalid_date", "first_date must be a real YYYY-MM-DD date");
   sys_days today{*ParseDate(LimitDay(clock_.NowMs()))};
