@@ -2,10 +2,16 @@
 // accounts, strict request bodies.
 #pragma once
 
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include <functional>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -53,6 +59,25 @@ boost::json::array ToolsJson(const std::vector<services::Tool>& tools);
 boost::json::object ChallengeJson(const services::ChallengeInfo& challenge);
 // The "tool" field of a challenge request: a second factor, never the password.
 Result<services::Tool> ToolField(const boost::json::object& body);
+
+// Awaits a service call that answers through a callback, called on any thread (the
+// ledger's, say): the handler holds no thread while it waits and resumes on its own
+// executor.
+template <typename T>
+http::awaitable<T> AwaitCallback(std::function<void(std::function<void(T)>)> start) {
+  namespace asio = boost::asio;
+  return asio::async_initiate<decltype(asio::use_awaitable), void(T)>(
+      [start = std::move(start)](auto handler) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        start([shared](T answer) {
+          auto executor = asio::get_associated_executor(*shared);
+          asio::post(executor, [shared, answer = std::move(answer)]() mutable {
+            (*shared)(std::move(answer));
+          });
+        });
+      },
+      asio::use_awaitable);
+}
 
 // A numeric path parameter, or nullopt when it is not a positive integer.
 std::optional<int64_t> IdParam(const http::Params& params, const std::string& name);

@@ -55,6 +55,9 @@ class Ledger::Batch {
   // Loads into the cache everything the commands may touch.
   Status Prefetch(const std::vector<Group>& groups);
   Outcome Apply(const Request& request);
+  // Apply between the request's effect's Before and After, if it has one. Not OK: the
+  // batch must not commit.
+  Status ApplyWithEffect(const Request& request, Outcome* outcome);
   // Collects changed rows into write() and checks the batch's invariants.
   Status Finish();
   const BatchWrite& write() const { return write_; }
@@ -176,6 +179,25 @@ Outcome Ledger::Batch::Apply(const Request& request) {
   write_.requests.push_back(stored);
   requests_.emplace(request.idempotency_key, std::move(stored));
   return outcome;
+}
+
+Status Ledger::Batch::ApplyWithEffect(const Request& request, Outcome* outcome) {
+  Effect* effect = request.effect.get();
+  if (effect == nullptr) {
+    *outcome = Apply(request);
+    return Status::Ok();
+  }
+  Status before = effect->Before(txn_);
+  if (before.code() == Code::kInternal || before.code() == Code::kUnavailable) return before;
+  if (!before.ok()) {
+    *outcome = Failed(std::move(before));
+    return Status::Ok();
+  }
+  *outcome = Apply(request);
+  return effect->After(txn_, *outcome, [this](AccountId id) {
+    const Account* account = FindAccount(id);
+    return account ? account->normal_balance() : 0;
+  });
 }
 
 Outcome Ledger::Batch::ApplyCommand(const Command& command) {
@@ -541,10 +563,14 @@ void Ledger::ProcessBatch(std::vector<Group>& groups) {
     accounts_.clear();
     holds_.clear();
     metrics_.commits_failed.Add();
+    // Every outcome the batch decided is void (preflight failures stand); so is whatever
+    // an effect answered, since its writes are rolled back too.
     for (Group& group : groups) {
-      for (Outcome& outcome : group.outcomes) {
+      for (size_t i = 0; i < group.outcomes.size(); ++i) {
+        Outcome& outcome = group.outcomes[i];
         if (outcome.status.ok() || outcome.seq != 0 || outcome.status.code() == Code::kRejected ||
-            outcome.status.code() == Code::kNotFound || outcome.status.code() == Code::kConflict) {
+            outcome.status.code() == Code::kNotFound || outcome.status.code() == Code::kConflict ||
+            group.requests[i].effect) {
           outcome = Failed(status);
         }
       }
@@ -566,11 +592,13 @@ void Ledger::ProcessBatch(std::vector<Group>& groups) {
   Status status = batch.Prefetch(groups);
   if (status.ok()) {
     for (Group& group : groups) {
-      for (size_t i = 0; i < group.requests.size(); ++i) {
-        if (group.outcomes[i].status.ok()) group.outcomes[i] = batch.Apply(group.requests[i]);
+      for (size_t i = 0; i < group.requests.size() && status.ok(); ++i) {
+        if (group.outcomes[i].status.ok()) {
+          status = batch.ApplyWithEffect(group.requests[i], &group.outcomes[i]);
+        }
       }
     }
-    status = batch.Finish();
+    if (status.ok()) status = batch.Finish();
   }
   if (status.ok() && !batch.write().empty()) status = transaction.Write(batch.write());
   if (status.ok()) status = transaction.Commit();

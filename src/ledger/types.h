@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -108,9 +110,14 @@ struct ExpireHolds {};
 
 using Command = std::variant<OpenAccount, Transfer, CreateHold, PostHold, VoidHold, ExpireHolds>;
 
+class Effect;
+
 struct Request {
   std::string idempotency_key;  // Empty: not idempotent.
   Command command;
+  // Work of the request's owner that commits in the same database transaction as the
+  // command, or not at all (see Effect). Null for most requests.
+  std::shared_ptr<Effect> effect;
 };
 
 struct Outcome {
@@ -122,6 +129,27 @@ struct Outcome {
   Seq seq = 0;
   // True when this outcome is the stored answer to an earlier request with the same key.
   bool replayed = false;
+};
+
+class WriteTransaction;
+
+// What the owner of a request does in the batch's database transaction around the
+// command: a payment's own rows (its record, limits, audit, alerts) are written with the
+// money movement, so that both are durable or neither is. The ledger never sees what an
+// effect writes; the effect knows the store it was given (store::SqlOf).
+//
+// Both run on the ledger's writer thread, in submission order: keep them short.
+class Effect {
+ public:
+  virtual ~Effect() = default;
+  // Before the command is applied. Not OK: the command is not applied and this status is
+  // its outcome (what Before wrote is still committed with the batch); kInternal and
+  // kUnavailable instead fail the whole batch.
+  virtual Status Before(WriteTransaction& transaction) = 0;
+  // After the command was applied, with its outcome (OK or refused); `balance` gives an
+  // account's normal balance as the command left it. Not OK fails the whole batch.
+  virtual Status After(WriteTransaction& transaction, const Outcome& outcome,
+                       const std::function<int64_t(AccountId)>& balance) = 0;
 };
 
 // Checks a command's shape, needing no state (rippled's preflight).

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <future>
 
 #include "core/hash.h"
 #include "security/id_document.h"
@@ -46,36 +47,16 @@ Result<Payment> PaymentFromRow(const store::SqlRows& rows, size_t r) {
   return payment;
 }
 
-std::string Tail(const std::string& number) {
-  return number.size() > 4 ? number.substr(number.size() - 4) : number;
+// Starts the work and waits for the answer it gives its callback.
+Result<Payment> Wait(const std::function<void(PaymentCallback)>& start) {
+  std::promise<Result<Payment>> promise;
+  auto answer = promise.get_future();
+  start([&promise](Result<Payment> payment) { promise.set_value(std::move(payment)); });
+  return answer.get();
 }
 
-// Queues balance-change alerts (SEC-8) for the owners of the two accounts whose threshold
-// the amount reaches.
-Status QueueAlerts(store::SqlSession& sql, const Clock& clock, ledger::Ledger& ledger,
-                   const Payment& payment, const BankAccount& from, const BankAccount& to) {
-  for (const auto& [account, outgoing] : {std::pair{&from, true}, std::pair{&to, false}}) {
-    auto rows = sql.Query(
-        "SELECT c.mobile, s.alert_threshold_minor FROM customers c JOIN signings s ON "
-        "s.customer_id = c.id WHERE c.id = ?",
-        {account->customer_id});
-    if (!rows.ok()) return rows.status();
-    if (rows->empty() || payment.amount.minor() < rows->Int(0, 1)) continue;
-    int64_t balance = 0;
-    Status read = ledger.store().Read([&](ledger::LedgerReader& reader) {
-      auto accounts = reader.GetAccounts({account->ledger_account});
-      if (!accounts.ok()) return accounts.status();
-      if (!accounts->empty()) balance = accounts->front().normal_balance();
-      return Status::Ok();
-    });
-    if (!read.ok()) return read;
-    std::string text = fmt::format("【ebank】您尾号{}的账户{} {} {}，余额 {}。",
-                                   Tail(account->number), outgoing ? "转出" : "转入",
-                                   payment.amount.Decimal(), payment.amount.currency().code(),
-                                   FormatAmount(balance, payment.amount.currency().exponent()));
-    EBANK_RETURN_IF_ERROR(EnqueueSms(sql, clock, rows->Text(0, 0), text));
-  }
-  return Status::Ok();
+std::string Tail(const std::string& number) {
+  return number.size() > 4 ? number.substr(number.size() - 4) : number;
 }
 
 std::string ProductScope(const std::string& code) {
@@ -174,12 +155,147 @@ std::vector<CapUse> CapsFor(const BankAccount& from, const BankAccount& to) {
 
 }  // namespace
 
+// Who is told of a balance change (SEC-8): the account owner's mobile, from this amount.
+struct AlertRecipient {
+  std::string mobile;
+  std::optional<int64_t> threshold_minor;  // None: the owner has no e-banking signing.
+};
+
 struct PaymentService::Parties {
   int64_t customer_id = 0;
   BankAccount from;
   BankAccount to;
   std::vector<ToolLimit> limits;  // For payments from `from` to others; empty for own.
+  AlertRecipient from_owner;
+  AlertRecipient to_owner;
   bool own() const { return to.customer_id == customer_id; }
+};
+
+// A payment's own rows, written in the ledger's transaction around its transfer (see
+// ledger::Effect): the payment record (inserted, or claimed from "sca_required"), the
+// limits it uses, and once the money moved its outcome, audit row and alerts. So a payment
+// is recorded if and only if its money moved or was refused, and a twin request (same key)
+// finds the first one's outcome, never a payment half done.
+class PaymentService::Execution final : public ledger::Effect {
+ public:
+  Execution(PaymentService& service, Parties parties, Payment payment, Tool tool,
+            std::optional<TransferRequest> insert)
+      : service_(service),
+        parties_(std::move(parties)),
+        payment_(std::move(payment)),
+        tool_(tool),
+        insert_(std::move(insert)) {}
+
+  Status Before(ledger::WriteTransaction& transaction) override {
+    store::SqlSession& sql = store::SqlOf(transaction);
+    int64_t now = service_.clock_.NowMs();
+    std::string tool(ToolName(tool_));
+    Result<store::SqlRows> taken = Status::Ok();
+    if (insert_) {
+      const TransferRequest& request = *insert_;
+      taken = sql.Query(
+          "INSERT INTO payments (customer_id, idempotency_key, fingerprint, from_account, "
+          "to_account, amount_minor, currency, memo, channel, status, tool, challenge_id, "
+          "ledger_seq, failure, created_at_ms, executing_since_ms) VALUES (?, ?, ?, ?, ?, ?, ?, "
+          "?, ?, 'executing', ?, NULL, 0, '', ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+          {request.customer_id, request.idempotency_key, Fingerprint(request), request.from_account,
+           request.to_account, request.amount_minor, std::string(request.currency.code()),
+           request.memo, request.channel, tool, now, now});
+    } else {
+      taken = sql.Query(
+          "UPDATE payments SET status = 'executing', tool = ?, executing_since_ms = ? WHERE id = "
+          "? AND status = 'sca_required' RETURNING id",
+          {tool, now, payment_.id});
+    }
+    if (!taken.ok()) return taken.status();
+    if (taken->empty()) return FoundEarlier(sql);
+    payment_.id = taken->Int(0, 0);
+    payment_.tool = tool;
+    Status refused = service_.Reserve(sql, parties_, payment_.amount.minor(), tool_);
+    if (refused.code() == Code::kRejected) {
+      EBANK_RETURN_IF_ERROR(Record(sql, "failed", 0, refused.reason()));
+    }
+    return refused;
+  }
+
+  Status After(ledger::WriteTransaction& transaction, const ledger::Outcome& outcome,
+               const std::function<int64_t(ledger::AccountId)>& balance) override {
+    store::SqlSession& sql = store::SqlOf(transaction);
+    if (!outcome.status.ok()) {
+      // The money did not move: give back what was reserved.
+      EBANK_RETURN_IF_ERROR(Record(sql, "failed", 0, outcome.status.reason()));
+      return service_.Reserve(sql, parties_, -payment_.amount.minor(), tool_);
+    }
+    EBANK_RETURN_IF_ERROR(Record(sql, "completed", outcome.seq, ""));
+    payment_.status = "completed";
+    payment_.ledger_seq = outcome.seq;
+    EBANK_RETURN_IF_ERROR(
+        RecordAudit(sql, service_.clock_,
+                    {"customer", parties_.customer_id, payment_.channel, "payment.transfer",
+                     std::to_string(payment_.id), "ok", payment_.amount.ToString()}));
+    EBANK_RETURN_IF_ERROR(Alert(sql, parties_.from, parties_.from_owner, true, balance));
+    return Alert(sql, parties_.to, parties_.to_owner, false, balance);
+  }
+
+  // The answer once the ledger's batch is durable.
+  Result<Payment> Answer(const ledger::Outcome& outcome) const {
+    if (earlier_) return *earlier_;
+    if (!outcome.status.ok()) return outcome.status;
+    return payment_;
+  }
+
+ private:
+  // The payment was inserted or claimed by an earlier request: its record is the answer.
+  Status FoundEarlier(store::SqlSession& sql) {
+    Result<store::SqlRows> rows =
+        insert_ ? sql.Query(fmt::format("SELECT {} FROM payments WHERE customer_id = ? AND "
+                                        "idempotency_key = ?",
+                                        kPaymentColumns),
+                            {insert_->customer_id, insert_->idempotency_key})
+                : sql.Query(fmt::format("SELECT {} FROM payments WHERE id = ?", kPaymentColumns),
+                            {payment_.id});
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) return Status::Internal("payment_vanished", "the payment row is gone");
+    if (insert_ && rows->Text(0, 10) != Fingerprint(*insert_)) {
+      return Status::Conflict("idempotency_key_reused",
+                              "this idempotency key was used for a different transfer");
+    }
+    auto earlier = PaymentFromRow(*rows, 0);
+    if (!earlier.ok()) return earlier.status();
+    earlier->replayed = true;
+    earlier_ = std::move(*earlier);
+    return Status::Conflict("payment_decided", "an earlier request decided this payment");
+  }
+
+  Status Record(store::SqlSession& sql, const std::string& status, ledger::Seq seq,
+                const std::string& failure) {
+    payment_.status = status;
+    payment_.failure = failure;
+    return sql.Exec("UPDATE payments SET status = ?, ledger_seq = ?, failure = ? WHERE id = ?",
+                    {status, seq, failure, payment_.id});
+  }
+
+  // Queues a balance-change alert to `owner` of `account` when the amount reaches their
+  // threshold.
+  Status Alert(store::SqlSession& sql, const BankAccount& account, const AlertRecipient& owner,
+               bool outgoing, const std::function<int64_t(ledger::AccountId)>& balance) {
+    if (!owner.threshold_minor || payment_.amount.minor() < *owner.threshold_minor) {
+      return Status::Ok();
+    }
+    const Currency& currency = payment_.amount.currency();
+    std::string text =
+        fmt::format("【ebank】您尾号{}的账户{} {} {}，余额 {}。", Tail(account.number),
+                    outgoing ? "转出" : "转入", payment_.amount.Decimal(), currency.code(),
+                    FormatAmount(balance(account.ledger_account), currency.exponent()));
+    return EnqueueSms(sql, service_.clock_, owner.mobile, text);
+  }
+
+  PaymentService& service_;
+  const Parties parties_;
+  Payment payment_;
+  const Tool tool_;
+  const std::optional<TransferRequest> insert_;
+  std::optional<Payment> earlier_;
 };
 
 Status CheckTransferFields(std::string_view idempotency_key, int64_t amount_minor,
@@ -248,34 +364,47 @@ Result<PaymentService::Parties> PaymentService::LoadParties(store::SqlSession& s
   auto to = FindAccount(sql, to_account);
   if (!to.ok()) return to.status();
   if (!*to) return Status::NotFound("unknown_payee_account", "no such account in this bank");
-  Parties parties{customer_id, **from, **to, {}};
+  Parties parties{customer_id, **from, **to, {}, {}, {}};
   // Tool limits apply only to payments to others: own-account ones skip the read.
   if (!parties.own()) {
     auto limits = EffectiveLimits(sql, customer_id, parties.from.product_code);
     if (!limits.ok()) return limits.status();
     parties.limits = std::move(*limits);
   }
+  auto owners = sql.Query(
+      "SELECT c.id, c.mobile, s.alert_threshold_minor FROM customers c JOIN signings s ON "
+      "s.customer_id = c.id WHERE c.id IN (?, ?)",
+      {parties.from.customer_id, parties.to.customer_id});
+  if (!owners.ok()) return owners.status();
+  for (size_t r = 0; r < owners->size(); ++r) {
+    AlertRecipient owner{owners->Text(r, 1), owners->Int(r, 2)};
+    if (owners->Int(r, 0) == parties.from.customer_id) parties.from_owner = owner;
+    if (owners->Int(r, 0) == parties.to.customer_id) parties.to_owner = owner;
+  }
   return parties;
 }
 
 Result<Payment> PaymentService::Create(const TransferRequest& request) {
-  return Register(request, std::nullopt);
+  return Wait([&](PaymentCallback done) { Register(request, std::nullopt, std::move(done)); });
+}
+
+void PaymentService::CreateAsync(const TransferRequest& request, PaymentCallback done) {
+  Register(request, std::nullopt, std::move(done));
 }
 
 Result<Payment> PaymentService::CreateAuthorised(const TransferRequest& request, Tool tool) {
-  return Register(request, tool);
+  return Wait([&](PaymentCallback done) { Register(request, tool, std::move(done)); });
 }
 
-Result<Payment> PaymentService::Register(const TransferRequest& request,
-                                         std::optional<Tool> authorised) {
-  EBANK_RETURN_IF_ERROR(CheckTransferFields(request.idempotency_key, request.amount_minor,
-                                            request.memo, request.from_account,
-                                            request.to_account));
+void PaymentService::Register(const TransferRequest& request, std::optional<Tool> authorised,
+                              PaymentCallback done) {
+  Status valid = CheckTransferFields(request.idempotency_key, request.amount_minor, request.memo,
+                                     request.from_account, request.to_account);
+  if (!valid.ok()) return done(valid);
   std::string fingerprint = Fingerprint(request);
   // One snapshot: an earlier payment with this key, both accounts, the limits.
   std::optional<Payment> existing;
   std::optional<Parties> parties;
-  std::vector<Tool> held_tools;
   Status status = db_.Read([&](store::SqlSession& sql) -> Status {
     auto rows = sql.Query(fmt::format("SELECT {} FROM payments WHERE customer_id = ? AND "
                                       "idempotency_key = ?",
@@ -290,75 +419,85 @@ Result<Payment> PaymentService::Register(const TransferRequest& request,
       auto payment = PaymentFromRow(*rows, 0);
       if (!payment.ok()) return payment.status();
       existing = *payment;
+      return Status::Ok();
     }
     auto loaded = LoadParties(sql, request.customer_id, request.from_account, request.to_account);
     if (!loaded.ok()) return loaded.status();
     parties = std::move(*loaded);
     return Status::Ok();
   });
-  if (!status.ok()) return status;
+  if (!status.ok()) return done(status);
   if (existing) {
-    // A retry returns the first answer.
-    if (existing->status == "executing") return Resume(*parties, *existing);
-    existing->replayed = true;
-    return *existing;
+    existing->replayed = true;  // A retry returns the first answer.
+    return done(*existing);
   }
   const BankAccount& from = parties->from;
   const BankAccount& to = parties->to;
-  if (from.status != "active")
-    return Status::Rejected("account_unavailable", "the account is " + from.status);
-  if (to.status == "closed")
-    return Status::Rejected("payee_account_unavailable", "the payee account is closed");
+  if (from.status != "active") {
+    return done(Status::Rejected("account_unavailable", "the account is " + from.status));
+  }
+  if (to.status == "closed") {
+    return done(Status::Rejected("payee_account_unavailable", "the payee account is closed"));
+  }
   std::string currency(request.currency.code());
   if (from.currency != currency || to.currency != currency) {
-    return Status::Invalid("currency_mismatch", "both accounts must be in " + currency);
-  }
-
-  bool immediate = authorised || parties->own() || request.amount_minor <= kNoChallengeMaxMinor;
-  std::vector<Tool> allowed;
-  if (!immediate) {
-    auto covering = Covering(parties->limits, request.customer_id, request.amount_minor);
-    if (!covering.ok()) return covering.status();
-    allowed = std::move(*covering);
+    return done(Status::Invalid("currency_mismatch", "both accounts must be in " + currency));
   }
   Payment payment;
-  // An immediate payment reserves its limits with its insertion and is "executing" at once;
-  // a small one to someone else counts against the password tier (an authorised one
-  // against the tool that authorised it), an own-account one against no tool.
-  payment.status = immediate ? "executing" : "sca_required";
   payment.from_account = request.from_account;
   payment.to_account = request.to_account;
   payment.amount = Money(request.currency, request.amount_minor);
   payment.memo = request.memo;
   payment.channel = request.channel;
-  Tool tool = authorised.value_or(Tool::kPassword);
-  payment.tool = immediate ? std::string(ToolName(tool)) : "";
-  Status refused = Status::Ok();
+  // Own-account, small and earlier-authorised payments move at once: a small one to
+  // someone else counts against the password tier, an authorised one against the tool
+  // that authorised it, an own-account one against no tool.
+  if (authorised || parties->own() || request.amount_minor <= kNoChallengeMaxMinor) {
+    Tool tool = authorised.value_or(Tool::kPassword);
+    return Execute(std::move(*parties), std::move(payment), tool, request, std::move(done));
+  }
+  auto allowed = Covering(parties->limits, request.customer_id, request.amount_minor);
+  if (!allowed.ok()) return done(allowed.status());
+  payment.status = "sca_required";
   status = db_.Transaction([&](store::SqlSession& sql) -> Status {
-    refused = immediate ? Reserve(sql, *parties, request.amount_minor, tool) : Status::Ok();
-    if (refused.code() != Code::kOk && refused.code() != Code::kRejected) return refused;
     auto rows = sql.Query(
         "INSERT INTO payments (customer_id, idempotency_key, fingerprint, from_account, "
         "to_account, amount_minor, currency, memo, channel, status, tool, challenge_id, "
         "ledger_seq, failure, created_at_ms, executing_since_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, ?, NULL, 0, ?, ?, ?) RETURNING id",
+        "?, 'sca_required', '', NULL, 0, '', ?, 0) RETURNING id",
         {request.customer_id, request.idempotency_key, fingerprint, request.from_account,
          request.to_account, request.amount_minor, currency, request.memo, request.channel,
-         refused.ok() ? payment.status : std::string("failed"), payment.tool,
-         refused.ok() ? std::string() : refused.reason(), clock_.NowMs(),
-         immediate ? clock_.NowMs() : 0});
+         clock_.NowMs()});
     if (!rows.ok()) return rows.status();
     payment.id = rows->Int(0, 0);
     return Status::Ok();
   });
-  if (status.code() == Code::kConflict) return Register(request, authorised);  // A twin won.
-  if (!status.ok()) return status;
-  if (!refused.ok()) return refused;
-  if (!immediate) {
-    payment.allowed_tools = allowed;
-    return payment;
+  if (status.code() == Code::kConflict) {  // A twin won.
+    return Register(request, authorised, std::move(done));
   }
-  return Finish(*parties, payment);
+  if (!status.ok()) return done(status);
+  payment.allowed_tools = std::move(*allowed);
+  done(std::move(payment));
+}
+
+void PaymentService::Execute(Parties parties, Payment payment, Tool tool,
+                             std::optional<TransferRequest> insert, PaymentCallback done) {
+  int64_t amount = payment.amount.minor();
+  ledger::Request request{
+      "",
+      ledger::Transfer{{{parties.from.ledger_account, -amount, payment.amount.currency()},
+                        {parties.to.ledger_account, amount, payment.amount.currency()}},
+                       payment.memo},
+      nullptr};
+  auto execution = std::make_shared<Execution>(*this, std::move(parties), std::move(payment), tool,
+                                               std::move(insert));
+  request.effect = execution;
+  std::vector<ledger::Request> requests;
+  requests.push_back(std::move(request));
+  ledger_.Submit(std::move(requests),
+                 [execution, done = std::move(done)](std::vector<ledger::Outcome> outcomes) {
+                   done(execution->Answer(outcomes.front()));
+                 });
 }
 
 Result<ChallengeInfo> PaymentService::Challenge(int64_t customer_id, int64_t payment_id,
@@ -387,6 +526,14 @@ Result<ChallengeInfo> PaymentService::Challenge(int64_t customer_id, int64_t pay
 
 Result<Payment> PaymentService::Confirm(int64_t customer_id, int64_t payment_id,
                                         std::string_view challenge_id, std::string_view answer) {
+  return Wait([&](PaymentCallback done) {
+    ConfirmAsync(customer_id, payment_id, challenge_id, answer, std::move(done));
+  });
+}
+
+void PaymentService::ConfirmAsync(int64_t customer_id, int64_t payment_id,
+                                  std::string_view challenge_id, std::string_view answer,
+                                  PaymentCallback done) {
   std::optional<Payment> payment;
   std::optional<Parties> parties;
   std::string tool_name;
@@ -403,53 +550,25 @@ Result<Payment> PaymentService::Confirm(int64_t customer_id, int64_t payment_id,
     if (!rows->empty()) tool_name = rows->Text(0, 0);
     return Status::Ok();
   });
-  if (!status.ok()) return status;
+  if (!status.ok()) return done(status);
   if (payment->status == "completed" || payment->status == "failed") {
     payment->replayed = true;
-    return *payment;
+    return done(*payment);
   }
-  if (payment->status == "executing") return Resume(*parties, *payment);
   if (payment->status != "sca_required") {
-    return Status::Rejected("payment_not_pending", "this payment is " + payment->status);
+    return done(Status::Rejected("payment_not_pending", "this payment is " + payment->status));
   }
-  EBANK_RETURN_IF_ERROR(signing_.VerifyPaymentChallenge(
+  status = signing_.VerifyPaymentChallenge(
       customer_id, challenge_id, {std::to_string(payment_id), payment->amount, payment->to_account},
-      answer));
+      answer);
+  if (!status.ok()) return done(status);
   auto tool = ParseTool(tool_name);
-  if (!tool) return Status::Internal("challenge_without_tool", "the challenge names no tool");
-  // Reserve the limits in the database before the money moves, so that concurrent
-  // payments (in any process) cannot together pass them. Only a payment still waiting for
-  // authentication moves on, so a challenge answered twice at once reserves once.
-  Status refused = Status::Ok();
-  bool claimed = false;
-  status = db_.Transaction([&](store::SqlSession& sql) -> Status {
-    auto rows = sql.Query(
-        "UPDATE payments SET status = 'executing', tool = ?, executing_since_ms = ? WHERE id = ? "
-        "AND status = 'sca_required' RETURNING id",
-        {std::string(ToolName(*tool)), clock_.NowMs(), payment->id});
-    if (!rows.ok()) return rows.status();
-    claimed = !rows->empty();
-    if (!claimed) return Status::Ok();
-    refused = Reserve(sql, *parties, payment->amount.minor(), *tool);
-    if (refused.ok()) return Status::Ok();
-    if (refused.code() != Code::kRejected) return refused;
-    return sql.Exec("UPDATE payments SET status = 'failed', failure = ? WHERE id = ?",
-                    {refused.reason(), payment->id});
-  });
-  if (!status.ok()) return status;
-  if (!claimed) return Get(customer_id, payment_id);
-  if (!refused.ok()) return refused;
-  payment->status = "executing";
-  payment->tool = std::string(ToolName(*tool));
-  return Finish(*parties, *payment);
-}
-
-Result<Payment> PaymentService::Resume(const Parties& parties, const Payment& payment) {
-  if (clock_.NowMs() - payment.executing_since_ms < kInFlightMs) {
-    return Status::Conflict("request_in_flight",
-                            "this transfer is being executed; ask again for its outcome shortly");
+  if (!tool) {
+    return done(Status::Internal("challenge_without_tool", "the challenge names no tool"));
   }
-  return Finish(parties, payment);
+  // The ledger's transaction claims the payment from "sca_required" and reserves its
+  // limits before the money moves, so a challenge answered twice at once pays once.
+  Execute(std::move(*parties), std::move(*payment), *tool, std::nullopt, std::move(done));
 }
 
 Status PaymentService::Reserve(store::SqlSession& sql, const Parties& parties, int64_t amount,
@@ -478,52 +597,6 @@ Status PaymentService::Reserve(store::SqlSession& sql, const Parties& parties, i
                       direction + day.substr(0, 4), use.cap->yearly_minor, refusal});
   }
   return AddUsage(sql, usages, amount);
-}
-
-Result<Payment> PaymentService::Finish(const Parties& parties, Payment payment) {
-  const BankAccount& from = parties.from;
-  const BankAccount& to = parties.to;
-  int64_t amount = payment.amount.minor();
-  ledger::Outcome outcome = ledger_.Execute(
-      ledger::Request{"pay:" + std::to_string(payment.id),
-                      ledger::Transfer{{{from.ledger_account, -amount, payment.amount.currency()},
-                                        {to.ledger_account, amount, payment.amount.currency()}},
-                                       payment.memo}});
-  if (outcome.status.code() == Code::kUnavailable || outcome.status.code() == Code::kInternal) {
-    return outcome.status;  // Still executing: a retry with the same key finishes it.
-  }
-  bool recorded = false;
-  Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
-    // Once: a retry racing this one finds it done.
-    auto rows = sql.Query(
-        "UPDATE payments SET status = ?, ledger_seq = ?, failure = ? WHERE id = ? AND status = "
-        "'executing' RETURNING id",
-        {std::string(outcome.status.ok() ? "completed" : "failed"), outcome.seq,
-         outcome.status.ok() ? std::string() : outcome.status.reason(), payment.id});
-    if (!rows.ok()) return rows.status();
-    recorded = !rows->empty();
-    if (!recorded) return Status::Ok();
-    if (!outcome.status.ok()) {
-      // The money did not move: give back what was reserved.
-      return Reserve(sql, parties, -amount, ParseTool(payment.tool).value_or(Tool::kPassword));
-    }
-    EBANK_RETURN_IF_ERROR(
-        RecordAudit(sql, clock_,
-                    {"customer", parties.customer_id, payment.channel, "payment.transfer",
-                     std::to_string(payment.id), "ok", payment.amount.ToString()}));
-    payment.status = "completed";
-    payment.ledger_seq = outcome.seq;
-    return QueueAlerts(sql, clock_, ledger_, payment, from, to);
-  });
-  if (!status.ok()) return status;
-  if (!outcome.status.ok()) {
-    payment.status = "failed";
-    payment.failure = outcome.status.reason();
-    return outcome.status;
-  }
-  payment.status = "completed";
-  payment.ledger_seq = outcome.seq;
-  return payment;
 }
 
 Result<std::vector<Tool>> PaymentService::Covering(const std::vector<ToolLimit>& limits,

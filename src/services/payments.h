@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,10 +48,6 @@ inline constexpr ClassCap kClassCaps[] = {
 // Up to this amount a transfer to someone else needs no challenge (it still counts against
 // the password tier's daily limit).
 inline constexpr int64_t kNoChallengeMaxMinor = 10000;  // 100.00
-// A retry of a payment whose money started moving less than this ago is answered "in
-// flight" (409); after that, a retry finishes it (the ledger applies it at most once), which
-// is how a payment interrupted by a crash completes.
-inline constexpr int64_t kInFlightMs = 30 * 1000;
 inline constexpr size_t kPaymentMemoBytesMax = 140;
 inline constexpr size_t kPaymentKeyBytesMax = 128;
 
@@ -76,8 +73,8 @@ inline constexpr size_t kPayeesPerCustomerMax = 100;
 
 struct Payment {
   int64_t id = 0;
-  // "accepted" (no challenge needed, limit not yet reserved), "sca_required", "executing"
-  // (limit reserved, money moving), "completed", "failed".
+  // "sca_required", then "completed" or "failed" (in the same database transaction as the
+  // money movement; "executing" is seen only inside it).
   std::string status;
   std::string from_account;
   std::string to_account;
@@ -92,6 +89,9 @@ struct Payment {
   bool replayed = false;
 };
 
+// Receives a payment's outcome, on any thread (the ledger's, when money moved).
+using PaymentCallback = std::function<void(Result<Payment>)>;
+
 class PaymentService {
  public:
   PaymentService(store::SqlDatabase& db, ledger::Ledger& ledger, CustomerService& customers,
@@ -103,6 +103,9 @@ class PaymentService {
   // (status "sca_required"). The same idempotency key returns the same payment; with
   // another body it is refused (conflict/idempotency_key_reused).
   Result<Payment> Create(const TransferRequest& request);
+  // Create without holding the caller's thread while the ledger works: `done` gets the
+  // answer, on the ledger's thread when money moved. Must not block.
+  void CreateAsync(const TransferRequest& request, PaymentCallback done);
   // Registers and executes at once a transfer the customer authorised earlier with `tool`
   // (a standing order confirmed at setup): no challenge, but within `tool`'s limits of
   // today, reserved like a confirmed payment's. Idempotent like Create.
@@ -113,6 +116,9 @@ class PaymentService {
   // Answers the challenge and, when right, executes the payment within the tool's limits.
   Result<Payment> Confirm(int64_t customer_id, int64_t payment_id, std::string_view challenge_id,
                           std::string_view answer);
+  // Confirm answering through `done`, as CreateAsync.
+  void ConfirmAsync(int64_t customer_id, int64_t payment_id, std::string_view challenge_id,
+                    std::string_view answer, PaymentCallback done);
   // A customer's own payment; another customer's is kNotFound.
   Result<Payment> Get(int64_t customer_id, int64_t payment_id);
 
@@ -137,15 +143,18 @@ class PaymentService {
 
  private:
   struct Parties;
+  class Execution;
   // Create and CreateAuthorised: `authorised` is the tool of an earlier authentication.
-  Result<Payment> Register(const TransferRequest& request, std::optional<Tool> authorised);
+  void Register(const TransferRequest& request, std::optional<Tool> authorised,
+                PaymentCallback done);
+  // Moves the money with the ledger, the payment's rows in the same transaction (see
+  // Execution): a new payment from `insert`, or else `payment` claimed from "sca_required";
+  // its limits are those of `tool`.
+  void Execute(Parties parties, Payment payment, Tool tool, std::optional<TransferRequest> insert,
+               PaymentCallback done);
   // Reserves `amount` against the limits that apply, in `sql`'s transaction; a refusal is
   // kRejected and reserves nothing. A negative amount gives a reservation back.
   Status Reserve(store::SqlSession& sql, const Parties& parties, int64_t amount, Tool tool);
-  // Moves the money of a payment whose limits are reserved, then records the outcome.
-  Result<Payment> Finish(const Parties& parties, Payment payment);
-  // For a payment found "executing" by a retry: in flight, or interrupted and finished now.
-  Result<Payment> Resume(const Parties& parties, const Payment& payment);
   Result<Parties> LoadParties(store::SqlSession& sql, int64_t customer_id,
                               const std::string& from_account, const std::string& to_account);
   Result<Payment> Load(store::SqlSession& sql, int64_t customer_id, int64_t payment_id);

@@ -7,6 +7,7 @@
 #include "store/open.h"
 #include "store/postgres.h"
 #include "store/rows.h"
+#include "store/sql_sessions.h"
 
 namespace ebank::store {
 namespace {
@@ -144,15 +145,16 @@ class PgReader final : public ledger::LedgerReader {
   std::unique_ptr<PgConnection> db_;
 };
 
-class PgWriteTransaction final : public ledger::WriteTransaction {
+class PgWriteTransaction final : public ledger::WriteTransaction, public SqlWriteTransaction {
  public:
-  PgWriteTransaction(PgReader& connection, ledger::Head head)
-      : connection_(connection), head_(head) {}
+  PgWriteTransaction(PgReader& connection, PgSession& sql, ledger::Head head)
+      : connection_(connection), sql_(sql), head_(head) {}
   ~PgWriteTransaction() override {
     if (!done_) (void)db().Exec("ROLLBACK");
   }
 
   const ledger::Head& head() const override { return head_; }
+  SqlSession& sql() override { return sql_; }
 
   Status LoadAccounts(const std::vector<ledger::AccountId>& ids,
                       std::vector<Account>* out) override {
@@ -202,6 +204,7 @@ class PgWriteTransaction final : public ledger::WriteTransaction {
   PgConnection& db() { return connection_.db(); }
 
   PgReader& connection_;
+  PgSession& sql_;
   ledger::Head head_;
   bool done_ = false;
 };
@@ -347,7 +350,9 @@ Status PgWriteTransaction::Write(const ledger::BatchWrite& batch) {
 class PgLedgerStore final : public ledger::LedgerStore {
  public:
   PgLedgerStore(std::string url, std::unique_ptr<PgReader> writer)
-      : url_(std::move(url)), writer_(std::move(writer)) {}
+      : url_(std::move(url)),
+        writer_(std::move(writer)),
+        writer_sql_(std::make_unique<PgSession>(writer_->db())) {}
 
   std::string_view backend() const override { return "postgresql"; }
 
@@ -356,6 +361,7 @@ class PgLedgerStore final : public ledger::LedgerStore {
       auto reconnected = PgConnection::Connect(url_);
       if (!reconnected.ok()) return reconnected.status();
       writer_ = std::make_unique<PgReader>(std::move(*reconnected));
+      writer_sql_ = std::make_unique<PgSession>(writer_->db());
     }
     EBANK_RETURN_IF_ERROR(writer_->db().Exec("BEGIN"));
     // The row lock on the head serialises ledger writers in every process.
@@ -365,7 +371,7 @@ class PgLedgerStore final : public ledger::LedgerStore {
       return head.status();
     }
     return std::unique_ptr<ledger::WriteTransaction>(
-        std::make_unique<PgWriteTransaction>(*writer_, *head));
+        std::make_unique<PgWriteTransaction>(*writer_, *writer_sql_, *head));
   }
 
   Status Read(const std::function<Status(ledger::LedgerReader&)>& read) override {
@@ -397,6 +403,7 @@ class PgLedgerStore final : public ledger::LedgerStore {
  private:
   const std::string url_;
   std::unique_ptr<PgReader> writer_;
+  std::unique_ptr<PgSession> writer_sql_;  // For effects; writer_'s connection.
   std::mutex mutex_;
   std::vector<std::unique_ptr<PgReader>> readers_;  // GUARDED_BY(mutex_)
 };

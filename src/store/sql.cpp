@@ -12,6 +12,7 @@
 
 #include "store/open.h"
 #include "store/postgres.h"
+#include "store/sql_sessions.h"
 #include "store/sqlite.h"
 #include "store/sqlite_file.h"
 
@@ -19,14 +20,9 @@ namespace ebank::store {
 namespace {
 
 constexpr size_t kPoolConnectionsMax = 256;
-constexpr size_t kStatementsPerConnectionMax = 256;
 // At most this many transactions share one SQLite commit.
 constexpr size_t kGroupTransactionsMax = 1024;
 
-struct TextHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
-};
 // A transaction that loses a serialization conflict is run again after a random pause that
 // doubles each time (so that the ones that collided do not collide again in step).
 constexpr int kSerializationRetriesMax = 30;
@@ -35,104 +31,6 @@ constexpr auto kRetryPauseMax = std::chrono::milliseconds(50);
 // PostgreSQL gains nothing from more transactions at once than this on a small machine,
 // and SERIALIZABLE's conflict tracking runs out of room with hundreds of them.
 constexpr std::ptrdiff_t kPgTransactionsAtOnceMax = 16;
-
-std::optional<std::string> ParamText(const SqlValue& value) {
-  if (std::holds_alternative<std::monostate>(value)) return std::nullopt;
-  if (const auto* number = std::get_if<int64_t>(&value)) return std::to_string(*number);
-  return std::get<std::string>(value);
-}
-
-class SqliteSession final : public SqlSession {
- public:
-  explicit SqliteSession(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
-  SqliteDb& db() { return *db_; }
-
-  Result<SqlRows> Query(std::string_view sql, const SqlParams& params) override {
-    auto statement = Statement(sql);
-    if (!statement.ok()) return statement.status();
-    SqliteStatement& s = **statement;
-    // Leaves the statement reset for its next use, whatever happens below.
-    struct ResetOnExit {
-      SqliteStatement& s;
-      ~ResetOnExit() { s.Reset(); }
-    } reset{s};
-    for (size_t i = 0; i < params.size(); ++i) {
-      int index = static_cast<int>(i) + 1;
-      if (std::holds_alternative<std::monostate>(params[i])) {
-        s.BindNull(index);
-      } else if (const auto* number = std::get_if<int64_t>(&params[i])) {
-        s.Bind(index, *number);
-      } else {
-        s.Bind(index, std::string_view(std::get<std::string>(params[i])));
-      }
-    }
-    SqlRows rows;
-    int columns = s.ColumnCount();
-    while (true) {
-      auto has_row = s.Step();
-      if (!has_row.ok()) return has_row.status();
-      if (!*has_row) break;
-      std::vector<std::optional<std::string>> row;
-      for (int c = 0; c < columns; ++c) {
-        if (s.IsNull(c)) {
-          row.emplace_back();
-        } else {
-          row.emplace_back(s.Text(c));
-        }
-      }
-      rows.AddRow(std::move(row));
-    }
-    return rows;
-  }
-
- private:
-  // The connection's prepared statement for `sql`, prepared on first use.
-  Result<SqliteStatement*> Statement(std::string_view sql) {
-    auto found = statements_.find(sql);
-    if (found != statements_.end()) return found->second.get();
-    if (statements_.size() >= kStatementsPerConnectionMax) statements_.clear();
-    auto prepared = db_->Prepare(sql);
-    if (!prepared.ok()) return prepared.status();
-    SqliteStatement* statement = prepared->get();
-    statements_.emplace(std::string(sql), std::move(*prepared));
-    return statement;
-  }
-
-  std::unique_ptr<SqliteDb> db_;
-  std::unordered_map<std::string, std::unique_ptr<SqliteStatement>, TextHash, std::equal_to<>>
-      statements_;
-};
-
-class PgSession final : public SqlSession {
- public:
-  explicit PgSession(std::unique_ptr<PgConnection> db) : db_(std::move(db)) {}
-  PgConnection& db() { return *db_; }
-
-  Result<SqlRows> Query(std::string_view sql, const SqlParams& params) override {
-    PgParams texts;
-    for (const auto& param : params)
-      texts.push_back(ParamText(param));
-    auto result = db_->Query(ToPostgresPlaceholders(sql), texts);
-    if (!result.ok()) return result.status();
-    SqlRows rows;
-    int columns = PQnfields(result->raw());
-    for (int r = 0; r < result->rows(); ++r) {
-      std::vector<std::optional<std::string>> row;
-      for (int c = 0; c < columns; ++c) {
-        if (result->IsNull(r, c)) {
-          row.emplace_back();
-        } else {
-          row.emplace_back(std::string(result->Text(r, c)));
-        }
-      }
-      rows.AddRow(std::move(row));
-    }
-    return rows;
-  }
-
- private:
-  std::unique_ptr<PgConnection> db_;
-};
 
 // A pool of sessions of one kind.
 template <typename Session>

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "ledger/store.h"
 
 namespace ebank::store {
 
@@ -62,6 +63,10 @@ class SqlDatabase {
   // Runs `work` in a read-only snapshot.
   virtual Status Read(const std::function<Status(SqlSession&)>& work) = 0;
 };
+
+// The session of a write transaction of a ledger store from OpenLedgerStore: statements
+// on it run inside the ledger's batch transaction (for ledger::Effect).
+SqlSession& SqlOf(ledger::WriteTransaction& transaction);
 
 // Opens the database named as for OpenLedgerStore, applying migrations first.
 Result<std::unique_ptr<SqlDatabase>> OpenSqlDatabase(const std::string& database);

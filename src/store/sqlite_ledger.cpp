@@ -8,6 +8,7 @@
 
 #include "store/open.h"
 #include "store/rows.h"
+#include "store/sql_sessions.h"
 #include "store/sqlite.h"
 #include "store/sqlite_file.h"
 
@@ -178,16 +179,17 @@ class SqliteReader final : public ledger::LedgerReader {
   Statements statements_;
 };
 
-class SqliteWriteTransaction final : public ledger::WriteTransaction {
+class SqliteWriteTransaction final : public ledger::WriteTransaction, public SqlWriteTransaction {
  public:
-  SqliteWriteTransaction(SqliteReader& connection, ledger::Head head,
+  SqliteWriteTransaction(SqliteReader& connection, SqliteSession& sql, ledger::Head head,
                          std::unique_lock<std::mutex> write_lock)
-      : connection_(connection), head_(head), write_lock_(std::move(write_lock)) {}
+      : connection_(connection), sql_(sql), head_(head), write_lock_(std::move(write_lock)) {}
   ~SqliteWriteTransaction() override {
     if (!done_) (void)connection_.db().Exec("ROLLBACK");
   }
 
   const ledger::Head& head() const override { return head_; }
+  SqlSession& sql() override { return sql_; }
 
   Status LoadAccounts(const std::vector<ledger::AccountId>& ids,
                       std::vector<Account>* out) override {
@@ -266,6 +268,7 @@ class SqliteWriteTransaction final : public ledger::WriteTransaction {
   }
 
   SqliteReader& connection_;
+  SqliteSession& sql_;
   ledger::Head head_;
   bool done_ = false;
   std::unique_lock<std::mutex> write_lock_;  // Released at COMMIT or after ROLLBACK.
@@ -401,7 +404,10 @@ class SqliteLedgerStore final : public ledger::LedgerStore {
   // stall every caller waiting on that commit); a thread of its own does, PASSIVE, so
   // that it never blocks the writer or readers.
   SqliteLedgerStore(std::string path, std::unique_ptr<SqliteDb> writer)
-      : path_(std::move(path)), file_(SqliteFile::For(path_)), writer_(std::move(writer)) {
+      : path_(std::move(path)),
+        file_(SqliteFile::For(path_)),
+        writer_(std::move(writer)),
+        writer_sql_(writer_.db()) {
     (void)writer_.db().Exec("PRAGMA wal_autocheckpoint=0");
   }
 
@@ -416,7 +422,7 @@ class SqliteLedgerStore final : public ledger::LedgerStore {
       return head.status();
     }
     return std::unique_ptr<ledger::WriteTransaction>(
-        std::make_unique<SqliteWriteTransaction>(writer_, *head, std::move(lock)));
+        std::make_unique<SqliteWriteTransaction>(writer_, writer_sql_, *head, std::move(lock)));
   }
 
   Status Read(const std::function<Status(ledger::LedgerReader&)>& read) override {
@@ -448,6 +454,7 @@ class SqliteLedgerStore final : public ledger::LedgerStore {
   const std::string path_;
   const std::shared_ptr<SqliteFile> file_;
   SqliteReader writer_;
+  SqliteSession writer_sql_;  // For effects; the same connection as writer_.
   std::mutex mutex_;
   std::vector<std::unique_ptr<SqliteReader>> readers_;  // GUARDED_BY(mutex_)
 };

@@ -8,6 +8,7 @@
 #include "ledger/journal.h"
 #include "ledger/tests/ledger_env.h"
 #include "store/postgres.h"
+#include "store/sql.h"
 #include "store/sqlite.h"
 
 namespace ebank::ledger {
@@ -366,6 +367,137 @@ TEST_P(LedgerTest, HistoryFollowsEachAccountsPostingChain) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LedgerTest, ::testing::Values("sqlite", "postgresql"),
+                         BackendName);
+
+// An effect that writes a row before and after its command, and can be told to refuse or
+// to fail.
+class NoteEffect final : public Effect {
+ public:
+  explicit NoteEffect(int64_t id, AccountId watched, Status before = Status::Ok(),
+                      Status after = Status::Ok())
+      : id_(id), watched_(watched), before_(std::move(before)), after_(std::move(after)) {}
+
+  Status Before(WriteTransaction& transaction) override {
+    EBANK_RETURN_IF_ERROR(
+        store::SqlOf(transaction)
+            .Exec("INSERT INTO effect_notes (id, note) VALUES (?, 'before')", {id_}));
+    return before_;
+  }
+  Status After(WriteTransaction& transaction, const Outcome& outcome,
+               const std::function<int64_t(AccountId)>& balance) override {
+    seen_balance = balance(watched_);
+    EBANK_RETURN_IF_ERROR(
+        store::SqlOf(transaction)
+            .Exec("UPDATE effect_notes SET note = ? WHERE id = ?",
+                  {outcome.status.ok() ? std::string("applied") : outcome.status.reason(), id_}));
+    return after_;
+  }
+  int64_t seen_balance = -1;
+
+ private:
+  const int64_t id_;
+  const AccountId watched_;
+  const Status before_;
+  const Status after_;
+};
+
+class LedgerEffectTest : public LedgerTest {
+ protected:
+  void SetUp() override {
+    Tamper(env_.database(), "CREATE TABLE effect_notes (id BIGINT PRIMARY KEY, note TEXT)");
+    bank_ = env_.OpenFunding();
+    alice_ = env_.Open();
+    bob_ = env_.Open();
+    ASSERT_TRUE(env_.Pay(bank_, alice_, 10000).status.ok());
+  }
+  Request Pay(AccountId from, AccountId to, int64_t amount, std::shared_ptr<Effect> effect) {
+    return Request{"", Transfer{{{from, -amount}, {to, amount}}, ""}, std::move(effect)};
+  }
+  // The notes effects left, "id:note" by id.
+  std::vector<std::string> Notes() {
+    std::vector<std::string> notes;
+    auto store = store::OpenSqlDatabase(env_.database());
+    EXPECT_TRUE(store.ok());
+    Status status = (*store)->Read([&](store::SqlSession& sql) {
+      auto rows = sql.Query("SELECT id, note FROM effect_notes ORDER BY id");
+      if (!rows.ok()) return rows.status();
+      for (size_t r = 0; r < rows->size(); ++r)
+        notes.push_back(rows->Text(r, 0) + ":" + rows->Text(r, 1));
+      return Status::Ok();
+    });
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    return notes;
+  }
+  AccountId bank_ = 0, alice_ = 0, bob_ = 0;
+};
+
+TEST_P(LedgerEffectTest, EffectsCommitWithTheirCommandAndSeeItsBalances) {
+  auto paid = std::make_shared<NoteEffect>(1, alice_);
+  auto refused = std::make_shared<NoteEffect>(2, alice_);
+  std::vector<Request> requests;
+  requests.push_back(Pay(alice_, bob_, 2500, paid));
+  requests.push_back(Pay(alice_, bob_, 9000, refused));  // More than is left.
+  std::vector<Outcome> outcomes = env_.ledger().Execute(std::move(requests));
+  ASSERT_TRUE(outcomes[0].status.ok()) << outcomes[0].status.ToString();
+  EXPECT_EQ(outcomes[1].status.reason(), "insufficient_funds");
+  EXPECT_EQ(paid->seen_balance, 7500);     // As the command left it,
+  EXPECT_EQ(refused->seen_balance, 7500);  // and unchanged by a refused one.
+  EXPECT_EQ(Notes(), (std::vector<std::string>{"1:applied", "2:insufficient_funds"}));
+  EXPECT_EQ(env_.Balance(bob_), 2500);
+}
+
+TEST_P(LedgerEffectTest, AnEffectThatRefusesBeforeKeepsItsCommandFromApplying) {
+  auto refusing = std::make_shared<NoteEffect>(1, alice_, Status::Rejected("no", "refused"));
+  std::vector<Request> requests;
+  requests.push_back(Pay(alice_, bob_, 2500, refusing));
+  requests.push_back(Pay(alice_, bob_, 1000, nullptr));
+  std::vector<Outcome> outcomes = env_.ledger().Execute(std::move(requests));
+  EXPECT_EQ(outcomes[0].status.reason(), "no");
+  EXPECT_EQ(outcomes[0].seq, 0);
+  EXPECT_TRUE(outcomes[1].status.ok());
+  EXPECT_EQ(refusing->seen_balance, -1);                       // After is not called.
+  EXPECT_EQ(Notes(), (std::vector<std::string>{"1:before"}));  // What Before wrote stays.
+  EXPECT_EQ(env_.Balance(bob_), 1000);
+}
+
+TEST_P(LedgerEffectTest, AFailingEffectFailsTheWholeBatchAndWritesNothing) {
+  Head before;
+  ASSERT_TRUE(env_.ledger()
+                  .store()
+                  .Read([&](LedgerReader& reader) {
+                    auto head = reader.GetHead();
+                    if (head.ok()) before = *head;
+                    return head.status();
+                  })
+                  .ok());
+  std::vector<Request> requests;
+  requests.push_back(Pay(alice_, bob_, 1000, nullptr));
+  requests.push_back(Pay(alice_, bob_, 2500,
+                         std::make_shared<NoteEffect>(1, alice_, Status::Ok(),
+                                                      Status::Internal("broken", "disk gone"))));
+  std::vector<Outcome> outcomes = env_.ledger().Execute(std::move(requests));
+  for (const Outcome& outcome : outcomes) {
+    EXPECT_FALSE(outcome.status.ok());
+    EXPECT_EQ(outcome.seq, 0);
+  }
+  EXPECT_TRUE(Notes().empty());
+  EXPECT_EQ(env_.Balance(alice_), 10000);
+  EXPECT_EQ(env_.Balance(bob_), 0);
+  ASSERT_TRUE(env_.ledger()
+                  .store()
+                  .Read([&](LedgerReader& reader) {
+                    auto head = reader.GetHead();
+                    if (!head.ok()) return head.status();
+                    EXPECT_EQ(head->seq, before.seq);
+                    return Status::Ok();
+                  })
+                  .ok());
+  // The ledger forgot what the failed batch did in memory, too.
+  EXPECT_TRUE(env_.Pay(alice_, bob_, 10000).status.ok());
+  EXPECT_EQ(env_.Balance(bob_), 10000);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, LedgerEffectTest, ::testing::Values("sqlite", "postgresql"),
                          BackendName);
 
 TEST(Journal, CanonicalTextRoundTrips) {

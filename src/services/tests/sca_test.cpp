@@ -5,6 +5,9 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <thread>
+#include <vector>
+
 #include "security/password_card.h"
 #include "security/totp.h"
 #include "services/tests/scaffold.h"
@@ -432,30 +435,48 @@ TEST_P(ScaTest, ClassTwoAndThreeAccountsAreCappedExceptWithTheBoundAccount) {
   EXPECT_EQ(bank_.env().Balance(bob_account_.ledger_account), 0);
 }
 
-TEST_P(ScaTest, ARetryWhileMoneyMovesIsInFlightThenFinishesOnce) {
-  auto paid = Transfer("flight-1", bob_account_.number, 5000);
-  ASSERT_TRUE(paid.ok()) << paid.status().ToString();
-  // As if the process had died after the ledger's commit, before recording the outcome.
-  ASSERT_TRUE(bank_.db()
-                  .Transaction([&](store::SqlSession& sql) {
-                    return sql.Exec(
-                        "UPDATE payments SET status = 'executing', ledger_seq = 0, "
-                        "executing_since_ms = ? WHERE id = ?",
-                        {bank_.env().clock().NowMs(), paid->id});
-                  })
-                  .ok());
-  auto early = Transfer("flight-1", bob_account_.number, 5000);
-  EXPECT_EQ(early.status().reason(), "request_in_flight");
-  EXPECT_EQ(early.status().code(), Code::kConflict);  // 409 over HTTP.
-  bank_.env().clock().Advance(kInFlightMs);
-  auto finished = Transfer("flight-1", bob_account_.number, 5000);
-  ASSERT_TRUE(finished.ok()) << finished.status().ToString();
-  EXPECT_EQ(finished->status, "completed");
-  EXPECT_EQ(finished->ledger_seq, paid->ledger_seq);  // The ledger's first answer.
+TEST_P(ScaTest, TwinRequestsAtOnceMoveTheMoneyOnceAndGetOneAnswer) {
+  // The same request sent eight times at once (a client retrying on a timeout): the
+  // payment row and the money movement commit together, so each twin finds either nothing
+  // or the finished payment, never one half done.
+  constexpr int kTwins = 8;
+  std::vector<Result<Payment>> answers(kTwins, Status::Internal("unset", ""));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kTwins; ++i) {
+    threads.emplace_back([&, i] { answers[i] = Transfer("twin-1", bob_account_.number, 5000); });
+  }
+  for (std::thread& thread : threads)
+    thread.join();
+  int first = 0;
+  for (const auto& answer : answers) {
+    ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+    EXPECT_EQ(answer->status, "completed");
+    EXPECT_EQ(answer->id, answers[0]->id);
+    EXPECT_EQ(answer->ledger_seq, answers[0]->ledger_seq);
+    if (!answer->replayed) ++first;
+  }
+  EXPECT_EQ(first, 1);
   EXPECT_EQ(bank_.env().Balance(bob_account_.ledger_account), 5000);
-  auto again = Transfer("flight-1", bob_account_.number, 5000);
-  ASSERT_TRUE(again.ok());
-  EXPECT_TRUE(again->replayed);
+  // A twin with another amount at once: refused, and nothing more moves.
+  std::vector<Result<Payment>> others(kTwins, Status::Internal("unset", ""));
+  threads.clear();
+  for (int i = 0; i < kTwins; ++i) {
+    threads.emplace_back(
+        [&, i] { others[i] = Transfer("twin-2", bob_account_.number, i % 2 ? 100 : 200); });
+  }
+  for (std::thread& thread : threads)
+    thread.join();
+  int paid = 0;
+  for (const auto& answer : others) {
+    if (answer.ok()) {
+      ++paid;
+    } else {
+      EXPECT_EQ(answer.status().reason(), "idempotency_key_reused");
+    }
+  }
+  EXPECT_GE(paid, 1);
+  int64_t moved = bank_.env().Balance(bob_account_.ledger_account) - 5000;
+  EXPECT_TRUE(moved == 100 || moved == 200) << moved;
 }
 
 TEST_P(ScaTest, TheAuditLogNamesTheChannelAPaymentWasMadeIn) {

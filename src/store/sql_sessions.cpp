@@ -1,0 +1,93 @@
+#include "store/sql_sessions.h"
+
+#include <variant>
+
+namespace ebank::store {
+namespace {
+
+constexpr size_t kStatementsPerConnectionMax = 256;
+
+std::optional<std::string> ParamText(const SqlValue& value) {
+  if (std::holds_alternative<std::monostate>(value)) return std::nullopt;
+  if (const auto* number = std::get_if<int64_t>(&value)) return std::to_string(*number);
+  return std::get<std::string>(value);
+}
+
+}  // namespace
+
+Result<SqlRows> SqliteSession::Query(std::string_view sql, const SqlParams& params) {
+  auto statement = Statement(sql);
+  if (!statement.ok()) return statement.status();
+  SqliteStatement& s = **statement;
+  // Leaves the statement reset for its next use, whatever happens below.
+  struct ResetOnExit {
+    SqliteStatement& s;
+    ~ResetOnExit() { s.Reset(); }
+  } reset{s};
+  for (size_t i = 0; i < params.size(); ++i) {
+    int index = static_cast<int>(i) + 1;
+    if (std::holds_alternative<std::monostate>(params[i])) {
+      s.BindNull(index);
+    } else if (const auto* number = std::get_if<int64_t>(&params[i])) {
+      s.Bind(index, *number);
+    } else {
+      s.Bind(index, std::string_view(std::get<std::string>(params[i])));
+    }
+  }
+  SqlRows rows;
+  int columns = s.ColumnCount();
+  while (true) {
+    auto has_row = s.Step();
+    if (!has_row.ok()) return has_row.status();
+    if (!*has_row) break;
+    std::vector<std::optional<std::string>> row;
+    for (int c = 0; c < columns; ++c) {
+      if (s.IsNull(c)) {
+        row.emplace_back();
+      } else {
+        row.emplace_back(s.Text(c));
+      }
+    }
+    rows.AddRow(std::move(row));
+  }
+  return rows;
+}
+
+Result<SqliteStatement*> SqliteSession::Statement(std::string_view sql) {
+  auto found = statements_.find(sql);
+  if (found != statements_.end()) return found->second.get();
+  if (statements_.size() >= kStatementsPerConnectionMax) statements_.clear();
+  auto prepared = db_.Prepare(sql);
+  if (!prepared.ok()) return prepared.status();
+  SqliteStatement* statement = prepared->get();
+  statements_.emplace(std::string(sql), std::move(*prepared));
+  return statement;
+}
+
+Result<SqlRows> PgSession::Query(std::string_view sql, const SqlParams& params) {
+  PgParams texts;
+  for (const auto& param : params)
+    texts.push_back(ParamText(param));
+  auto result = db_.Query(ToPostgresPlaceholders(sql), texts);
+  if (!result.ok()) return result.status();
+  SqlRows rows;
+  int columns = PQnfields(result->raw());
+  for (int r = 0; r < result->rows(); ++r) {
+    std::vector<std::optional<std::string>> row;
+    for (int c = 0; c < columns; ++c) {
+      if (result->IsNull(r, c)) {
+        row.emplace_back();
+      } else {
+        row.emplace_back(std::string(result->Text(r, c)));
+      }
+    }
+    rows.AddRow(std::move(row));
+  }
+  return rows;
+}
+
+SqlSession& SqlOf(ledger::WriteTransaction& transaction) {
+  return dynamic_cast<SqlWriteTransaction&>(transaction).sql();
+}
+
+}  // namespace ebank::store
