@@ -8,10 +8,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 
 #include "core/metrics.h"
@@ -31,7 +34,12 @@ struct ServerOptions {
   // Handlers run on their own pool, so that a handler waiting for the database never
   // holds up reading and writing other connections; its size bounds the requests being
   // handled at once (and so the batches the group commits can gather).
-  size_t handler_threads = 256;
+  size_t handler_threads = 64;
+  // Streaming responses (server-sent events) open at once; more are answered 503. A stream
+  // has no request timeout; a write the client does not take within
+  // stream_write_timeout_s ends it.
+  size_t streams_max = 1000;
+  int stream_write_timeout_s = 30;
 };
 
 struct ServerMetrics {
@@ -40,6 +48,7 @@ struct ServerMetrics {
   Counter requests_5xx;
   Counter connections_refused;
   std::atomic<int64_t> connections_open{0};
+  std::atomic<int64_t> streams_open{0};
   Histogram latency;
 };
 
@@ -51,14 +60,18 @@ class Server {
 
   // Binds and starts accepting; returns the bound port (useful with port 0).
   Result<uint16_t> Listen();
-  // Stops accepting. Requests in flight finish; in_flight() tells when they have.
+  // Stops accepting. Requests in flight finish, open streams end now; in_flight() tells
+  // when they have.
   void StopAccepting();
   int64_t in_flight() const { return in_flight_.load(); }
   const ServerMetrics& metrics() const { return metrics_; }
 
  private:
   boost::asio::awaitable<void> Accept();
+  struct StreamControl;
   boost::asio::awaitable<void> Session(boost::asio::ip::tcp::socket socket);
+  // Sends a streaming answer's header and body; the connection closes after it.
+  boost::asio::awaitable<void> Stream(boost::beast::tcp_stream& stream, Streamed reply);
 
   boost::asio::io_context& io_;
   const Router& router_;
@@ -68,6 +81,8 @@ class Server {
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> in_flight_{0};
   ServerMetrics metrics_;
+  std::mutex streams_mutex_;
+  std::set<std::shared_ptr<StreamControl>> streams_;  // GUARDED_BY(streams_mutex_)
 };
 
 }  // namespace ebank::http

@@ -63,6 +63,33 @@ Result<PgResult> PgConnection::Query(const std::string& sql, const PgParams& par
   return result;
 }
 
+Result<PgResult> PgConnection::QueryPrepared(const std::string& sql, const PgParams& params) {
+  constexpr size_t kPreparedPerConnectionMax = 512;
+  auto found = prepared_.find(sql);
+  if (found == prepared_.end()) {
+    if (prepared_.size() >= kPreparedPerConnectionMax) return Query(sql, params);
+    std::string name = "ebank_" + std::to_string(prepared_.size() + 1);
+    PgResult prepared(PQprepare(connection_, name.c_str(), sql.c_str(), 0, nullptr));
+    if (PQresultStatus(prepared.raw()) != PGRES_COMMAND_OK) {
+      return Error(sql.substr(0, 60), prepared.raw());
+    }
+    found = prepared_.emplace(sql, std::move(name)).first;
+  }
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& param : params)
+    values.push_back(param ? param->c_str() : nullptr);
+  PGresult* raw =
+      PQexecPrepared(connection_, found->second.c_str(), static_cast<int>(values.size()),
+                     values.data(), nullptr, nullptr, 0);
+  PgResult result(raw);
+  ExecStatusType status = PQresultStatus(raw);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    return Error(sql.substr(0, 60), raw);
+  }
+  return result;
+}
+
 Status PgConnection::Exec(const std::string& sql) {
   auto result = Query(sql);
   return result.ok() ? Status::Ok() : result.status();

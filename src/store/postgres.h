@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
@@ -48,6 +49,9 @@ class PgConnection {
 
   // Runs `sql` (one statement when there are parameters) and returns its rows.
   Result<PgResult> Query(const std::string& sql, const PgParams& params = {});
+  // Query through a statement prepared on this connection at its first use (saving
+  // PostgreSQL's parse and plan on every later one); for the fixed texts of the services.
+  Result<PgResult> QueryPrepared(const std::string& sql, const PgParams& params);
   // Runs statements that return no rows.
   Status Exec(const std::string& sql);
   // COPY ... FROM STDIN with `data` in COPY's text format.
@@ -58,6 +62,7 @@ class PgConnection {
   explicit PgConnection(PGconn* connection) : connection_(connection) {}
   Status Error(std::string_view what, const PGresult* result);
   PGconn* connection_;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL text to statement name.
 };
 
 // Appends `value` to `out` escaped for COPY's text format.

@@ -1,5 +1,7 @@
 #include "store/sql_sessions.h"
 
+#include <algorithm>
+#include <cctype>
 #include <variant>
 
 namespace ebank::store {
@@ -11,6 +13,18 @@ std::optional<std::string> ParamText(const SqlValue& value) {
   if (std::holds_alternative<std::monostate>(value)) return std::nullopt;
   if (const auto* number = std::get_if<int64_t>(&value)) return std::to_string(*number);
   return std::get<std::string>(value);
+}
+
+bool Preparable(std::string_view sql) {
+  for (std::string_view verb : {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH"}) {
+    if (sql.size() >= verb.size() &&
+        std::equal(verb.begin(), verb.end(), sql.begin(), [](char a, char b) {
+          return a == std::toupper(static_cast<unsigned char>(b));
+        })) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -68,7 +82,9 @@ Result<SqlRows> PgSession::Query(std::string_view sql, const SqlParams& params) 
   PgParams texts;
   for (const auto& param : params)
     texts.push_back(ParamText(param));
-  auto result = db_.Query(ToPostgresPlaceholders(sql), texts);
+  // PostgreSQL prepares only queries and DML (not SAVEPOINT and the like).
+  auto result = Preparable(sql) ? db_.QueryPrepared(ToPostgresPlaceholders(sql), texts)
+                                : db_.Query(ToPostgresPlaceholders(sql), texts);
   if (!result.ok()) return result.status();
   SqlRows rows;
   int columns = PQnfields(result->raw());
