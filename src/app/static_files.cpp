@@ -1,5 +1,8 @@
 #include "app/static_files.h"
 
+#include <zlib.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -15,11 +18,13 @@ namespace beast_http = boost::beast::http;
 
 namespace {
 
-// Self only; no inline script or style elements (Vite emits none), no framing.
+// Self only; no inline script or style elements (Vite emits none), no framing. The page
+// may also call the customer's U-key helper (`ebank ukey agent`) on a loopback port, which
+// answers only this site's origin.
 constexpr char kContentSecurityPolicy[] =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'";
+    "font-src 'self' data:; connect-src 'self' http://127.0.0.1:*; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 constexpr char kImmutable[] = "public, max-age=31536000, immutable";
 constexpr std::string_view kAssetsPrefix = "/assets/";
 
@@ -101,6 +106,53 @@ std::optional<std::string> CleanPath(std::string_view path) {
   return decoded;
 }
 
+// Text compresses well; images and fonts are compressed already.
+bool Compressible(std::string_view content_type) {
+  return content_type.starts_with("text/") || content_type.starts_with("application/json") ||
+         content_type.starts_with("application/manifest+json") ||
+         content_type.starts_with("image/svg+xml") || content_type.starts_with("application/wasm");
+}
+
+// `body` gzip-compressed (zlib at its best level), or "" if zlib fails.
+std::string Gzip(std::string_view body) {
+  z_stream stream{};
+  if (deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
+    return "";
+  }
+  std::string out(deflateBound(&stream, body.size()), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
+  stream.avail_in = static_cast<uInt>(body.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  int result = deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return result == Z_STREAM_END ? out : "";
+}
+
+// Whether the client takes gzip: a "gzip" coding in Accept-Encoding without q=0.
+bool AcceptsGzip(std::string_view accept) {
+  while (!accept.empty()) {
+    size_t comma = accept.find(',');
+    std::string_view item = accept.substr(0, comma);
+    accept = comma == std::string_view::npos ? "" : accept.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ')
+      item.remove_prefix(1);
+    size_t semicolon = item.find(';');
+    std::string_view coding = item.substr(0, semicolon);
+    while (!coding.empty() && coding.back() == ' ')
+      coding.remove_suffix(1);
+    if (coding != "gzip") continue;
+    std::string_view params = semicolon == std::string_view::npos ? "" : item.substr(semicolon);
+    size_t q = params.find("q=");
+    if (q == std::string_view::npos) return true;
+    std::string weight(params.substr(q + 2, 5));
+    return std::strtod(weight.c_str(), nullptr) > 0;
+  }
+  return false;
+}
+
 bool IsReservedPath(std::string_view path) {
   for (std::string_view prefix : {"/api", "/internal"}) {
     if (path == prefix || (path.starts_with(prefix) && path[prefix.size()] == '/')) return true;
@@ -130,7 +182,11 @@ Result<StaticFiles> StaticFiles::Load(const std::string& root) {
     std::ostringstream body;
     body << in.rdbuf();
     if (!in) return Status::Internal("io_error", "cannot read " + it->path().string());
-    File file{body.str(), std::string(ContentType(relative)), ""};
+    File file{body.str(), std::string(ContentType(relative)), "", ""};
+    if (Compressible(file.content_type)) {
+      file.gzipped = Gzip(file.body);
+      if (file.gzipped.size() >= file.body.size()) file.gzipped.clear();
+    }
     // Built by appending: GCC 12 at -O3 warns falsely (-Wrestrict) on "literal" + string.
     file.etag.append(1, '"').append(ToHex(Sha256(file.body)), 0, 32).append(1, '"');
     files.total_bytes_ += file.body.size();
@@ -165,13 +221,18 @@ http::Response StaticFiles::Serve(const http::Request& request) const {
   }
   const File& file = found->second;
   bool immutable = found->first.starts_with(kAssetsPrefix);
-  bool not_modified = !immutable && request[beast_http::field::if_none_match] == file.etag;
+  bool gzip = !file.gzipped.empty() && AcceptsGzip(request[beast_http::field::accept_encoding]);
+  // Each encoding is its own representation, with its own tag.
+  std::string etag = gzip ? file.etag.substr(0, file.etag.size() - 1) + "-gz\"" : file.etag;
+  bool not_modified = !immutable && request[beast_http::field::if_none_match] == etag;
 
   http::Response response{not_modified ? beast_http::status::not_modified : beast_http::status::ok,
                           request.version()};
   response.set(beast_http::field::content_type, file.content_type);
   response.set(beast_http::field::cache_control, immutable ? kImmutable : "no-cache");
-  if (!immutable) response.set(beast_http::field::etag, file.etag);
+  if (!immutable) response.set(beast_http::field::etag, etag);
+  if (!file.gzipped.empty()) response.set(beast_http::field::vary, "Accept-Encoding");
+  if (gzip) response.set(beast_http::field::content_encoding, "gzip");
   response.set("X-Content-Type-Options", "nosniff");
   if (file.content_type.starts_with("text/html")) {
     response.set("Content-Security-Policy", kContentSecurityPolicy);
@@ -180,10 +241,11 @@ http::Response StaticFiles::Serve(const http::Request& request) const {
   }
   response.keep_alive(request.keep_alive());
   if (not_modified) return response;
+  const std::string& body = gzip ? file.gzipped : file.body;
   if (head) {
-    response.content_length(file.body.size());
+    response.content_length(body.size());
   } else {
-    response.body() = file.body;
+    response.body() = body;
     response.prepare_payload();
   }
   return response;

@@ -38,6 +38,7 @@ class StaticFiles {
     std::string body;
     std::string content_type;
     std::string etag;
+    std::string gzipped;  // The body gzip-compressed, when that is smaller; else empty.
   };
   std::map<std::string, File, std::less<>> files_;  // By URL path: "/assets/index-x.js".
   size_t total_bytes_ = 0;
