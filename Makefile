@@ -30,8 +30,9 @@ web/node_modules/.package-lock.json: web/package-lock.json | deps
 	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); if (a < 20 || (a === 20 && b < 19)) { console.error("web/ needs Node.js >= 20.19, found " + process.version); process.exit(1); }'
 	@cd web && npm ci --no-audit --no-fund --loglevel=error
 
+# Vite prints each chunk's size and gzip size; bundle-size.mjs adds the totals.
 web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
-	@cd web && npm run --silent build
+	@cd web && npm run --silent build && node scripts/bundle-size.mjs --quiet dist
 
 # The demo bank is created on the first run and its guide printed on every run.
 run: build web

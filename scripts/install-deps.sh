@@ -11,7 +11,7 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   softhsm2 libp11-kit-dev
-  libqrencode-dev libhpdf-dev
+  libqrencode-dev libhpdf-dev libxlsxwriter-dev
   wrk curl procps util-linux
   # The web app's browser tests: Debian's chromium and a CJK font for its screenshots.
   chromium fonts-wqy-microhei

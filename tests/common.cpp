@@ -1,6 +1,10 @@
 #include "common.h"
 
+#include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <thread>
 
 #include "core/money.h"
 
@@ -56,6 +60,68 @@ bool AddStaff(const std::string& database, const std::string& dir, const std::st
   bool ok = std::system(command.c_str()) == 0;
   unsetenv("EBANK_STAFF_PASSWORD");
   return ok;
+}
+
+std::string StaffLogin(HttpClient& anonymous, const std::string& login,
+                       const std::string& password) {
+  HttpResult result =
+      anonymous.Post("/api/v1/staff/sessions",
+                     json::serialize(json::object{{"login", login}, {"password", password}}));
+  EXPECT_EQ(result.status, 201) << result.body;
+  if (result.status != 201) return "";
+  return std::string(result.json().at("token").as_string());
+}
+
+namespace {
+
+// The texts sent to `mobile` so far, oldest first.
+std::vector<std::string> SmsTexts(const std::string& dir, const std::string& mobile) {
+  std::ifstream in(dir + "/sms-outbox.jsonl");
+  std::string line;
+  std::vector<std::string> texts;
+  while (std::getline(in, line)) {
+    boost::system::error_code error;
+    json::value message = json::parse(line, error);  // A line may still be being written.
+    if (!error && message.is_object() && message.at("to").as_string() == mobile) {
+      texts.emplace_back(message.at("text").as_string());
+    }
+  }
+  return texts;
+}
+
+}  // namespace
+
+std::string SmsLogin(HttpClient& anonymous, const std::string& dir, const std::string& login_id,
+                     const std::string& password, const std::string& mobile) {
+  HttpResult start =
+      anonymous.Post("/api/v1/sessions",
+                     json::serialize(json::object{{"login_id", login_id}, {"password", password}}));
+  EXPECT_EQ(start.status, 201) << start.body;
+  if (start.status != 201) return "";
+  std::string ticket(start.json().at("ticket").as_string());
+  size_t before = SmsTexts(dir, mobile).size();
+  HttpResult challenge =
+      anonymous.Post("/api/v1/sessions/challenge",
+                     json::serialize(json::object{{"ticket", ticket}, {"tool", "sms"}}));
+  EXPECT_EQ(challenge.status, 200) << challenge.body;
+  std::regex code("验证码([0-9]{6})");
+  std::string answer;
+  for (int tries = 0; tries < 1500 && answer.empty(); ++tries) {  // Up to 30 s.
+    std::vector<std::string> texts = SmsTexts(dir, mobile);
+    std::smatch match;
+    if (texts.size() > before && std::regex_search(texts.back(), match, code)) {
+      answer = match[1];
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  EXPECT_FALSE(answer.empty()) << "no SMS code reached " << mobile;
+  HttpResult done =
+      anonymous.Post("/api/v1/sessions/verify",
+                     json::serialize(json::object{{"ticket", ticket}, {"answer", answer}}));
+  EXPECT_EQ(done.status, 201) << done.body;
+  if (done.status != 201) return "";
+  return std::string(done.json().at("token").as_string());
 }
 
 void ExpectVerifyJournalCommand(const std::string& database, const std::string& dir) {

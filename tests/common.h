@@ -46,6 +46,16 @@ void ExpectVerified(HttpClient& client);
 bool AddStaff(const std::string& database, const std::string& dir, const std::string& login,
               const std::string& password, const std::string& role = "teller");
 
+// Logs a staff member in; returns the session token ("" on failure, with a test failure).
+std::string StaffLogin(HttpClient& anonymous, const std::string& login,
+                       const std::string& password);
+
+// Logs a signed-up customer in with the password and an SMS code read from the
+// development gateway's file in `dir` (waiting up to 30 s for it); returns the session
+// token ("" on failure, with a test failure recorded).
+std::string SmsLogin(HttpClient& anonymous, const std::string& dir, const std::string& login_id,
+                     const std::string& password, const std::string& mobile);
+
 // Runs `ebank verify-journal --db database` and expects success.
 void ExpectVerifyJournalCommand(const std::string& database, const std::string& dir);
 

@@ -4,6 +4,7 @@
 #include <boost/json/array.hpp>
 
 #include "app/api_common.h"
+#include "app/api_v1_staff.h"
 #include "http/json.h"
 
 namespace ebank::app {
@@ -104,6 +105,7 @@ void AddApiV1Routes(http::Router& router, const ApiServices& api) {
         input.id_number = *id_number;
         input.mobile = *mobile;
         input.address = address->value_or("");
+        input.unit_id = staff.unit_id;  // The customer belongs to the unit that registered them.
         auto customer = api.customers.Create(input);
         (void)services::RecordAudit(
             api.customers.database(), api.clock,
@@ -117,8 +119,8 @@ void AddApiV1Routes(http::Router& router, const ApiServices& api) {
 
   router.Add(Verb::get, "/api/v1/customers/{number}",
              staff_only([&api](const Request& request, const Params& params,
-                               const services::Staff&) -> http::awaitable<Response> {
-               auto customer = api.customers.GetByNumber(params.at("number"));
+                               const services::Staff& staff) -> http::awaitable<Response> {
+               auto customer = api.customers.GetByNumber(params.at("number"), staff.scope());
                if (!customer.ok()) co_return http::Problem(request, customer.status());
                auto accounts = api.customers.Accounts(customer->id);
                if (!accounts.ok()) co_return http::Problem(request, accounts.status());
@@ -135,38 +137,38 @@ void AddApiV1Routes(http::Router& router, const ApiServices& api) {
              RouteDoc{"A customer with their accounts and balances (staff)", "customers", "staff",
                       "", "CustomerWithAccounts", 200});
 
-  router.Add(Verb::post, "/api/v1/customers/{number}/accounts",
-             staff_only([&api](const Request& request, const Params& params,
-                               const services::Staff& staff) -> http::awaitable<Response> {
-               auto body = http::ParseObject(request.body());
-               if (!body.ok()) co_return http::Problem(request, body.status());
-               Status only = http::OnlyFields(*body, {"product", "bound_account"});
-               if (!only.ok()) co_return http::Problem(request, only);
-               auto product = http::RequiredString(*body, "product");
-               auto bound = http::OptionalString(*body, "bound_account");
-               if (!product.ok()) co_return http::Problem(request, product.status());
-               if (!bound.ok()) co_return http::Problem(request, bound.status());
-               auto customer = api.customers.GetByNumber(params.at("number"));
-               if (!customer.ok()) co_return http::Problem(request, customer.status());
-               auto account = api.customers.OpenAccount(customer->id, *product, *bound);
-               (void)services::RecordAudit(
-                   api.customers.database(), api.clock,
-                   {"staff", staff.id, "counter", "account.open", customer->number,
-                    account.ok() ? "ok" : account.status().reason(),
-                    account.ok() ? account->number : *product});
-               if (!account.ok()) co_return http::Problem(request, account.status());
-               auto out = AccountJson(api.ledger, *account);
-               if (!out.ok()) co_return http::Problem(request, out.status());
-               co_return http::Json(request, 201, *out);
-             }),
-             RouteDoc{"Open an account for a customer from a product (staff)", "customers", "staff",
-                      "NewAccount", "Account", 201});
+  router.Add(
+      Verb::post, "/api/v1/customers/{number}/accounts",
+      staff_only([&api](const Request& request, const Params& params,
+                        const services::Staff& staff) -> http::awaitable<Response> {
+        auto body = http::ParseObject(request.body());
+        if (!body.ok()) co_return http::Problem(request, body.status());
+        Status only = http::OnlyFields(*body, {"product", "bound_account"});
+        if (!only.ok()) co_return http::Problem(request, only);
+        auto product = http::RequiredString(*body, "product");
+        auto bound = http::OptionalString(*body, "bound_account");
+        if (!product.ok()) co_return http::Problem(request, product.status());
+        if (!bound.ok()) co_return http::Problem(request, bound.status());
+        auto customer = api.customers.GetByNumber(params.at("number"), staff.scope());
+        if (!customer.ok()) co_return http::Problem(request, customer.status());
+        auto account = api.customers.OpenAccount(customer->id, *product, *bound, staff.unit_id);
+        (void)services::RecordAudit(api.customers.database(), api.clock,
+                                    {"staff", staff.id, "counter", "account.open", customer->number,
+                                     account.ok() ? "ok" : account.status().reason(),
+                                     account.ok() ? account->number : *product});
+        if (!account.ok()) co_return http::Problem(request, account.status());
+        auto out = AccountJson(api.ledger, *account);
+        if (!out.ok()) co_return http::Problem(request, out.status());
+        co_return http::Json(request, 201, *out);
+      }),
+      RouteDoc{"Open an account for a customer from a product (staff)", "customers", "staff",
+               "NewAccount", "Account", 201});
 
   router.Add(
       Verb::get, "/api/v1/accounts/{number}",
       staff_only([&api](const Request& request, const Params& params,
-                        const services::Staff&) -> http::awaitable<Response> {
-        auto account = api.customers.GetAccount(params.at("number"));
+                        const services::Staff& staff) -> http::awaitable<Response> {
+        auto account = api.customers.GetAccount(params.at("number"), staff.scope());
         if (!account.ok()) co_return http::Problem(request, account.status());
         auto out = AccountJson(api.ledger, *account);
         if (!out.ok()) co_return http::Problem(request, out.status());
@@ -176,7 +178,10 @@ void AddApiV1Routes(http::Router& router, const ApiServices& api) {
 
   AddCustomerRoutes(router, api);
   AddLimitRoutes(router, api);
+  AddSecurityRoutes(router, api);
   AddScheduledRoutes(router, api);
+  AddStaffRoutes(router, api);
+  AddNotificationRoutes(router, api);
 
   router.Add(
       Verb::get, "/api/v1/openapi.json",
@@ -376,7 +381,37 @@ json::object Schemas() {
            {"type", "object"},
            {"properties", json::object{{"accounts", json::object{{"type", "array"},
                                                                  {"items", Ref("Account")}}}}}}},
-      {"TransactionList", Object({{"transactions", "newest first"}}, {})},
+      {"TransactionList",
+       json::object{
+           {"type", "object"},
+           {"properties",
+            json::object{
+                {"transactions",
+                 json::object{
+                     {"type", "array"},
+                     {"description", "newest first"},
+                     {"items",
+                      json::object{
+                          {"type", "object"},
+                          {"properties",
+                           json::object{
+                               {"transaction_id", json::object{{"type", "integer"}}},
+                               {"direction", json::object{{"type", "string"},
+                                                          {"enum", json::array{"credit", "debit"}},
+                                                          {"description", "credit: money in"}}},
+                               {"amount", amount},
+                               {"balance_after", amount},
+                               {"at_ms", json::object{{"type", "integer"}}},
+                               {"memo", StringProperty("the transfer's memo")},
+                               {"counterparty",
+                                StringProperty(
+                                    "the other account, masked; absent when none")}}}}}}},
+                {"next_before",
+                 json::object{
+                     {"type", "integer"},
+                     {"description",
+                      "pass as ?before= for the next page (same filters); absent on "
+                      "the last page. A filtered page may be short and still have it"}}}}}}},
       {"Transfer", Object({{"from_account", "one of the customer's accounts"},
                            {"to_account", "an account in this bank"},
                            {"amount", "decimal string"},
@@ -436,7 +471,79 @@ json::object Schemas() {
               {})},
       {"ScheduledTransferList",
        Object({{"scheduled_transfers", "newest first, each with its last runs"}}, {})},
+      {"NotificationList",
+       Object({{"notifications",
+                "newest first; each {id, kind: balance, direction: credit|debit, amount, "
+                "currency, account_tail, balance_after, at_ms, read, read_at_ms}"},
+               {"unread", "how many of mine are unread"},
+               {"next_before", "pass as ?before= for the next page; absent on the last"}},
+              {"notifications", "unread"})},
+      {"UnreadCount", Object({{"unread", "how many of mine are unread"}}, {"unread"})},
+      {"PasswordChange",
+       Object({{"old_password_encrypted",
+                "base64 RSA-OAEP-256 ciphertext of {\"password\",\"nonce\"}, as at login"},
+               {"old_key_id", "with old_password_encrypted: the key's key_id"},
+               {"new_password_encrypted", "the new password, encrypted the same way"},
+               {"new_key_id", "with new_password_encrypted: the key's key_id"},
+               {"old_password", "instead: the current password in clear (API clients)"},
+               {"new_password",
+                "instead: the new password in clear; 8 to 32 printable ASCII characters "
+                "mixing two of digits, letters and symbols"}},
+              {})},
+      {"SecuritySettings",
+       Object({{"alert_threshold", "balance-change alerts from this amount, CNY"},
+               {"tools",
+                "the security tools held: tool, state, label, created_at_ms; a password card's "
+                "uses, uses_max and uses_left; a U-key's certificate"}},
+              {})},
+      {"AlertThreshold", Object({{"threshold", "CNY; 0 alerts every change"}}, {"threshold"})},
+      {"SelfLimit", Object({{"account", "one of my accounts: its bank limit is the ceiling"},
+                            {"per_transaction", "at most the bank's, CNY"},
+                            {"daily", "at most the bank's, CNY"}},
+                           {"account", "per_transaction", "daily"})},
   };
+}
+
+}  // namespace
+
+namespace {
+
+json::object QueryParameter(std::string_view name, json::object schema,
+                            std::string_view description, bool required = false) {
+  return json::object{{"name", name},
+                      {"in", "query"},
+                      {"required", required},
+                      {"description", description},
+                      {"schema", std::move(schema)}};
+}
+
+// The query parameters a route reads, by its pattern (RouteDoc has no place for them).
+json::array QueryParameters(std::string_view pattern) {
+  json::object integer{{"type", "integer"}, {"minimum", 0}};
+  json::object date{{"type", "string"}, {"format", "date"}};
+  json::object amount{{"type", "string"}, {"pattern", "^[0-9]+(\\.[0-9]+)?$"}};
+  if (pattern == "/api/v1/me/accounts/{account}/transactions") {
+    return json::array{
+        QueryParameter("before", integer, "only transactions older than this one (paging)"),
+        QueryParameter("from", date, "from this day on, China Standard Time"),
+        QueryParameter("to", date, "up to and including this day, China Standard Time"),
+        QueryParameter("from_ms", integer, "instead of from: at or after, Unix milliseconds"),
+        QueryParameter("to_ms", integer, "instead of to: before, Unix milliseconds"),
+        QueryParameter("min", amount, "amounts of at least this, in the currency's precision"),
+        QueryParameter("max", amount, "amounts of at most this, in the currency's precision"),
+        QueryParameter("direction",
+                       json::object{{"type", "string"}, {"enum", json::array{"in", "out"}}},
+                       "money in or money out")};
+  }
+  if (pattern.starts_with("/api/v1/me/accounts/{account}/statement.")) {
+    return json::array{QueryParameter("from", date, "the first day, China Standard Time", true),
+                       QueryParameter("to", date, "the last day (at most 366 days in all)", true)};
+  }
+  if (pattern == "/api/v1/me/notifications") {
+    return json::array{QueryParameter("before", integer, "only notifications older than this id"),
+                       QueryParameter("limit", integer, "page size, 1 to 100 (20)")};
+  }
+  return {};
 }
 
 }  // namespace
@@ -458,6 +565,8 @@ json::object OpenApiDocument(const http::Router& router) {
                                         {"required", true},
                                         {"schema", json::object{{"type", "string"}}}});
     }
+    for (json::value& parameter : QueryParameters(route.pattern))
+      parameters.push_back(std::move(parameter));
     if (!parameters.empty()) operation["parameters"] = std::move(parameters);
     if (!route.doc.auth.empty()) {
       operation["security"] = json::array{json::object{{route.doc.auth, json::array{}}}};
@@ -467,7 +576,12 @@ json::object OpenApiDocument(const http::Router& router) {
           {"required", true}, {"content", Content("application/json", route.doc.request)}};
     }
     json::object success{{"description", "success"}};
-    if (!route.doc.response.empty()) {
+    // A response named by a media type ("application/pdf") is a file download.
+    if (route.doc.response.find('/') != std::string::npos) {
+      success["content"] = json::object{
+          {route.doc.response,
+           json::object{{"schema", json::object{{"type", "string"}, {"format", "binary"}}}}}};
+    } else if (!route.doc.response.empty()) {
       success["content"] = Content("application/json", route.doc.response);
     }
     json::object responses;
@@ -491,7 +605,13 @@ json::object OpenApiDocument(const http::Router& router) {
                              "problems with a stable code."}}},
       {"paths", std::move(paths)},
       {"components",
-       json::object{{"schemas", Schemas()},
+       json::object{{"schemas",
+                     [] {
+                       json::object schemas = Schemas();
+                       for (auto& [name, schema] : StaffSchemas())
+                         schemas[name] = std::move(schema);
+                       return schemas;
+                     }()},
                     {"securitySchemes",
                      json::object{{"staff", bearer}, {"customer", bearer}, {"operator", bearer}}}}},
   };

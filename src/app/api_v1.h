@@ -10,6 +10,7 @@
 #include "ledger/ledger.h"
 #include "security/password_transport.h"
 #include "services/customers.h"
+#include "services/notifications.h"
 #include "services/payments.h"
 #include "services/sessions.h"
 #include "services/signing.h"
@@ -27,6 +28,7 @@ struct ApiServices {
   const Clock& clock;
   // The login page's key for encrypting the password (SEC-9).
   security::PasswordTransport& password_transport;
+  services::NotificationService& notifications;
 };
 
 // Adds the /api/v1 routes, including /api/v1/openapi.json which describes every route the
@@ -40,9 +42,17 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api);
 // Transfer limits: the customer's view and the bank's settings; called by AddApiV1Routes.
 void AddLimitRoutes(http::Router& router, const ApiServices& api);
 
+// The customer's security centre: password change, security tools, alert threshold;
+// called by AddApiV1Routes.
+void AddSecurityRoutes(http::Router& router, const ApiServices& api);
+
 // Scheduled transfers and standing orders (/api/v1/me/scheduled-transfers); called by
 // AddApiV1Routes.
 void AddScheduledRoutes(http::Router& router, const ApiServices& api);
+
+// The inbox and live balance-change alerts (/api/v1/me/notifications); called by
+// AddApiV1Routes.
+void AddNotificationRoutes(http::Router& router, const ApiServices& api);
 
 // The OpenAPI 3.1 document of every route in `router` that has a summary.
 boost::json::object OpenApiDocument(const http::Router& router);

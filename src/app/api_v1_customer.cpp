@@ -6,14 +6,18 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json/array.hpp>
 
+#include <algorithm>
+#include <charconv>
+#include <map>
+
 #include "app/api_common.h"
 #include "app/api_v1.h"
 #include "core/hash.h"
 #include "http/json.h"
-#include "ledger/journal.h"
-#include "ledger/verify.h"
 #include "print/password_card_pdf.h"
 #include "print/qr.h"
+#include "print/statement_pdf.h"
+#include "print/statement_xlsx.h"
 #include "security/constant_time.h"
 #include "security/random.h"
 
@@ -29,7 +33,6 @@ using namespace api;
 
 namespace {
 
-constexpr size_t kHistoryPageMax = 100;
 constexpr size_t kLoginHistoryMax = 50;
 
 // Standard base64 with padding (RFC 4648 section 4), for binary files in JSON.
@@ -93,6 +96,202 @@ Result<std::string> OpenPassword(const ApiServices& api, const json::object& bod
   return api.password_transport.Open(*key_id, *encrypted);
 }
 
+constexpr std::string_view kPdfType = "application/pdf";
+constexpr std::string_view kXlsxType =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+// The query parameters of `target` by name ("" for a name without a value); Invalid
+// "invalid_query" for a name not in `allowed` or given twice, so a typo is not ignored.
+Result<std::map<std::string, std::string>> QueryOf(
+    std::string_view target, std::initializer_list<std::string_view> allowed) {
+  std::map<std::string, std::string> values;
+  size_t question = target.find('?');
+  if (question == std::string_view::npos) return values;
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    std::string_view pair = query.substr(0, query.find('&'));
+    query.remove_prefix(std::min(query.size(), pair.size() + 1));
+    if (pair.empty()) continue;
+    std::string name(pair.substr(0, pair.find('=')));
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      return Status::Invalid("invalid_query", "unknown query parameter " + name);
+    }
+    if (values.contains(name)) {
+      return Status::Invalid("invalid_query", name + " is given twice");
+    }
+    values[name] = http::QueryParam(target, name);
+  }
+  return values;
+}
+
+// A whole decimal number, without sign or spaces.
+std::optional<int64_t> ParseInteger(std::string_view text) {
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// The history's filters from the query string (see the route's OpenAPI description):
+// ?before=, from=/to= (dates) or from_ms=/to_ms=, min=/max=, direction=in|out.
+Result<services::HistoryQuery> HistoryQueryOf(std::string_view target,
+                                              const std::string& currency_code) {
+  auto currency = Currency::Parse(currency_code);
+  if (!currency.ok()) return currency.status();
+  auto values =
+      QueryOf(target, {"before", "from", "to", "from_ms", "to_ms", "min", "max", "direction"});
+  if (!values.ok()) return values.status();
+  auto value = [&](const char* name) -> std::string {
+    auto found = values->find(name);
+    return found == values->end() ? "" : found->second;
+  };
+  auto invalid = [](std::string message) {
+    return Status::Invalid("invalid_query", std::move(message));
+  };
+  services::HistoryQuery query;
+  if (!value("before").empty()) {
+    auto before = ParseInteger(value("before"));
+    if (!before || *before <= 0) return invalid("before must be a transaction id");
+    query.before_id = *before;
+  }
+  // Each end of the time range as a date (China Standard Time) or as Unix milliseconds.
+  if (!value("from").empty() && !value("from_ms").empty()) {
+    return invalid("give from or from_ms, not both");
+  }
+  if (!value("to").empty() && !value("to_ms").empty()) {
+    return invalid("give to or to_ms, not both");
+  }
+  constexpr int64_t kDayMs = 24 * 3600 * 1000;
+  for (const char* name : {"from", "to"}) {
+    if (value(name).empty()) continue;
+    auto start = services::ChinaDayStartMs(value(name));
+    if (!start) return invalid(std::string(name) + " must be a date, YYYY-MM-DD");
+    (name == std::string_view("from") ? query.from_ms : query.to_ms) =
+        name == std::string_view("from") ? *start : *start + kDayMs;
+  }
+  for (const char* name : {"from_ms", "to_ms"}) {
+    if (value(name).empty()) continue;
+    auto ms = ParseInteger(value(name));
+    if (!ms || *ms < 0) return invalid(std::string(name) + " must be Unix milliseconds");
+    (name == std::string_view("from_ms") ? query.from_ms : query.to_ms) = *ms;
+  }
+  if (query.from_ms != INT64_MIN && query.to_ms != INT64_MAX && query.from_ms >= query.to_ms) {
+    return invalid("the time range is empty: from is not before to");
+  }
+  for (const char* name : {"min", "max"}) {
+    if (value(name).empty()) continue;
+    auto amount = ParseAmount(value(name), currency->exponent());
+    if (!amount.ok() || *amount < 0) {
+      return invalid(std::string(name) + " must be a non-negative amount in " +
+                     std::string(currency->code()) + "'s precision, e.g. 100.00");
+    }
+    (name == std::string_view("min") ? query.min_minor : query.max_minor) = *amount;
+  }
+  if (query.min_minor && query.max_minor && *query.min_minor > *query.max_minor) {
+    return invalid("min is more than max");
+  }
+  if (!value("direction").empty()) {
+    if (value("direction") == "in") {
+      query.direction = services::Direction::kIn;
+    } else if (value("direction") == "out") {
+      query.direction = services::Direction::kOut;
+    } else {
+      return invalid("direction must be in or out");
+    }
+  }
+  return query;
+}
+
+json::object TransactionJson(const services::HistoryEntry& entry, Currency currency) {
+  json::object item{{"transaction_id", entry.transaction_id},
+                    {"direction", entry.amount_minor < 0 ? "debit" : "credit"},
+                    {"amount", http::AmountJson(entry.amount_minor, currency)},
+                    {"balance_after", http::AmountJson(entry.balance_after_minor, currency)},
+                    {"at_ms", entry.at_ms},
+                    {"memo", entry.memo}};
+  if (!entry.counterparty.empty()) item["counterparty"] = entry.counterparty;
+  return item;
+}
+
+print::StatementLine LineOf(const services::HistoryEntry& entry) {
+  return {entry.transaction_id,      entry.at_ms,        entry.amount_minor,
+          entry.balance_after_minor, entry.counterparty, entry.memo};
+}
+
+enum class FileFormat { kPdf, kXlsx };
+
+// A download: the browser saves it under `name` rather than showing it.
+Response FileResponse(const Request& request, Result<std::string> bytes, FileFormat format,
+                      const std::string& name) {
+  if (!bytes.ok()) return http::Problem(request, bytes.status());
+  bool pdf = format == FileFormat::kPdf;
+  Response response = http::Text(request, 200, std::move(*bytes), pdf ? kPdfType : kXlsxType);
+  response.set(boost::beast::http::field::content_disposition,
+               fmt::format("attachment; filename=\"{}.{}\"", name, pdf ? "pdf" : "xlsx"));
+  return response;
+}
+
+// The name a download is saved under: what it is, the account's last four digits, and
+// which dates or transaction (never the whole account number).
+std::string FileName(std::string_view kind, const std::string& account, std::string_view what) {
+  std::string last_four = account.size() > 4 ? account.substr(account.size() - 4) : account;
+  return fmt::format("ebank-{}-{}-{}", kind, last_four, what);
+}
+
+http::awaitable<Response> StatementFile(const ApiServices& api, const Request& request,
+                                        const Params& params, const services::Session& session,
+                                        FileFormat format) {
+  auto values = QueryOf(request.target(), {"from", "to"});
+  if (!values.ok()) co_return http::Problem(request, values.status());
+  std::string from = (*values)["from"];
+  std::string to = (*values)["to"];
+  if (from.empty() || to.empty()) {
+    co_return http::Problem(request, 400, "invalid_query", "from and to dates are required");
+  }
+  auto statement = api.customers.MakeStatement(session.subject_id, params.at("account"), from, to);
+  if (!statement.ok()) co_return http::Problem(request, statement.status());
+  print::StatementPrint print;
+  print.account_number = services::MaskAccountNumber(statement->account.number);
+  print.holder_name = statement->holder_name;
+  print.currency = statement->currency;
+  print.from_date = statement->from_date;
+  print.to_date = statement->to_date;
+  print.opening_minor = statement->opening_minor;
+  print.closing_minor = statement->closing_minor;
+  print.total_in_minor = statement->total_in_minor;
+  print.total_out_minor = statement->total_out_minor;
+  for (const services::HistoryEntry& entry : statement->entries)
+    print.lines.push_back(LineOf(entry));
+  print.printed_at_ms = api.clock.NowMs();
+  std::string name =
+      FileName("statement", statement->account.number, fmt::format("{}-{}", from, to));
+  co_return FileResponse(
+      request,
+      format == FileFormat::kPdf ? print::StatementPdf(print) : print::StatementXlsx(print), format,
+      name);
+}
+
+http::awaitable<Response> ReceiptFile(const ApiServices& api, const Request& request,
+                                      const Params& params, const services::Session& session,
+                                      FileFormat format) {
+  auto id = IdParam(params, "id");
+  if (!id) co_return http::Problem(request, 404, "unknown_transaction", "no such transaction");
+  auto receipt = api.customers.MakeReceipt(session.subject_id, params.at("account"), *id);
+  if (!receipt.ok()) co_return http::Problem(request, receipt.status());
+  print::ReceiptPrint print;
+  print.account_number = services::MaskAccountNumber(receipt->account.number);
+  print.holder_name = receipt->holder_name;
+  print.currency = receipt->currency;
+  print.line = LineOf(receipt->entry);
+  print.printed_at_ms = api.clock.NowMs();
+  std::string name = FileName("receipt", receipt->account.number, std::to_string(*id));
+  co_return FileResponse(
+      request, format == FileFormat::kPdf ? print::ReceiptPdf(print) : print::ReceiptXlsx(print),
+      format, name);
+}
+
 }  // namespace
 
 void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
@@ -108,7 +307,7 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
         [&api, handler = std::move(handler)](
             const Request& request, const Params& params,
             const services::Staff& staff) -> http::awaitable<Response> {
-          auto customer = api.customers.GetByNumber(params.at("number"));
+          auto customer = api.customers.GetByNumber(params.at("number"), staff.scope());
           if (!customer.ok()) co_return http::Problem(request, customer.status());
           Response response = co_await handler(request, params, *customer);
           (void)services::RecordAudit(
@@ -381,62 +580,65 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
       }),
       RouteDoc{"The customer's accounts and balances", "me", "customer", "", "AccountList", 200});
 
-  router.Add(
-      Verb::get, "/api/v1/me/accounts/{account}/transactions",
-      customer_only([&api](const Request& request, const Params& params,
-                           const services::Session& session) -> http::awaitable<Response> {
-        auto account = api.customers.GetAccount(params.at("account"));
-        // Another customer's account looks exactly like one that does not exist.
-        if (!account.ok() || account->customer_id != session.subject_id) {
-          co_return http::Problem(request, 404, "unknown_account", "no such account of yours");
-        }
-        std::string before_text = http::QueryParam(request.target(), "before");
-        int64_t before = INT64_MAX;
-        if (!before_text.empty()) {
-          try {
-            before = std::stoll(before_text);
-          } catch (...) {
-            co_return http::Problem(request, 400, "invalid_query",
-                                    "before must be a transaction id");
-          }
-        }
-        json::array list;
-        bool more = false;
-        Status status = api.ledger.store().Read([&](ledger::LedgerReader& reader) {
-          auto rows =
-              ledger::ListPostings(reader, account->ledger_account, before, kHistoryPageMax);
-          if (!rows.ok()) return rows.status();
-          auto booked = reader.GetAccounts({account->ledger_account});
-          if (!booked.ok() || booked->empty())
-            return Status::Internal("ledger_account_missing", "");
-          Currency currency = booked->front().currency;
-          for (const auto& row : *rows) {
-            json::object item{{"transaction_id", row.seq},
-                              {"direction", row.amount < 0 ? "debit" : "credit"},
-                              {"amount", http::AmountJson(row.amount, currency)},
-                              {"balance_after", http::AmountJson(row.balance_after, currency)}};
-            // When and why, from the journal entry itself.
-            auto entry = reader.ReadJournal(row.seq - 1, 1);
-            if (!entry.ok()) return entry.status();
-            if (!entry->empty() && entry->front().seq == row.seq) {
-              item["at_ms"] = entry->front().at_ms;
-              auto event = ledger::DecodeBody(entry->front().body);
-              bool transfer = event.ok() && event->kind == ledger::Event::Kind::kTransfer;
-              item["memo"] = transfer ? event->transfer.memo : std::string();
-            }
-            list.push_back(std::move(item));
-          }
-          more = rows->size() == kHistoryPageMax;
-          return Status::Ok();
-        });
-        if (!status.ok()) co_return http::Problem(request, status);
-        json::object page{{"transactions", std::move(list)}};
-        // The next page: ?before= the last transaction shown.
-        if (more) page["next_before"] = page["transactions"].as_array().back().at("transaction_id");
-        co_return http::Json(request, 200, std::move(page));
-      }),
-      RouteDoc{"An account's transactions, newest first (?before= pages)", "me", "customer", "",
-               "TransactionList", 200});
+  router.Add(Verb::get, "/api/v1/me/accounts/{account}/transactions",
+             customer_only([&api](const Request& request, const Params& params,
+                                  const services::Session& session) -> http::awaitable<Response> {
+               auto account = api.customers.GetAccount(params.at("account"));
+               // Another customer's account looks exactly like one that does not exist.
+               if (!account.ok() || account->customer_id != session.subject_id) {
+                 co_return http::Problem(request, 404, "unknown_account",
+                                         "no such account of yours");
+               }
+               auto query = HistoryQueryOf(request.target(), account->currency);
+               if (!query.ok()) co_return http::Problem(request, query.status());
+               auto page = api.customers.History(session.subject_id, account->number, *query);
+               if (!page.ok()) co_return http::Problem(request, page.status());
+               json::array list;
+               for (const services::HistoryEntry& entry : page->entries)
+                 list.push_back(TransactionJson(entry, page->currency));
+               json::object out{{"transactions", std::move(list)}};
+               // The next page: ?before= this, with the same filters. A filtered page may be
+               // short, even empty, and still have one; without next_before the history ends.
+               if (page->next_before) out["next_before"] = *page->next_before;
+               co_return http::Json(request, 200, std::move(out));
+             }),
+             RouteDoc{"An account's transactions, newest first; filters by time, amount and "
+                      "direction; pages with ?before=next_before",
+                      "me", "customer", "", "TransactionList", 200});
+
+  router.Add(Verb::get, "/api/v1/me/accounts/{account}/statement.pdf",
+             customer_only([&api](const Request& request, const Params& params,
+                                  const services::Session& session) {
+               return StatementFile(api, request, params, session, FileFormat::kPdf);
+             }),
+             RouteDoc{"A statement of the account for ?from=YYYY-MM-DD&to=YYYY-MM-DD (China "
+                      "Standard Time, inclusive), as PDF",
+                      "me", "customer", "", std::string(kPdfType), 200});
+
+  router.Add(Verb::get, "/api/v1/me/accounts/{account}/statement.xlsx",
+             customer_only([&api](const Request& request, const Params& params,
+                                  const services::Session& session) {
+               return StatementFile(api, request, params, session, FileFormat::kXlsx);
+             }),
+             RouteDoc{"A statement of the account for ?from=YYYY-MM-DD&to=YYYY-MM-DD (China "
+                      "Standard Time, inclusive), as a spreadsheet",
+                      "me", "customer", "", std::string(kXlsxType), 200});
+
+  router.Add(Verb::get, "/api/v1/me/accounts/{account}/transactions/{id}/receipt.pdf",
+             customer_only([&api](const Request& request, const Params& params,
+                                  const services::Session& session) {
+               return ReceiptFile(api, request, params, session, FileFormat::kPdf);
+             }),
+             RouteDoc{"A receipt for one transaction of the account, as PDF", "me", "customer", "",
+                      std::string(kPdfType), 200});
+
+  router.Add(Verb::get, "/api/v1/me/accounts/{account}/transactions/{id}/receipt.xlsx",
+             customer_only([&api](const Request& request, const Params& params,
+                                  const services::Session& session) {
+               return ReceiptFile(api, request, params, session, FileFormat::kXlsx);
+             }),
+             RouteDoc{"A receipt for one transaction of the account, as a spreadsheet", "me",
+                      "customer", "", std::string(kXlsxType), 200});
 
   router.Add(Verb::post, "/api/v1/me/transfers",
              customer_only([&api](const Request& request, const Params&,
@@ -462,7 +664,10 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
                transfer.amount_minor = *amount;
                transfer.currency = *currency;
                transfer.memo = memo->value_or("");
-               auto payment = api.payments.Create(transfer);
+               auto payment = co_await AwaitCallback<Result<services::Payment>>(
+                   [&api, &transfer](services::PaymentCallback done) {
+                     api.payments.CreateAsync(transfer, std::move(done));
+                   });
                if (!payment.ok()) co_return http::Problem(request, payment.status());
                co_return PaymentResponse(request, *payment);
              }),
@@ -507,7 +712,11 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
                if (!answer.ok()) co_return http::Problem(request, answer.status());
                auto id = IdParam(params, "id");
                if (!id) co_return http::Problem(request, 404, "unknown_payment", "no such payment");
-               auto payment = api.payments.Confirm(session.subject_id, *id, *challenge, *answer);
+               auto payment = co_await AwaitCallback<Result<services::Payment>>(
+                   [&](services::PaymentCallback done) {
+                     api.payments.ConfirmAsync(session.subject_id, *id, *challenge, *answer,
+                                               std::move(done));
+                   });
                if (!payment.ok()) co_return http::Problem(request, payment.status());
                co_return PaymentResponse(request, *payment);
              }),

@@ -21,20 +21,24 @@ using namespace api;
 
 namespace {
 
-// The limit named in the path, from a body {"per_transaction": "…", "daily": "…"} in CNY.
-Result<services::ToolLimit> LimitFromRequest(const Request& request, const Params& params) {
+// The limit named in the path, from {"per_transaction": "…", "daily": "…"} in CNY.
+Result<services::ToolLimit> LimitFromBody(const json::object& body, const Params& params) {
   auto tool = services::ParseTool(params.at("tool"));
   if (!tool) {
     return Status::Invalid("invalid_tool",
                            "tool must be password, sms, password_card, totp or ukey");
   }
-  auto body = ParseBody(request, {"per_transaction", "daily"});
-  if (!body.ok()) return body.status();
-  auto per_transaction = http::RequiredAmount(*body, "per_transaction", Currency::Cny());
+  auto per_transaction = http::RequiredAmount(body, "per_transaction", Currency::Cny());
   if (!per_transaction.ok()) return per_transaction.status();
-  auto daily = http::RequiredAmount(*body, "daily", Currency::Cny());
+  auto daily = http::RequiredAmount(body, "daily", Currency::Cny());
   if (!daily.ok()) return daily.status();
   return services::ToolLimit{*tool, *per_transaction, *daily};
+}
+
+Result<services::ToolLimit> LimitFromRequest(const Request& request, const Params& params) {
+  auto body = ParseBody(request, {"per_transaction", "daily"});
+  if (!body.ok()) return body.status();
+  return LimitFromBody(*body, params);
 }
 
 json::object LimitJson(const services::ToolLimit& limit) {
@@ -71,11 +75,19 @@ void AddLimitRoutes(http::Router& router, const ApiServices& api) {
                      int64_t used = 0;
                      auto limits = api.payments.Limits(session.subject_id, account, &used);
                      if (!limits.ok()) co_return http::Problem(request, limits.status());
+                     auto settings = api.payments.LimitSettings(session.subject_id, account);
+                     if (!settings.ok()) co_return http::Problem(request, settings.status());
                      json::array list;
                      for (const auto& limit : *limits) {
                        json::object item = LimitJson(limit);
                        item["remaining_today"] = http::AmountJson(
                            std::max<int64_t>(0, limit.daily_minor - used), Currency::Cny());
+                       // The bank's limit, and the lower one the customer set, if any.
+                       for (const auto& setting : *settings) {
+                         if (setting.bank.tool != limit.tool) continue;
+                         item["bank"] = LimitJson(setting.bank);
+                         if (setting.self) item["self"] = LimitJson(*setting.self);
+                       }
                        list.push_back(std::move(item));
                      }
                      co_return http::Json(
@@ -86,6 +98,42 @@ void AddLimitRoutes(http::Router& router, const ApiServices& api) {
                    }),
       RouteDoc{"The transfer limits of one of my accounts, by security tool", "payments",
                "customer", "", "Limits", 200});
+
+  router.Add(Verb::put, "/api/v1/me/limits/{tool}",
+             CustomerOnly(api.sessions,
+                          [&api](const Request& request, const Params& params,
+                                 const services::Session& session) -> http::awaitable<Response> {
+                            auto body = ParseBody(request, {"account", "per_transaction", "daily"});
+                            if (!body.ok()) co_return http::Problem(request, body.status());
+                            auto account = http::RequiredString(*body, "account");
+                            if (!account.ok()) co_return http::Problem(request, account.status());
+                            body->erase("account");
+                            auto limit = LimitFromBody(*body, params);
+                            if (!limit.ok()) co_return http::Problem(request, limit.status());
+                            Status set =
+                                api.payments.SetSelfLimit(session.subject_id, *account, *limit);
+                            if (!set.ok()) co_return http::Problem(request, set);
+                            co_return http::Json(request, 200, LimitJson(*limit));
+                          }),
+             RouteDoc{"Lower one of my limits below the bank's, for one security tool", "payments",
+                      "customer", "SelfLimit", "ToolLimit", 200});
+
+  router.Add(Verb::delete_, "/api/v1/me/limits/{tool}",
+             CustomerOnly(api.sessions,
+                          [&api](const Request& request, const Params& params,
+                                 const services::Session& session) -> http::awaitable<Response> {
+                            auto tool = services::ParseTool(params.at("tool"));
+                            if (!tool) {
+                              co_return http::Problem(request, 400, "invalid_tool",
+                                                      "tool must be password, sms, password_card, "
+                                                      "totp or ukey");
+                            }
+                            Status cleared = api.payments.ClearSelfLimit(session.subject_id, *tool);
+                            if (!cleared.ok()) co_return http::Problem(request, cleared);
+                            co_return http::Text(request, 204, "");
+                          }),
+             RouteDoc{"Remove my own limit for one security tool: the bank's applies", "payments",
+                      "customer", "", "", 204});
 
   router.Add(Verb::put, "/api/v1/products/{code}/limits/{tool}",
              StaffOnly(api.staff,
@@ -112,7 +160,8 @@ void AddLimitRoutes(http::Router& router, const ApiServices& api) {
                            co_return http::Problem(request, 403, "forbidden",
                                                    "a supervisor sets a customer's limits");
                          }
-                         auto customer = api.customers.GetByNumber(params.at("number"));
+                         auto customer =
+                             api.customers.GetByNumber(params.at("number"), staff.scope());
                          if (!customer.ok()) co_return http::Problem(request, customer.status());
                          auto limit = LimitFromRequest(request, params);
                          if (!limit.ok()) co_return http::Problem(request, limit.status());

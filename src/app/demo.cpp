@@ -30,6 +30,7 @@
 #include "security/secret_box.h"
 #include "security/totp.h"
 #include "services/customers.h"
+#include "services/organisation.h"
 #include "services/outbox.h"
 #include "services/payments.h"
 #include "services/sessions.h"
@@ -67,16 +68,42 @@ constexpr char kUkeySoPin[] = "87654321";
 constexpr char kUkeyUserPin[] = "123456";
 constexpr size_t kScriptOutputBytesMax = 64 * 1024;
 
+// The organisation: three branches under the head office the schema creates, with
+// sub-branches and outlets (each outlet has its own vault cash account in the ledger).
+// Parents come before their children.
+struct DemoUnit {
+  const char* code;
+  const char* name_zh;
+  const char* name_en;
+  services::UnitKind kind;
+  const char* parent;
+};
+constexpr DemoUnit kUnits[] = {
+    {"BJ", "北京分行", "Beijing Branch", services::UnitKind::kBranch, "HO"},
+    {"BJ-CY", "朝阳支行", "Chaoyang Sub-branch", services::UnitKind::kSubBranch, "BJ"},
+    {"BJ-CY-01", "建国路网点", "Jianguo Road Outlet", services::UnitKind::kOutlet, "BJ-CY"},
+    {"BJ-01", "西单网点", "Xidan Outlet", services::UnitKind::kOutlet, "BJ"},
+    {"SH", "上海分行", "Shanghai Branch", services::UnitKind::kBranch, "HO"},
+    {"SH-XH", "徐汇支行", "Xuhui Sub-branch", services::UnitKind::kSubBranch, "SH"},
+    {"SH-XH-01", "漕溪北路网点", "Caoxi North Road Outlet", services::UnitKind::kOutlet, "SH-XH"},
+    {"GD", "广东分行", "Guangdong Branch", services::UnitKind::kBranch, "HO"},
+    {"GD-TH", "天河支行", "Tianhe Sub-branch", services::UnitKind::kSubBranch, "GD"},
+    {"GD-TH-01", "天河路网点", "Tianhe Road Outlet", services::UnitKind::kOutlet, "GD-TH"},
+};
+
 struct DemoStaff {
   const char* login;
   const char* name;
   Role role;
   const char* password;
+  const char* unit;
 };
+// The teller works at an outlet, the supervisor who approves the teller's counter
+// transactions at the branch above it, the administrator at the head office.
 constexpr DemoStaff kStaff[] = {
-    {"teller01", "陈静", Role::kTeller, "Teller#2026"},
-    {"super01", "周强", Role::kSupervisor, "Super#2026"},
-    {"admin01", "吴敏", Role::kAdmin, "Admin#2026"},
+    {"teller01", "陈静", Role::kTeller, "Teller#2026", "BJ-CY-01"},
+    {"super01", "周强", Role::kSupervisor, "Super#2026", "BJ"},
+    {"admin01", "吴敏", Role::kAdmin, "Admin#2026", "HO"},
 };
 
 // General-ledger accounts the demo books against: vault cash for deposits (debit side, no
@@ -109,17 +136,18 @@ struct DemoCustomer {
   int64_t card_deposit_minor;  // Cash paid in to the class I debit card account.
   const char* second_product;  // Another account, or nullptr.
   int64_t second_deposit_minor;
+  const char* unit;  // The outlet that serves the customer.
 };
 constexpr DemoCustomer kCustomers[] = {
     {"zhangwei", "张伟", "Zhang Wei", "11010519850312053", "13911082736", "北京市朝阳区建国路88号",
-     "春眠不觉晓", SecondFactor::kSmsOnly, 8652035, "DEMAND_CARD_II", 0},
+     "春眠不觉晓", SecondFactor::kSmsOnly, 8652035, "DEMAND_CARD_II", 0, "BJ-CY-01"},
     {"lina", "李娜", "Li Na", "31010419900721024", "13761829405", "上海市徐汇区漕溪北路398号",
-     "海上生明月", SecondFactor::kTotp, 15230000, "USD_SAVINGS", 320000},
+     "海上生明月", SecondFactor::kTotp, 15230000, "USD_SAVINGS", 320000, "SH-XH-01"},
     {"wangfang", "王芳", "Wang Fang", "44010619881105062", "15920374618", "广州市天河区天河路208号",
-     "大漠孤烟直", SecondFactor::kPasswordCard, 2384560, "CREDIT_CARD", 0},
+     "大漠孤烟直", SecondFactor::kPasswordCard, 2384560, "CREDIT_CARD", 0, "GD-TH-01"},
     {"liuyang", "刘洋", "Liu Yang", "51010719790518017", "18980562317",
      "成都市武侯区人民南路四段11号", "长河落日圆", SecondFactor::kUkey, 26800000, "DEMAND_CARD_II",
-     0},
+     0, "BJ-01"},
 };
 constexpr char kClassOneProduct[] = "DEMAND_CARD_I";
 
@@ -305,6 +333,7 @@ class DemoBank {
     if (!products.ok()) return products.status();
     for (const auto& product : *products)
       products_.emplace(product.code, product);
+    EBANK_RETURN_IF_ERROR(EnsureUnits());
     EBANK_RETURN_IF_ERROR(EnsureStaff());
     for (const GlAccount& account : kGlAccounts) {
       auto id = EnsureGlAccount(account);
@@ -332,7 +361,11 @@ class DemoBank {
   int created() const { return created_; }
 
  private:
+  Status EnsureUnits();
   Status EnsureStaff();
+  // Puts the customer and their accounts in `unit` (a bank built before units existed had
+  // them all at the head office); writes nothing when they are there already.
+  Status PlaceCustomer(const CustomerState& state);
   Result<ledger::AccountId> EnsureGlAccount(const GlAccount& account);
   Status EnsureCustomer(CustomerState& state);
   Result<services::Customer> FindOrCreateCustomer(const DemoCustomer& spec);
@@ -366,6 +399,7 @@ class DemoBank {
   const fs::path demo_dir_;
   std::map<std::string, services::Product> products_;
   std::map<std::string, ledger::AccountId> gl_accounts_;
+  std::map<std::string, int64_t> unit_ids_;  // By code.
   std::vector<CustomerState> states_;
   // The U-key token while it is in use. SoftHSM2 reads its configuration once per process
   // load of the module, so one token is open at a time.
@@ -373,16 +407,52 @@ class DemoBank {
   int created_ = 0;
 };
 
+Status DemoBank::EnsureUnits() {
+  services::OrganisationService organisation(db_, ledger_, SystemClock::Instance());
+  auto head = organisation.HeadOffice();
+  if (!head.ok()) return head.status();
+  services::UnitScope all{head->id, head->path};
+  unit_ids_[head->code] = head->id;
+  for (const DemoUnit& spec : kUnits) {
+    auto unit = organisation.GetByCode(spec.code, all);
+    if (!unit.ok() && unit.status().code() == Code::kNotFound) {
+      unit =
+          organisation.Create({spec.code, spec.name_zh, spec.name_en, spec.kind, spec.parent}, all);
+      if (unit.ok()) ++created_;
+    }
+    if (!unit.ok()) return unit.status();
+    unit_ids_[spec.code] = unit->id;
+  }
+  return Status::Ok();
+}
+
 Status DemoBank::EnsureStaff() {
   for (const DemoStaff& member : kStaff) {
-    auto added = staff_.Create(member.login, member.name, member.role, member.password);
+    auto added =
+        staff_.Create(member.login, member.name, member.role, member.password, member.unit);
     if (added.ok()) {
       ++created_;
     } else if (added.status().reason() != "login_taken") {
       return added.status();
+    } else {
+      int64_t unit = unit_ids_.at(member.unit);
+      EBANK_RETURN_IF_ERROR(db_.Transaction([&](store::SqlSession& sql) {
+        return sql.Exec("UPDATE staff SET unit_id = ? WHERE login = ? AND unit_id <> ?",
+                        {unit, std::string(member.login), unit});
+      }));
     }
   }
   return Status::Ok();
+}
+
+Status DemoBank::PlaceCustomer(const CustomerState& state) {
+  int64_t unit = unit_ids_.at(state.spec->unit);
+  return db_.Transaction([&](store::SqlSession& sql) {
+    EBANK_RETURN_IF_ERROR(sql.Exec("UPDATE customers SET unit_id = ? WHERE id = ? AND unit_id <> ?",
+                                   {unit, state.customer.id, unit}));
+    return sql.Exec("UPDATE bank_accounts SET unit_id = ? WHERE customer_id = ? AND unit_id <> ?",
+                    {unit, state.customer.id, unit});
+  });
 }
 
 Result<ledger::AccountId> DemoBank::EnsureGlAccount(const GlAccount& gl) {
@@ -415,8 +485,8 @@ Result<ledger::AccountId> DemoBank::EnsureGlAccount(const GlAccount& gl) {
 
 Result<services::Customer> DemoBank::FindOrCreateCustomer(const DemoCustomer& spec) {
   std::string id_number = ResidentId(spec.id_first17);
-  auto created = customers_.Create(
-      {services::CustomerKind::kIndividual, spec.name, id_number, spec.mobile, spec.address});
+  auto created = customers_.Create({services::CustomerKind::kIndividual, spec.name, id_number,
+                                    spec.mobile, spec.address, unit_ids_.at(spec.unit)});
   if (created.ok()) {
     ++created_;
     return created;
@@ -441,6 +511,8 @@ Status DemoBank::EnsureCustomer(CustomerState& state) {
   auto customer = FindOrCreateCustomer(spec);
   if (!customer.ok()) return customer.status();
   state.customer = *customer;
+  EBANK_RETURN_IF_ERROR(PlaceCustomer(state));
+  state.customer.unit_id = unit_ids_.at(spec.unit);
   EBANK_RETURN_IF_ERROR(EnsureAccount(state, kClassOneProduct, spec.card_deposit_minor));
   if (spec.second_product != nullptr) {
     EBANK_RETURN_IF_ERROR(EnsureAccount(state, spec.second_product, spec.second_deposit_minor));
@@ -810,6 +882,14 @@ std::string DemoBank::CustomerGuide(size_t index, const CustomerState& state,
                      kUkeyUserPin));
     line(fmt::format("          {} ukey sign --token {} --key {} --text \"$CHALLENGE_TEXT\"",
                      EbankCommand(), state.token_label, kUkeyObjectLabel));
+    line(
+        "        在浏览器中使用U盾，请运行U盾助手（网页的地址即 --origin）/ to use it in the "
+        "browser, run");
+    line("        the U-key helper (--origin is the bank page's address):");
+    line(fmt::format("        SOFTHSM2_CONF={} EBANK_UKEY_PIN={} \\", state.softhsm_conf,
+                     kUkeyUserPin));
+    line(fmt::format("          {} ukey agent --origin http://127.0.0.1:8080 --token {} --key {}",
+                     EbankCommand(), state.token_label, kUkeyObjectLabel));
   }
   return out;
 }
@@ -844,8 +924,26 @@ Result<std::string> DemoBank::Guide() {
   line("");
   line("银行员工 Staff (POST /api/v1/staff/sessions {\"login\":...,\"password\":...}):");
   for (const DemoStaff& member : kStaff) {
-    line(fmt::format("  {:<10} {:<12} 密码 password: {:<12} {}", member.login,
-                     services::RoleName(member.role), member.password, member.name));
+    line(fmt::format("  {:<10} {:<12} 密码 password: {:<12} {} ({})", member.login,
+                     services::RoleName(member.role), member.password, member.name, member.unit));
+  }
+  line(
+      "  员工只能看到本机构及下属机构的客户；柜面现金存取和冻结需主管复核 / staff see the "
+      "customers");
+  line(
+      "  of their unit and the units below it; counter cash and freezes wait for a supervisor's "
+      "approval");
+  line("");
+  line(
+      "机构 Organisation (总行 HO → 分行 → 支行 → 网点 / head office → branch → sub-branch → "
+      "outlet):");
+  line("  HO         总行 Head office");
+  std::map<std::string, size_t> depths{{"HO", 0}};
+  for (const DemoUnit& unit : kUnits) {
+    size_t depth = depths[unit.parent] + 1;
+    depths[unit.code] = depth;
+    line(fmt::format("  {}{:<10} {} {}", std::string(2 * depth, ' '), unit.code, unit.name_zh,
+                     unit.name_en));
   }
   line("");
   line("总账账户 General-ledger accounts:");

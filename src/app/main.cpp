@@ -126,18 +126,26 @@ int main(int argc, char** argv) {
   ebank::app::UkeyOptions ukey;
   auto* ukey_command = app.add_subcommand(
       "ukey",
-      "The U-key helper: keygen, sign, store-certificate on a PKCS#11 token (PIN from "
-      "EBANK_UKEY_PIN or stdin)");
+      "The U-key helper: keygen, sign, store-certificate on a PKCS#11 token, or agent (a "
+      "loopback HTTP server the bank's page asks to sign); PIN from --pin-file, "
+      "EBANK_UKEY_PIN or stdin");
   std::string ukey_action;
-  ukey_command->add_option("action", ukey_action, "keygen, sign or store-certificate")
+  ukey_command->add_option("action", ukey_action, "keygen, sign, store-certificate or agent")
       ->required()
-      ->check(CLI::IsMember({"keygen", "sign", "store-certificate"}));
+      ->check(CLI::IsMember({"keygen", "sign", "store-certificate", "agent"}));
   ukey_command->add_option("--module", ukey.module, "PKCS#11 module")->capture_default_str();
   ukey_command->add_option("--token", ukey.token_label, "Token label")->required();
   ukey_command->add_option("--key", ukey.key_label, "Key label")->capture_default_str();
   ukey_command->add_option("--text", ukey.text, "sign: the challenge text to sign");
   ukey_command->add_option("--certificate-hex", ukey.certificate_hex,
                            "store-certificate: the certificate, DER in hex");
+  ukey_command->add_option("--pin-file", ukey.pin_file,
+                           "A file (mode 0600) whose first line is the PIN");
+  ukey_command->add_option("--origin", ukey.origin,
+                           "agent: the bank page's origin, e.g. http://127.0.0.1:8080");
+  ukey_command->add_option("--port", ukey.port, "agent: the port on 127.0.0.1 (0: any free one)")
+      ->capture_default_str();
+  ukey_command->add_option("--port-file", ukey.port_file, "agent: write the bound port here");
 
   ebank::app::DemoOptions demo;
   auto* demo_command = app.add_subcommand(

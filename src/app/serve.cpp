@@ -175,8 +175,13 @@ int Serve(const ServeOptions& options) {
                                    security::SystemRandom::Instance());
   services::PaymentService payments(**sql, *ledger, customers, signing, clock);
   services::ScheduledTransferService scheduled(**sql, payments, signing, clock);
-  ApiServices v1{*ledger, customers, sessions, staff,
-                 signing, payments,  clock,    **password_transport};
+  // Feeds the pages listening for balance-change alerts (from this process's payments and
+  // from other processes sharing the database).
+  services::NotificationService notifications(**sql, clock);
+  notifications.Start();
+  ApiServices v1{*ledger,      customers, sessions, staff,
+                 signing,      payments,  clock,    **password_transport,
+                 notifications};
   // Development gateway: messages land in a file (see README); a bank plugs its SMS
   // centre in here.
   services::FileSmsGateway sms(options.data_dir + "/sms-outbox.jsonl");

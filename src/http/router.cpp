@@ -58,13 +58,21 @@ std::string PercentDecode(std::string_view text) {
 }  // namespace
 
 void Router::Add(Verb verb, std::string pattern, Handler handler, size_t body_bytes_max) {
-  routes_.push_back(Route{verb, std::move(pattern), std::move(handler), body_bytes_max, {}});
+  routes_.push_back(
+      Route{verb, std::move(pattern), std::move(handler), body_bytes_max, {}, nullptr});
 }
 
 void Router::Add(Verb verb, std::string pattern, Handler handler, RouteDoc doc,
                  size_t body_bytes_max) {
   routes_.push_back(
-      Route{verb, std::move(pattern), std::move(handler), body_bytes_max, std::move(doc)});
+      Route{verb, std::move(pattern), std::move(handler), body_bytes_max, std::move(doc), nullptr});
+}
+
+void Router::AddStream(Verb verb, std::string pattern, StreamHandler handler, RouteDoc doc) {
+  constexpr size_t kStreamRequestBodyBytesMax = 4096;  // A stream is opened by a GET.
+  Route route{verb,           std::move(pattern), nullptr, kStreamRequestBodyBytesMax,
+              std::move(doc), std::move(handler)};
+  routes_.push_back(std::move(route));
 }
 
 const Route* Router::Find(Verb verb, std::string_view target, Params* params,
@@ -91,7 +99,22 @@ awaitable<Response> Router::Dispatch(const Request& request) const {
     co_return path_known ? Problem(request, 405, "method_not_allowed", "method not allowed here")
                          : Problem(request, 404, "not_found", "no such resource");
   }
+  if (route->stream) {
+    // Awaited into a variable first: g++ 12 destroys a temporary twice when a co_await sits
+    // inside a co_return expression that builds an aggregate.
+    Streamed streamed = co_await route->stream(request, params);
+    co_return std::move(streamed.response);
+  }
   co_return co_await route->handler(request, params);
+}
+
+awaitable<Streamed> Router::DispatchStreamed(const Request& request) const {
+  Params params;
+  bool path_known = false;
+  const Route* route = Find(request.method(), request.target(), &params, &path_known);
+  if (route != nullptr && route->stream) co_return co_await route->stream(request, params);
+  Response response = co_await Dispatch(request);  // Not inside the braces: see Dispatch.
+  co_return Streamed{std::move(response), nullptr};
 }
 
 size_t Router::BodyLimit(Verb verb, std::string_view target) const {

@@ -14,6 +14,9 @@ namespace ebank::http {
 
 using Params = std::map<std::string, std::string, std::less<>>;
 using Handler = std::function<awaitable<Response>(const Request&, const Params&)>;
+// A route that may answer with a stream (see Streamed); runs on the handler pool like a
+// Handler, so it may block on the database before it hands the stream over.
+using StreamHandler = std::function<awaitable<Streamed>(const Request&, const Params&)>;
 
 // What the OpenAPI document says of a route.
 struct RouteDoc {
@@ -31,6 +34,7 @@ struct Route {
   Handler handler;
   size_t body_bytes_max = 64 * 1024;
   RouteDoc doc;
+  StreamHandler stream;  // Set (and `handler` empty) on a streaming route.
 };
 
 class Router {
@@ -38,10 +42,14 @@ class Router {
   void Add(Verb verb, std::string pattern, Handler handler, size_t body_bytes_max = 64 * 1024);
   void Add(Verb verb, std::string pattern, Handler handler, RouteDoc doc,
            size_t body_bytes_max = 64 * 1024);
+  // A streaming route (server-sent events, say), opened by a request without a body.
+  void AddStream(Verb verb, std::string pattern, StreamHandler handler, RouteDoc doc);
   // The route for a request line, or nullptr (with *path_known telling 405 from 404).
   const Route* Find(Verb verb, std::string_view target, Params* params, bool* path_known) const;
   // 404, 405 or the handler's response.
   awaitable<Response> Dispatch(const Request& request) const;
+  // Like Dispatch, and with a streaming route's body when it answers with one.
+  awaitable<Streamed> DispatchStreamed(const Request& request) const;
   // The body limit for a request line: the route's, or a small default when unknown.
   size_t BodyLimit(Verb verb, std::string_view target) const;
   const std::vector<Route>& routes() const { return routes_; }

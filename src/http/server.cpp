@@ -4,9 +4,16 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -21,7 +28,60 @@ using tcp = asio::ip::tcp;
 
 namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+using StopChannel = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
+using namespace asio::experimental::awaitable_operators;
+
+// Writes each piece as one HTTP/1.1 chunk, within the write timeout.
+class ChunkSink final : public StreamSink {
+ public:
+  ChunkSink(tcp::socket& socket, std::chrono::seconds write_timeout)
+      : socket_(socket), timer_(socket.get_executor()), write_timeout_(write_timeout) {}
+
+  awaitable<bool> Write(std::string text) override {
+    if (broken_ || text.empty()) co_return !broken_;
+    timer_.expires_after(write_timeout_);
+    auto done = co_await (
+        asio::async_write(socket_, beast_http::make_chunk(asio::buffer(text)), kUseTuple) ||
+        timer_.async_wait(kUseTuple));
+    if (done.index() != 0 || std::get<0>(std::get<0>(done))) broken_ = true;
+    co_return !broken_;
+  }
+  bool broken() const { return broken_; }
+
+ private:
+  tcp::socket& socket_;
+  asio::steady_timer timer_;
+  const std::chrono::seconds write_timeout_;
+  bool broken_ = false;
+};
+
+// Runs a stream's body; what it throws ends it like a return (awaitable operators wait for
+// a branch that succeeds, and a throwing body must not keep the stream open).
+awaitable<void> RunBody(const StreamBody& body, StreamSink& sink) {
+  try {
+    co_await body(sink);
+  } catch (const boost::system::system_error& error) {
+    if (error.code() != asio::error::operation_aborted) {
+      spdlog::warn("http: stream ended: {}", error.what());
+    }
+  } catch (const std::exception& error) {
+    spdlog::warn("http: stream failed: {}", error.what());
+  }
+}
+
+// Completes when the client closes its side (it sends nothing on a stream) or errs.
+awaitable<void> PeerClosed(tcp::socket& socket) {
+  char byte = 0;
+  co_await socket.async_read_some(asio::buffer(&byte, 1), kUseTuple);
+}
+
 }  // namespace
+
+// The handle StopAccepting ends an open stream by, from any thread.
+struct Server::StreamControl {
+  explicit StreamControl(const asio::any_io_executor& executor) : stop(executor, 1) {}
+  StopChannel stop;
+};
 
 Server::Server(asio::io_context& io, const Router& router, ServerOptions options)
     : io_(io),
@@ -58,11 +118,16 @@ void Server::StopAccepting() {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
   });
+  std::lock_guard lock(streams_mutex_);
+  for (const auto& control : streams_)
+    control->stop.try_send(boost::system::error_code{});
 }
 
 asio::awaitable<void> Server::Accept() {
   while (!stopping_) {
-    auto [error, socket] = co_await acceptor_.async_accept(kUseTuple);
+    // One strand per connection: a stream's writes, its body and its watch for the client
+    // leaving run in parallel on it.
+    auto [error, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), kUseTuple);
     if (error) {
       if (stopping_ || error == asio::error::operation_aborted) co_return;
       spdlog::warn("http: accept failed: {}", error.message());
@@ -75,8 +140,8 @@ asio::awaitable<void> Server::Accept() {
       continue;
     }
     socket.set_option(tcp::no_delay(true));
-    // Each connection gets its own strand-free coroutine on the io_context.
-    asio::co_spawn(acceptor_.get_executor(), Session(std::move(socket)), asio::detached);
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, Session(std::move(socket)), asio::detached);
   }
 }
 
@@ -114,6 +179,7 @@ asio::awaitable<void> Server::Session(tcp::socket socket) {
       body_error = error;
     }
     Response response;
+    Streamed streamed;
     bool readable = !body_error && !too_large;
     if (too_large || body_error == beast_http::error::body_limit) {
       response = Problem(parser.get(), 413, "body_too_large", "request body too large");
@@ -124,14 +190,21 @@ asio::awaitable<void> Server::Session(tcp::socket socket) {
     } else {
       try {
         // Runs on the handler pool; this coroutine resumes on its own executor.
-        response =
-            co_await asio::co_spawn(handlers_, router_.Dispatch(parser.get()), asio::use_awaitable);
+        streamed = co_await asio::co_spawn(handlers_, router_.DispatchStreamed(parser.get()),
+                                           asio::use_awaitable);
+        response = std::move(streamed.response);
       } catch (const std::exception& error) {
         spdlog::error("http: handler failed: {}", error.what());
         response = Problem(parser.get(), 500, "internal_error", "internal error");
       }
     }
     const Request& request = parser.get();
+    if (streamed.body &&
+        (stopping_ || metrics_.streams_open.load() >= static_cast<int64_t>(options_.streams_max))) {
+      streamed.body = nullptr;
+      response = Problem(request, 503, "too_many_streams", "too many open streams; retry later");
+      response.set(beast_http::field::retry_after, "10");
+    }
     unsigned status = response.result_int();
     if (status < 400) {
       metrics_.requests_2xx.Add();
@@ -148,6 +221,12 @@ asio::awaitable<void> Server::Session(tcp::socket socket) {
                    std::string_view(PathOf(request.target())), status, response.body().size(),
                    static_cast<int64_t>(seconds * 1e6));
     }
+    if (streamed.body) {
+      streamed.response = std::move(response);
+      co_await Stream(stream, std::move(streamed));
+      in_flight_--;
+      break;
+    }
     if (stopping_) response.keep_alive(false);
     bool keep_alive = readable && response.keep_alive();
     auto [write_error, written] = co_await beast_http::async_write(stream, response, kUseTuple);
@@ -157,6 +236,52 @@ asio::awaitable<void> Server::Session(tcp::socket socket) {
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   metrics_.connections_open--;
+}
+
+asio::awaitable<void> Server::Stream(beast::tcp_stream& stream, Streamed reply) {
+  // No request timeout on a stream: its writes have their own, and the client's leaving
+  // is seen at once.
+  stream.expires_never();
+  beast_http::response<beast_http::empty_body> header(reply.response.result(),
+                                                      reply.response.version());
+  for (const auto& field : reply.response.base()) {
+    if (field.name() == beast_http::field::content_length ||
+        field.name() == beast_http::field::transfer_encoding) {
+      continue;
+    }
+    header.insert(field.name_string(), field.value());
+  }
+  header.keep_alive(false);
+  header.chunked(true);
+  beast_http::response_serializer<beast_http::empty_body> serializer(header);
+  auto [header_error, written] =
+      co_await beast_http::async_write_header(stream, serializer, kUseTuple);
+  if (header_error) co_return;
+
+  auto control = std::make_shared<StreamControl>(stream.get_executor());
+  {
+    std::lock_guard lock(streams_mutex_);
+    streams_.insert(control);
+  }
+  metrics_.streams_open++;
+  tcp::socket& socket = stream.socket();
+  ChunkSink sink(socket, std::chrono::seconds(options_.stream_write_timeout_s));
+  // Checked after registering, so that a StopAccepting in between is never missed.
+  if (!stopping_) {
+    co_await (RunBody(reply.body, sink) || control->stop.async_receive(kUseTuple) ||
+              PeerClosed(socket));
+  }
+  {
+    std::lock_guard lock(streams_mutex_);
+    streams_.erase(control);
+  }
+  metrics_.streams_open--;
+  if (!sink.broken()) {
+    asio::steady_timer timer(stream.get_executor());
+    timer.expires_after(std::chrono::seconds(options_.stream_write_timeout_s));
+    co_await (asio::async_write(socket, beast_http::make_chunk_last(), kUseTuple) ||
+              timer.async_wait(kUseTuple));
+  }
 }
 
 }  // namespace ebank::http

@@ -2,13 +2,11 @@
 
 #include <fmt/format.h>
 #include <hpdf.h>
-#include <iconv.h>
 
-#include <memory>
 #include <string>
 #include <string_view>
-#include <type_traits>
-#include <utility>
+
+#include "print/pdf_support.h"
 
 namespace ebank::print {
 namespace {
@@ -30,42 +28,6 @@ constexpr size_t kSerialGroupDigits = 4;
 
 constexpr std::string_view kTitle = "ebank 密码卡 / Password card";
 constexpr std::string_view kNotice = "请妥善保管，勿告诉他人 / Keep it safe; never tell anyone";
-
-struct DocDeleter {
-  void operator()(HPDF_Doc doc) const { HPDF_Free(doc); }
-};
-using DocPtr = std::unique_ptr<std::remove_pointer_t<HPDF_Doc>, DocDeleter>;
-
-struct IconvDeleter {
-  void operator()(iconv_t converter) const { iconv_close(converter); }
-};
-using IconvPtr = std::unique_ptr<std::remove_pointer_t<iconv_t>, IconvDeleter>;
-
-Status PdfFailed(std::string message) {
-  return Status::Internal("pdf_failed", std::move(message));
-}
-
-// GB-EUC-H encodes GB2312 only, so converting to GB2312 (rather than its superset GBK)
-// fails on a character the font cannot show instead of printing a wrong one.
-Result<std::string> ToGb2312(std::string_view utf8) {
-  iconv_t opened = iconv_open("GB2312", "UTF-8");
-  if (opened == reinterpret_cast<iconv_t>(-1)) {
-    return PdfFailed("iconv cannot convert UTF-8 to GB2312");
-  }
-  IconvPtr converter(opened);
-  std::string in(utf8);
-  // GB2312 takes at most two bytes for a character that UTF-8 writes in one to three.
-  std::string out(in.size() * 2, '\0');
-  char* in_next = in.data();
-  size_t in_left = in.size();
-  char* out_next = out.data();
-  size_t out_left = out.size();
-  if (iconv(converter.get(), &in_next, &in_left, &out_next, &out_left) == static_cast<size_t>(-1)) {
-    return PdfFailed(fmt::format("cannot print \"{}\" in GB2312", utf8));
-  }
-  out.resize(out.size() - out_left);
-  return out;
-}
 
 void Text(HPDF_Page page, HPDF_Font font, HPDF_REAL size, HPDF_REAL x, HPDF_REAL y,
           const std::string& text) {
@@ -137,16 +99,6 @@ void DrawCard(HPDF_Page page, HPDF_Font chinese, HPDF_Font mono, const PasswordC
   HPDF_Page_EndText(page);
 }
 
-// libharu keeps an error in the document until it is reset, and its drawing calls refuse
-// bad arguments rather than crash, so one check after drawing and one after saving cover
-// every call before them.
-Status CheckPdf(HPDF_Doc doc, std::string_view step) {
-  HPDF_STATUS error = HPDF_GetError(doc);
-  if (error == HPDF_OK) return Status::Ok();
-  return PdfFailed(fmt::format("libharu error 0x{:04X} (detail {}) while {}", error,
-                               HPDF_GetErrorDetail(doc), step));
-}
-
 }  // namespace
 
 Result<std::string> PasswordCardPdf(const PasswordCardPrint& print) {
@@ -155,7 +107,7 @@ Result<std::string> PasswordCardPdf(const PasswordCardPrint& print) {
   auto notice = ToGb2312(kNotice);
   if (!notice.ok()) return notice.status();
 
-  DocPtr doc(HPDF_New(nullptr, nullptr));
+  PdfDoc doc(HPDF_New(nullptr, nullptr));
   if (doc == nullptr) return PdfFailed("libharu cannot create a document");
   HPDF_Doc pdf = doc.get();
   HPDF_SetCompressionMode(pdf, print.compress ? HPDF_COMP_ALL : HPDF_COMP_NONE);
@@ -174,13 +126,7 @@ Result<std::string> PasswordCardPdf(const PasswordCardPrint& print) {
   DrawCard(page, chinese, mono, print, *title, *notice);
   EBANK_RETURN_IF_ERROR(CheckPdf(pdf, "drawing the card"));
 
-  HPDF_SaveToStream(pdf);
-  EBANK_RETURN_IF_ERROR(CheckPdf(pdf, "writing the file"));
-  std::string bytes(HPDF_GetStreamSize(pdf), '\0');
-  auto size = static_cast<HPDF_UINT32>(bytes.size());
-  HPDF_ReadFromStream(pdf, reinterpret_cast<HPDF_BYTE*>(bytes.data()), &size);
-  if (size != bytes.size()) return PdfFailed("libharu returned a short file");
-  return bytes;
+  return SavePdf(pdf);
 }
 
 }  // namespace ebank::print

@@ -3,21 +3,26 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 
+#include "ledger/journal.h"
 #include "security/id_document.h"
+#include "services/scheduled.h"
 
 namespace ebank::services {
 namespace {
 
 constexpr const char* kCustomerColumns =
-    "id, number, kind, name, id_type, id_number, mobile, address, status, created_at_ms";
+    "id, number, kind, name, id_type, id_number, mobile, address, status, created_at_ms, unit_id";
 constexpr const char* kAccountColumns =
     "number, customer_id, product_code, ledger_account_id, account_class, status, bound_number, "
-    "opened_at_ms";
+    "opened_at_ms, unit_id";
 // What reads select: the stored columns and the product's currency.
 constexpr const char* kAccountSelect =
     "number, customer_id, product_code, ledger_account_id, account_class, status, bound_number, "
-    "opened_at_ms, (SELECT p.currency FROM products p WHERE p.code = product_code)";
+    "opened_at_ms, (SELECT p.currency FROM products p WHERE p.code = product_code), unit_id";
+// The ids of the units of a subtree, given its LIKE pattern (UnitScope::LikePattern).
+constexpr const char* kUnitsWithin = "(SELECT u.id FROM units u WHERE u.path LIKE ?)";
 constexpr const char* kProductColumns =
     "code, name_zh, name_en, kind, currency, account_class, credit_limit_minor, number_prefix";
 // Card numbers are 19 digits with the Luhn digit last; passbook numbers 17.
@@ -36,6 +41,7 @@ Customer CustomerFromRow(const store::SqlRows& rows, size_t r) {
   customer.address = rows.Text(r, 7);
   customer.status = rows.Text(r, 8);
   customer.created_at_ms = rows.Int(r, 9);
+  customer.unit_id = rows.Int(r, 10);
   return customer;
 }
 
@@ -50,6 +56,7 @@ BankAccount AccountFromRow(const store::SqlRows& rows, size_t r) {
   if (!rows.IsNull(r, 6)) account.bound_number = rows.Text(r, 6);
   account.opened_at_ms = rows.Int(r, 7);
   account.currency = rows.Text(r, 8);
+  account.unit_id = rows.Int(r, 9);
   return account;
 }
 
@@ -97,7 +104,136 @@ Status CheckMobile(std::string_view mobile) {
   return Status::Ok();
 }
 
+// The account holder's view of a credit-positive ledger amount: positive is money in.
+int64_t HolderAmount(const ledger::Account& booked, int64_t amount) {
+  return booked.side == ledger::Side::kCredit ? amount : -amount;
+}
+
+// The journal entry a posting belongs to.
+Result<ledger::JournalEntry> JournalEntryOf(ledger::LedgerReader& reader, ledger::Seq seq) {
+  auto entries = reader.ReadJournal(seq - 1, 1);
+  if (!entries.ok()) return entries.status();
+  if (entries->empty() || entries->front().seq != seq) {
+    return Status::Internal("database_corrupt",
+                            "posting " + std::to_string(seq) + " has no journal entry");
+  }
+  return std::move(entries->front());
+}
+
+// The transaction of `row` as its account's holder sees it: when, why and with whom.
+Result<HistoryEntry> EntryOf(ledger::LedgerReader& reader, const ledger::Account& booked,
+                             const ledger::PostingRow& row, const ledger::JournalEntry& journal) {
+  HistoryEntry entry;
+  entry.transaction_id = row.seq;
+  entry.at_ms = journal.at_ms;
+  entry.amount_minor = HolderAmount(booked, row.amount);
+  entry.balance_after_minor = HolderAmount(booked, row.balance_after);
+  auto event = ledger::DecodeBody(journal.body);
+  if (!event.ok() || event->kind != ledger::Event::Kind::kTransfer) return entry;
+  entry.memo = event->transfer.memo;
+  std::vector<ledger::AccountId> others;
+  for (const ledger::Posting& posting : event->transfer.postings) {
+    if (posting.account != booked.id) others.push_back(posting.account);
+  }
+  if (others.size() != 1) return entry;
+  auto accounts = reader.GetAccounts(others);
+  if (!accounts.ok()) return accounts.status();
+  // Bank accounts' ledger codes are their numbers; the bank's own accounts are not named.
+  if (!accounts->empty() && AllDigits(accounts->front().code)) {
+    entry.counterparty = MaskAccountNumber(accounts->front().code);
+  }
+  return entry;
+}
+
+struct Walk {
+  std::vector<HistoryEntry> entries;  // Newest first.
+  std::optional<int64_t> next_before;
+  // The balance after the newest posting older than query.from_ms, if one was read.
+  std::optional<int64_t> balance_before_from;
+};
+
+// Follows the account's chain of postings from the newest (or from just below
+// query.before_id) back in time, keeping the ones the query wants.
+Result<Walk> WalkHistory(ledger::LedgerReader& reader, const ledger::Account& booked,
+                         const HistoryQuery& query) {
+  Walk walk;
+  ledger::Seq cursor = booked.last_posting_seq;
+  if (query.before_id <= booked.last_posting_seq) {
+    // The page cursor is the last posting of the previous page: start right below it
+    // instead of following the chain down to it.
+    auto at = reader.GetPosting(booked.id, query.before_id);
+    if (!at.ok()) return at.status();
+    if (!at->has_value()) {
+      return Status::Invalid("invalid_query", "before must be a transaction of this account");
+    }
+    cursor = (*at)->prev_seq;
+  }
+  int64_t stop_before_ms = query.from_ms < INT64_MIN + kJournalTimeSkewMs
+                               ? INT64_MIN
+                               : query.from_ms - kJournalTimeSkewMs;
+  size_t scanned = 0;
+  ledger::Seq last_read = 0;
+  while (cursor > 0) {
+    if (walk.entries.size() >= query.limit || scanned >= query.scan_max) {
+      walk.next_before = last_read;
+      break;
+    }
+    auto row = reader.GetPosting(booked.id, cursor);
+    if (!row.ok()) return row.status();
+    if (!row->has_value()) {
+      return Status::Internal("database_corrupt", "posting chain of account " +
+                                                      std::to_string(booked.id) + " is broken");
+    }
+    const ledger::PostingRow posting = **row;
+    ++scanned;
+    last_read = posting.seq;
+    cursor = posting.prev_seq;
+    auto journal = JournalEntryOf(reader, posting.seq);
+    if (!journal.ok()) return journal.status();
+    if (journal->at_ms >= query.to_ms) continue;
+    if (journal->at_ms < query.from_ms) {
+      if (!walk.balance_before_from) {
+        walk.balance_before_from = HolderAmount(booked, posting.balance_after);
+      }
+      if (journal->at_ms < stop_before_ms) break;
+      continue;
+    }
+    int64_t amount = HolderAmount(booked, posting.amount);
+    int64_t magnitude = amount < 0 ? -amount : amount;
+    if (query.min_minor && magnitude < *query.min_minor) continue;
+    if (query.max_minor && magnitude > *query.max_minor) continue;
+    if (query.direction == Direction::kIn && amount <= 0) continue;
+    if (query.direction == Direction::kOut && amount >= 0) continue;
+    auto entry = EntryOf(reader, booked, posting, *journal);
+    if (!entry.ok()) return entry.status();
+    walk.entries.push_back(std::move(*entry));
+  }
+  return walk;
+}
+
 }  // namespace
+
+std::string MaskAccountNumber(std::string_view number) {
+  constexpr size_t kShownFirst = 6;
+  constexpr size_t kShownLast = 4;
+  if (number.size() <= kShownFirst + kShownLast) {
+    return number.size() <= kShownLast ? std::string(number)
+                                       : std::string(number.size() - kShownLast, '*') +
+                                             std::string(number.substr(number.size() - kShownLast));
+  }
+  return std::string(number.substr(0, kShownFirst)) +
+         std::string(number.size() - kShownFirst - kShownLast, '*') +
+         std::string(number.substr(number.size() - kShownLast));
+}
+
+std::optional<int64_t> ChinaDayStartMs(std::string_view date) {
+  constexpr int64_t kChinaOffsetMs = 8 * 3600 * 1000;
+  auto day = ParseDate(date);
+  if (!day) return std::nullopt;
+  auto since_epoch = std::chrono::sys_days(*day).time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count() -
+         kChinaOffsetMs;
+}
 
 std::string_view CustomerKindName(CustomerKind kind) {
   return kind == CustomerKind::kCompany ? "company" : "individual";
@@ -145,19 +281,26 @@ Result<Customer> CustomerService::Create(const NewCustomer& input) {
       return Status::Conflict("customer_exists", "a customer with this ID document exists");
     }
     int64_t now = clock_.NowMs();
+    auto unit =
+        input.unit_id == 0
+            ? sql.Query("SELECT id FROM units WHERE code = ?", {std::string(kHeadOfficeCode)})
+            : sql.Query("SELECT id FROM units WHERE id = ?", {input.unit_id});
+    if (!unit.ok()) return unit.status();
+    if (unit->empty()) return Status::NotFound("unknown_unit", "no such unit");
+    int64_t unit_id = unit->Int(0, 0);
     // The number is derived from the id, so it is set in a second statement.
     auto inserted = sql.Query(
         "INSERT INTO customers (number, kind, name, id_type, id_number, mobile, address, status, "
-        "created_at_ms) VALUES ('', ?, ?, ?, ?, ?, ?, 'active', ?) RETURNING id",
+        "created_at_ms, unit_id) VALUES ('', ?, ?, ?, ?, ?, ?, 'active', ?, ?) RETURNING id",
         {std::string(CustomerKindName(input.kind)), input.name, id_type, input.id_number,
-         input.mobile, input.address, now});
+         input.mobile, input.address, now, unit_id});
     if (!inserted.ok()) return inserted.status();
     int64_t id = inserted->Int(0, 0);
     std::string number = fmt::format("C{:010d}", id);
     EBANK_RETURN_IF_ERROR(sql.Exec("UPDATE customers SET number = ? WHERE id = ?", {number, id}));
     customer =
         Customer{id,           number,        input.kind, input.name, id_type, input.id_number,
-                 input.mobile, input.address, "active",   now};
+                 input.mobile, input.address, "active",   now,        unit_id};
     return Status::Ok();
   });
   if (status.code() == Code::kConflict && status.reason() == "constraint") {
@@ -179,6 +322,43 @@ Result<Customer> CustomerService::GetByNumber(const std::string& number) {
   if (!status.ok()) return status;
   if (!customer) return Status::NotFound("unknown_customer", "no such customer");
   return *customer;
+}
+
+Result<Customer> CustomerService::GetByNumber(const std::string& number, const UnitScope& scope) {
+  std::optional<Customer> customer;
+  Status status = db_.Read([&](store::SqlSession& sql) {
+    auto rows = sql.Query(fmt::format("SELECT {} FROM customers WHERE number = ? AND unit_id IN {}",
+                                      kCustomerColumns, kUnitsWithin),
+                          {number, scope.LikePattern()});
+    if (!rows.ok()) return rows.status();
+    if (!rows->empty()) customer = CustomerFromRow(*rows, 0);
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  // A customer of another part of the tree looks exactly like one that does not exist.
+  if (!customer || scope.path.empty()) {
+    return Status::NotFound("unknown_customer", "no such customer");
+  }
+  return *customer;
+}
+
+Result<BankAccount> CustomerService::GetAccount(const std::string& number, const UnitScope& scope) {
+  std::optional<BankAccount> account;
+  Status status = db_.Read([&](store::SqlSession& sql) {
+    auto rows = sql.Query(
+        fmt::format("SELECT {} FROM bank_accounts WHERE number = ? AND (unit_id IN {} OR "
+                    "customer_id IN (SELECT c.id FROM customers c WHERE c.unit_id IN {}))",
+                    kAccountSelect, kUnitsWithin, kUnitsWithin),
+        {number, scope.LikePattern(), scope.LikePattern()});
+    if (!rows.ok()) return rows.status();
+    if (!rows->empty()) account = AccountFromRow(*rows, 0);
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  if (!account || scope.path.empty()) {
+    return Status::NotFound("unknown_account", "no such account");
+  }
+  return *account;
 }
 
 Result<Customer> CustomerService::GetById(int64_t id) {
@@ -238,7 +418,8 @@ Result<std::string> CustomerService::AllocateNumber(const Product& product) {
 
 Result<BankAccount> CustomerService::OpenAccount(int64_t customer_id,
                                                  const std::string& product_code,
-                                                 const std::optional<std::string>& bound_number) {
+                                                 const std::optional<std::string>& bound_number,
+                                                 std::optional<int64_t> unit_id) {
   auto customer = GetById(customer_id);
   if (!customer.ok()) return customer.status();
   auto products = Products();
@@ -279,15 +460,23 @@ Result<BankAccount> CustomerService::OpenAccount(int64_t customer_id,
       "open:" + *number,
       ledger::OpenAccount{*number, product->currency, ledger::Side::kCredit, floor}});
   if (!opened.status.ok()) return opened.status;
-  BankAccount account{*number,  customer_id,  product->code, opened.id, product->account_class,
-                      "active", bound_number, clock_.NowMs()};
+  BankAccount account{*number,
+                      customer_id,
+                      product->code,
+                      opened.id,
+                      product->account_class,
+                      "active",
+                      bound_number,
+                      clock_.NowMs(),
+                      std::string(product->currency.code()),
+                      unit_id.value_or(customer->unit_id)};
   Status status = db_.Transaction([&](store::SqlSession& sql) {
-    return sql.Exec(
-        fmt::format("INSERT INTO bank_accounts ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    kAccountColumns),
-        {account.number, account.customer_id, account.product_code, account.ledger_account,
-         int64_t{account.account_class}, account.status,
-         bound_number ? store::SqlValue(*bound_number) : store::SqlValue(), account.opened_at_ms});
+    return sql.Exec(fmt::format("INSERT INTO bank_accounts ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                kAccountColumns),
+                    {account.number, account.customer_id, account.product_code,
+                     account.ledger_account, int64_t{account.account_class}, account.status,
+                     bound_number ? store::SqlValue(*bound_number) : store::SqlValue(),
+                     account.opened_at_ms, account.unit_id});
   });
   if (status.code() == Code::kConflict) {
     // Another request opened a class I account at the same time; the database's unique
@@ -333,6 +522,135 @@ Result<BankAccount> CustomerService::GetAccount(const std::string& number) {
   if (!status.ok()) return status;
   if (!account) return Status::NotFound("unknown_account", "no such account");
   return *account;
+}
+
+// The customer's own account and its ledger record, read in the reader's snapshot.
+namespace {
+Result<ledger::Account> BookedAccount(ledger::LedgerReader& reader, const BankAccount& account) {
+  auto booked = reader.GetAccounts({account.ledger_account});
+  if (!booked.ok()) return booked.status();
+  if (booked->empty()) return Status::Internal("ledger_account_missing", "account not in ledger");
+  return booked->front();
+}
+}  // namespace
+
+Result<BankAccount> CustomerService::OwnAccount(int64_t customer_id, const std::string& number) {
+  auto account = GetAccount(number);
+  if (!account.ok() && account.status().code() != Code::kNotFound) return account.status();
+  // Another customer's account looks exactly like one that does not exist.
+  if (!account.ok() || account->customer_id != customer_id) {
+    return Status::NotFound("unknown_account", "no such account of yours");
+  }
+  return account;
+}
+
+Result<HistoryPage> CustomerService::History(int64_t customer_id, const std::string& number,
+                                             const HistoryQuery& query) {
+  auto account = OwnAccount(customer_id, number);
+  if (!account.ok()) return account.status();
+  HistoryPage page;
+  Status status = ledger_.store().Read([&](ledger::LedgerReader& reader) {
+    auto booked = BookedAccount(reader, *account);
+    if (!booked.ok()) return booked.status();
+    page.currency = booked->currency;
+    auto walk = WalkHistory(reader, *booked, query);
+    if (!walk.ok()) return walk.status();
+    page.entries = std::move(walk->entries);
+    page.next_before = walk->next_before;
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return page;
+}
+
+Result<Statement> CustomerService::MakeStatement(int64_t customer_id, const std::string& number,
+                                                 const std::string& from_date,
+                                                 const std::string& to_date) {
+  auto from_ms = ChinaDayStartMs(from_date);
+  auto to_start_ms = ChinaDayStartMs(to_date);
+  if (!from_ms || !to_start_ms) {
+    return Status::Invalid("invalid_query", "from and to must be dates, YYYY-MM-DD");
+  }
+  constexpr int64_t kDayMs = 24 * 3600 * 1000;
+  if (*to_start_ms < *from_ms) return Status::Invalid("invalid_query", "from is after to");
+  if ((*to_start_ms - *from_ms) / kDayMs + 1 > kStatementDaysMax) {
+    return Status::Invalid("invalid_query", "a statement covers at most " +
+                                                std::to_string(kStatementDaysMax) + " days");
+  }
+  auto account = OwnAccount(customer_id, number);
+  if (!account.ok()) return account.status();
+  auto customer = GetById(customer_id);
+  if (!customer.ok()) return customer.status();
+  Statement statement;
+  statement.account = *account;
+  statement.holder_name = customer->name;
+  statement.from_date = from_date;
+  statement.to_date = to_date;
+  HistoryQuery query;
+  query.from_ms = *from_ms;
+  query.to_ms = *to_start_ms + kDayMs;
+  query.limit = kStatementRowsMax + 1;
+  query.scan_max = kStatementScanMax;
+  std::optional<int64_t> more;
+  Status status = ledger_.store().Read([&](ledger::LedgerReader& reader) {
+    auto booked = BookedAccount(reader, *account);
+    if (!booked.ok()) return booked.status();
+    statement.currency = booked->currency;
+    auto walk = WalkHistory(reader, *booked, query);
+    if (!walk.ok()) return walk.status();
+    more = walk->next_before;
+    statement.entries.assign(walk->entries.rbegin(), walk->entries.rend());
+    statement.opening_minor = walk->balance_before_from.value_or(0);
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  // A full statement or none: a walk cut short would print wrong totals.
+  if (more || statement.entries.size() > kStatementRowsMax) {
+    return Status::Rejected("statement_too_long",
+                            "too many transactions for one statement: choose fewer days");
+  }
+  int64_t balance = statement.opening_minor;
+  for (const HistoryEntry& entry : statement.entries) {
+    auto next = CheckedAdd(balance, entry.amount_minor);
+    auto in = CheckedAdd(statement.total_in_minor, entry.amount_minor > 0 ? entry.amount_minor : 0);
+    auto out =
+        CheckedSub(statement.total_out_minor, entry.amount_minor < 0 ? entry.amount_minor : 0);
+    if (!next || !in || !out) return Status::Internal("overflow", "statement totals overflow");
+    balance = *next;
+    statement.total_in_minor = *in;
+    statement.total_out_minor = *out;
+  }
+  statement.closing_minor = balance;
+  return statement;
+}
+
+Result<Receipt> CustomerService::MakeReceipt(int64_t customer_id, const std::string& number,
+                                             int64_t transaction_id) {
+  auto account = OwnAccount(customer_id, number);
+  if (!account.ok()) return account.status();
+  auto customer = GetById(customer_id);
+  if (!customer.ok()) return customer.status();
+  Receipt receipt;
+  receipt.account = *account;
+  receipt.holder_name = customer->name;
+  Status status = ledger_.store().Read([&](ledger::LedgerReader& reader) {
+    auto booked = BookedAccount(reader, *account);
+    if (!booked.ok()) return booked.status();
+    receipt.currency = booked->currency;
+    auto posting = reader.GetPosting(booked->id, transaction_id);
+    if (!posting.ok()) return posting.status();
+    if (!posting->has_value()) {
+      return Status::NotFound("unknown_transaction", "no such transaction of this account");
+    }
+    auto journal = JournalEntryOf(reader, transaction_id);
+    if (!journal.ok()) return journal.status();
+    auto entry = EntryOf(reader, *booked, **posting, *journal);
+    if (!entry.ok()) return entry.status();
+    receipt.entry = std::move(*entry);
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return receipt;
 }
 
 }  // namespace ebank::services

@@ -135,6 +135,23 @@ class PaymentService {
   Status SetProductLimit(const std::string& product_code, const ToolLimit& limit);
   Status SetCustomerLimit(int64_t customer_id, const ToolLimit& limit);
 
+  // The customer's own settings (SEC-7), which only ever lower a limit: what applies is
+  // the lesser of the bank's limit and the customer's, per tool, for payments from any of
+  // their accounts. Setting one above the bank's limit for the payments from
+  // `account_number` (one of the customer's own) is Rejected "above_bank_limit". Audited.
+  Status SetSelfLimit(int64_t customer_id, const std::string& account_number,
+                      const ToolLimit& limit);
+  // Removes the customer's own setting for `tool`: the bank's limit applies again.
+  Status ClearSelfLimit(int64_t customer_id, Tool tool);
+  // Per tool, the bank's limit for payments from `account_number` and the customer's own
+  // setting, when there is one.
+  struct LimitSetting {
+    ToolLimit bank;
+    std::optional<ToolLimit> self;
+  };
+  Result<std::vector<LimitSetting>> LimitSettings(int64_t customer_id,
+                                                  const std::string& account_number);
+
   // Saved payees: accounts of this bank, at most kPayeesPerCustomerMax per customer.
   Result<Payee> AddPayee(int64_t customer_id, const std::string& name,
                          const std::string& account_number);

@@ -62,6 +62,11 @@ Status LoginFailed(int left) {
   return Status::Rejected("login_failed", message);
 }
 
+// The subject of a challenge for a change to the customer's security tools.
+std::string SecuritySubject(std::string_view action) {
+  return "security|" + std::string(action);
+}
+
 Status ChallengeGone() {
   return Status::Rejected("challenge_invalid", "this challenge expired or was used; start again");
 }
@@ -398,6 +403,9 @@ Result<ChallengeInfo> SigningService::IssueChallenge(store::SqlSession& sql, int
       std::string text =
           purpose == "login"
               ? fmt::format("【ebank】登录验证码{}，5分钟内有效，请勿告诉他人。", code)
+          : purpose == "security"
+              ? fmt::format("【ebank】您正在更换安全工具，验证码{}，5分钟内有效，请勿告诉他人。",
+                            code)
               : fmt::format("【ebank】您正在转账 {}，验证码{}，5分钟内有效，请勿告诉他人。",
                             subject.substr(subject.find('|') + 1), code);
       EBANK_RETURN_IF_ERROR(EnqueueSms(sql, clock_, customer->mobile, text));
@@ -626,6 +634,202 @@ Status SigningService::VerifyPaymentChallenge(int64_t customer_id, std::string_v
         return Answer(sql, pending, answer);
       },
       &owner);
+}
+
+Status SigningService::ChangePassword(int64_t customer_id, std::string_view old_password,
+                                      std::string_view new_password,
+                                      std::string_view keep_session_id) {
+  EBANK_RETURN_IF_ERROR(security::CheckPasswordPolicy(new_password));
+  auto hash = security::HashPassword(new_password, cost_);
+  if (!hash.ok()) return hash.status();
+  int64_t now = clock_.NowMs();
+  Status outcome = Status::Ok();
+  Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
+    auto rows = sql.Query(
+        "SELECT password_hash, failed_logins, locked_until_ms FROM signings WHERE customer_id = ?",
+        {customer_id});
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) {
+      outcome = Status::NotFound("not_signed", "this customer has not signed up");
+      return Status::Ok();
+    }
+    auto audit = [&](const Status& result) {
+      return RecordAudit(sql, clock_,
+                         {"customer", customer_id, "web", "security.password", "",
+                          result.ok() ? "ok" : result.reason(), ""});
+    };
+    if (rows->Int(0, 2) > now) {
+      outcome = Status::Rejected("login_locked", "too many failed logins; try again in 30 minutes");
+      return audit(outcome);
+    }
+    if (!security::VerifyPassword(rows->Text(0, 0), old_password).ok()) {
+      // Counted with the login's failures: a stolen session must not become a way to guess
+      // the password without the lock.
+      int64_t failures = rows->Int(0, 1) + 1;
+      bool lock = failures >= kCustomerLoginFailuresMax;
+      EBANK_RETURN_IF_ERROR(sql.Exec(
+          "UPDATE signings SET failed_logins = ?, locked_until_ms = ? WHERE customer_id = ?",
+          {lock ? int64_t{0} : failures, lock ? now + kCustomerLoginLockMs : int64_t{0},
+           customer_id}));
+      if (lock) {
+        outcome = Status::Rejected("login_locked",
+                                   "too many failed tries; the login is locked "
+                                   "for 30 minutes and every session ended");
+        EBANK_RETURN_IF_ERROR(
+            sql.Exec("UPDATE sessions SET revoked_at_ms = ? WHERE subject_kind = 'customer' AND "
+                     "subject_id = ? AND revoked_at_ms IS NULL",
+                     {now, customer_id}));
+      } else {
+        int left = kCustomerLoginFailuresMax - static_cast<int>(failures);
+        std::string message = "the current password is wrong";
+        if (left <= 2) {
+          message += fmt::format("; {} more failure{} will lock the login for 30 minutes", left,
+                                 left == 1 ? "" : "s");
+        }
+        outcome = Status::Rejected("wrong_password", message);
+      }
+      return audit(outcome);
+    }
+    if (security::VerifyPassword(rows->Text(0, 0), new_password).ok()) {
+      outcome = Status::Invalid("password_unchanged", "the new password is the current one");
+      return audit(outcome);
+    }
+    EBANK_RETURN_IF_ERROR(sql.Exec(
+        "UPDATE signings SET password_hash = ?, failed_logins = 0, locked_until_ms = 0 WHERE "
+        "customer_id = ?",
+        {*hash, customer_id}));
+    // Whoever else holds a session may hold it with the old password.
+    EBANK_RETURN_IF_ERROR(sql.Exec(
+        "UPDATE sessions SET revoked_at_ms = ? WHERE subject_kind = 'customer' AND subject_id = ? "
+        "AND token_hash <> ? AND revoked_at_ms IS NULL",
+        {now, customer_id, std::string(keep_session_id)}));
+    return audit(outcome);
+  });
+  if (!status.ok()) return status;
+  return outcome;
+}
+
+Status SigningService::SetAlertThreshold(int64_t customer_id, int64_t threshold_minor) {
+  if (threshold_minor < 0 || threshold_minor > kAlertThresholdMinorMax) {
+    return Status::Invalid("invalid_threshold",
+                           "the alert threshold is from 0 to 10,000,000,000.00");
+  }
+  bool found = false;
+  Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
+    auto rows = sql.Query(
+        "UPDATE signings SET alert_threshold_minor = ? WHERE customer_id = ? RETURNING "
+        "customer_id",
+        {threshold_minor, customer_id});
+    if (!rows.ok()) return rows.status();
+    found = !rows->empty();
+    if (!found) return Status::Ok();
+    return RecordAudit(sql, clock_,
+                       {"customer", customer_id, "web", "security.alert_threshold", "", "ok",
+                        std::to_string(threshold_minor)});
+  });
+  if (!status.ok()) return status;
+  if (!found) return Status::NotFound("not_signed", "this customer has not signed up");
+  return Status::Ok();
+}
+
+Result<std::vector<ToolDetails>> SigningService::Tools(int64_t customer_id) {
+  std::vector<ToolDetails> tools;
+  Status status = db_.Read([&](store::SqlSession& sql) -> Status {
+    auto rows = sql.Query(
+        "SELECT kind, state, label, created_at_ms, uses, secret FROM credentials WHERE "
+        "customer_id = ? AND state IN ('active', 'worn_out') ORDER BY id DESC",
+        {customer_id});
+    if (!rows.ok()) return rows.status();
+    for (size_t r = 0; r < rows->size(); ++r) {
+      auto tool = ParseTool(rows->Text(r, 0));
+      if (!tool) continue;
+      ToolDetails details{*tool, rows->Text(r, 1), rows->Text(r, 2), rows->Int(r, 3)};
+      if (*tool == Tool::kPasswordCard) {
+        details.uses = static_cast<int>(rows->Int(r, 4));
+        details.uses_max = security::kCardUsesMax;
+      } else if (*tool == Tool::kUkey) {
+        // A U-key's "secret" is its certificate, which is public.
+        std::string der;
+        if (HexDecode(rows->Text(r, 5), &der)) {
+          if (auto info = ukey::DescribeCertificate(der); info.ok()) {
+            details.certificate_subject = info->subject;
+            details.certificate_not_before_ms = info->not_before_ms;
+            details.certificate_not_after_ms = info->not_after_ms;
+          }
+        }
+      }
+      tools.push_back(std::move(details));
+    }
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return tools;
+}
+
+Result<ChallengeInfo> SigningService::SecurityChallenge(int64_t customer_id, Tool tool,
+                                                        std::string_view action) {
+  if (action != kSecurityActionTotp) {
+    return Status::Invalid("invalid_action", "the only change made this way is totp");
+  }
+  auto record = Get(customer_id);
+  if (!record.ok()) return record.status();
+  bool holds_totp =
+      std::find(record->tools.begin(), record->tools.end(), Tool::kTotp) != record->tools.end();
+  if (tool == Tool::kUkey || (holds_totp && tool != Tool::kTotp)) {
+    return Status::Rejected("tool_not_allowed",
+                            holds_totp ? "confirm with the current dynamic token"
+                                       : "confirm with an SMS code, password card or token");
+  }
+  if (std::find(record->tools.begin(), record->tools.end(), tool) == record->tools.end()) {
+    return Status::Rejected("tool_not_held", "the customer has no such security tool");
+  }
+  std::string id = security::RandomToken(random_, security::kSessionTokenBytes);
+  std::optional<ChallengeInfo> info;
+  Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
+    // Stored as a payment challenge (the schema knows no other purpose) whose subject no
+    // payment can have: a payment's is "id|amount|payee", with two bars.
+    EBANK_RETURN_IF_ERROR(sql.Exec(
+        "INSERT INTO challenges (id, customer_id, purpose, tool, subject, secret, expires_at_ms, "
+        "attempts, used_at_ms) VALUES (?, ?, 'payment', '', ?, '', ?, 0, NULL)",
+        {id, customer_id, SecuritySubject(action), clock_.NowMs() + kChallengeTtlMs}));
+    auto issued = IssueChallenge(sql, customer_id, "security", tool, SecuritySubject(action), id);
+    if (!issued.ok()) return issued.status();
+    info = *issued;
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return *info;
+}
+
+Result<TotpEnrolment> SigningService::ReplaceTotp(int64_t customer_id,
+                                                  std::string_view challenge_id,
+                                                  std::string_view answer) {
+  int64_t owner = 0;
+  Status verdict = AnswerChallenge(
+      db_, clock_, std::string(challenge_id),
+      [&](store::SqlSession&, const store::SqlRows& rows) {
+        if (rows.Int(0, 1) != customer_id || rows.Text(0, 2) != "payment" ||
+            rows.Text(0, 4) != SecuritySubject(kSecurityActionTotp)) {
+          return ChallengeGone();
+        }
+        return Status::Ok();
+      },
+      [&](store::SqlSession& sql, const store::SqlRows& rows) {
+        Pending pending{rows.Text(0, 0), rows.Int(0, 1),  rows.Text(0, 2), rows.Text(0, 3),
+                        rows.Text(0, 4), rows.Text(0, 5), rows.Int(0, 6)};
+        Status answered = Answer(sql, pending, answer);
+        (void)RecordAudit(sql, clock_,
+                          {"customer", customer_id, "web", "security.totp", pending.tool,
+                           answered.ok() ? "verified" : answered.reason(), ""});
+        return answered;
+      },
+      &owner);
+  if (!verdict.ok()) return verdict;
+  auto enrolment = EnrolTotp(customer_id);
+  (void)RecordAudit(db_, clock_,
+                    {"customer", customer_id, "web", "security.totp", "totp",
+                     enrolment.ok() ? "ok" : enrolment.status().reason(), ""});
+  return enrolment;
 }
 
 }  // namespace ebank::services

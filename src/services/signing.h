@@ -71,6 +71,25 @@ struct LoginStart {
   std::vector<Tool> tools;
 };
 
+// A security tool the customer holds, as the security centre shows it (never its secret).
+struct ToolDetails {
+  Tool tool = Tool::kSms;
+  std::string state;  // "active" or "worn_out" (a password card).
+  std::string label;  // The card's serial, the U-key certificate's serial, "TOTP".
+  int64_t created_at_ms = 0;
+  int uses = 0;      // Password card: answers given so far.
+  int uses_max = 0;  // Password card: answers it allows in all.
+  // U-key: the certificate.
+  std::string certificate_subject;
+  int64_t certificate_not_before_ms = 0;
+  int64_t certificate_not_after_ms = 0;
+};
+
+// The most a balance-change alert threshold may be, in minor units (10^10 yuan).
+inline constexpr int64_t kAlertThresholdMinorMax = int64_t{1'000'000'000'000};
+// Changes to the security tools a customer may make online with a second factor.
+inline constexpr std::string_view kSecurityActionTotp = "totp";
+
 // What a payment challenge binds: the amount and the payee.
 struct PaymentSubject {
   std::string payment_id;
@@ -111,6 +130,28 @@ class SigningService {
   // Login step 3: the answer; returns a session token.
   Result<std::string> FinishLogin(std::string_view ticket, std::string_view answer,
                                   std::string_view client);
+
+  // --- The security centre: the logged-in customer's own settings. ---
+  // Changes the login password (SEC-1). The new one must pass CheckPasswordPolicy
+  // (Invalid "weak_password", checked first, counting nothing). The old one is checked like
+  // a login's: a wrong one answers Rejected "wrong_password" and counts toward the lock;
+  // the last failure locks the login (Rejected "login_locked") and ends every session.
+  // A new password equal to the old is Invalid "password_unchanged". On success every
+  // session of the customer but `keep_session_id` ends. Audited either way.
+  Status ChangePassword(int64_t customer_id, std::string_view old_password,
+                        std::string_view new_password, std::string_view keep_session_id);
+  // Balance-change alerts (SEC-8) for movements of at least `threshold_minor` (0: all).
+  Status SetAlertThreshold(int64_t customer_id, int64_t threshold_minor);
+  // The security tools the customer holds, with their state; newest first.
+  Result<std::vector<ToolDetails>> Tools(int64_t customer_id);
+  // A challenge for a change to the customer's tools (`action`: kSecurityActionTotp).
+  // Replacing a dynamic token needs the token itself; enrolling the first one any second
+  // factor held but the U-key (its helper signs only logins and payments).
+  Result<ChallengeInfo> SecurityChallenge(int64_t customer_id, Tool tool, std::string_view action);
+  // Enrols a new dynamic token in place of the current one, once `answer` answers the
+  // customer's security challenge `challenge_id`. Audited.
+  Result<TotpEnrolment> ReplaceTotp(int64_t customer_id, std::string_view challenge_id,
+                                    std::string_view answer);
 
   // A challenge bound to a payment's amount and payee, usable once for kChallengeTtlMs.
   Result<ChallengeInfo> PaymentChallenge(int64_t customer_id, Tool tool,

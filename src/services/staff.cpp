@@ -1,6 +1,9 @@
 #include "services/staff.h"
 
+#include <fmt/format.h>
+
 #include <array>
+#include <tuple>
 
 #include "security/password.h"
 
@@ -15,6 +18,25 @@ constexpr std::array<std::pair<Role, std::string_view>, 5> kRoles = {{
     {Role::kAdmin, "admin"},
 }};
 constexpr size_t kLoginBytesMax = 32;
+// What staff reads select: the member and their unit's path.
+constexpr const char* kStaffSelect =
+    "SELECT s.id, s.login, s.name, s.role, s.unit_id, u.path FROM staff s JOIN units u ON u.id "
+    "= s.unit_id";
+
+Staff StaffFromRow(const store::SqlRows& rows, size_t r) {
+  return Staff{rows.Int(r, 0),  rows.Text(r, 1),
+               rows.Text(r, 2), ParseRole(rows.Text(r, 3)).value_or(Role::kTeller),
+               rows.Int(r, 4),  rows.Text(r, 5)};
+}
+
+// The unit `code`, or the head office for "": its id and path.
+Result<std::pair<int64_t, std::string>> UnitOf(store::SqlSession& sql, const std::string& code) {
+  auto rows = sql.Query("SELECT id, path FROM units WHERE code = ?",
+                        {code.empty() ? std::string(kHeadOfficeCode) : code});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return Status::NotFound("unknown_unit", "no such unit");
+  return std::pair{rows->Int(0, 0), rows->Text(0, 1)};
+}
 
 Status LoginFailed() {
   return Status::Rejected("login_failed", "the login or the password is wrong");
@@ -44,6 +66,10 @@ std::string_view RoleName(Role role) {
   return "teller";
 }
 
+bool MayCheck(Role role) {
+  return role == Role::kSupervisor || role == Role::kBranchManager || role == Role::kAdmin;
+}
+
 std::optional<Role> ParseRole(std::string_view name) {
   for (const auto& [value, text] : kRoles) {
     if (text == name) return value;
@@ -52,7 +78,7 @@ std::optional<Role> ParseRole(std::string_view name) {
 }
 
 Result<Staff> StaffService::Create(const std::string& login, const std::string& name, Role role,
-                                   const std::string& password) {
+                                   const std::string& password, const std::string& unit_code) {
   EBANK_RETURN_IF_ERROR(CheckLogin(login));
   if (name.empty() || name.size() > 120) {
     return Status::Invalid("invalid_name", "name must be 1 to 120 bytes");
@@ -60,17 +86,20 @@ Result<Staff> StaffService::Create(const std::string& login, const std::string& 
   EBANK_RETURN_IF_ERROR(security::CheckPasswordPolicy(password));
   auto hash = security::HashPassword(password, cost_);
   if (!hash.ok()) return hash.status();
-  Staff staff{0, login, name, role};
+  Staff staff{0, login, name, role, 0, ""};
   Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
+    auto unit = UnitOf(sql, unit_code);
+    if (!unit.ok()) return unit.status();
+    std::tie(staff.unit_id, staff.unit_path) = *unit;
     auto rows = sql.Query(
         "INSERT INTO staff (login, name, role, password_hash, failed_logins, locked_until_ms, "
-        "created_at_ms) VALUES (?, ?, ?, ?, 0, 0, ?) RETURNING id",
-        {login, name, std::string(RoleName(role)), *hash, clock_.NowMs()});
+        "created_at_ms, unit_id) VALUES (?, ?, ?, ?, 0, 0, ?, ?) RETURNING id",
+        {login, name, std::string(RoleName(role)), *hash, clock_.NowMs(), staff.unit_id});
     if (!rows.ok()) return rows.status();
     staff.id = rows->Int(0, 0);
-    return RecordAudit(
-        sql, clock_,
-        {"system", 0, "admin", "staff.create", login, "ok", std::string(RoleName(role))});
+    return RecordAudit(sql, clock_,
+                       {"system", 0, "admin", "staff.create", login, "ok",
+                        fmt::format("{} unit {}", RoleName(role), staff.unit_id)});
   });
   if (status.code() == Code::kConflict) {
     return Status::Conflict("login_taken", "this login is already in use");
@@ -120,15 +149,17 @@ Result<LoginResult> StaffService::Login(const std::string& login, const std::str
     EBANK_RETURN_IF_ERROR(
         sql.Exec("UPDATE staff SET failed_logins = 0, locked_until_ms = 0 WHERE id = ?", {id}));
     auto role = ParseRole(rows->Text(0, 2));
-    staff = Staff{id, login, rows->Text(0, 1), role.value_or(Role::kTeller)};
+    staff = Staff{id, login, rows->Text(0, 1), role.value_or(Role::kTeller), 0, ""};
     outcome = Status::Ok();
     return RecordAudit(sql, clock_, {"staff", id, "counter", "staff.login", login, "ok", ""});
   });
   if (!status.ok()) return status;
   if (!outcome.ok()) return outcome;
+  auto member = Get(staff->id);
+  if (!member.ok()) return member.status();
   auto token = sessions_.Start(SubjectKind::kStaff, staff->id, 1, client);
   if (!token.ok()) return token.status();
-  return LoginResult{*token, *staff};
+  return LoginResult{*token, *member};
 }
 
 Result<Staff> StaffService::Authenticate(std::string_view token) {
@@ -143,17 +174,60 @@ Result<Staff> StaffService::Authenticate(std::string_view token) {
 Result<Staff> StaffService::Get(int64_t id) {
   std::optional<Staff> staff;
   Status status = db_.Read([&](store::SqlSession& sql) {
-    auto rows = sql.Query("SELECT id, login, name, role FROM staff WHERE id = ?", {id});
+    auto rows = sql.Query(fmt::format("{} WHERE s.id = ?", kStaffSelect), {id});
     if (!rows.ok()) return rows.status();
-    if (!rows->empty()) {
-      staff = Staff{rows->Int(0, 0), rows->Text(0, 1), rows->Text(0, 2),
-                    ParseRole(rows->Text(0, 3)).value_or(Role::kTeller)};
-    }
+    if (!rows->empty()) staff = StaffFromRow(*rows, 0);
     return Status::Ok();
   });
   if (!status.ok()) return status;
   if (!staff) return Status::NotFound("unknown_staff", "no such staff member");
   return *staff;
+}
+
+Result<Staff> StaffService::GetByLogin(const std::string& login, const UnitScope& scope) {
+  std::optional<Staff> staff;
+  Status status = db_.Read([&](store::SqlSession& sql) {
+    auto rows = sql.Query(fmt::format("{} WHERE s.login = ?", kStaffSelect), {login});
+    if (!rows.ok()) return rows.status();
+    if (!rows->empty()) staff = StaffFromRow(*rows, 0);
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  if (!staff || !scope.Contains(staff->unit_path)) {
+    return Status::NotFound("unknown_staff", "no such staff member");
+  }
+  return *staff;
+}
+
+Result<Staff> StaffService::MoveToUnit(const Staff& by, const std::string& login, int64_t unit_id) {
+  if (by.role != Role::kAdmin) {
+    return Status::Rejected("forbidden", "only an administrator moves staff between units");
+  }
+  std::optional<Staff> moved;
+  Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
+    auto rows = sql.Query(fmt::format("{} WHERE s.login = ?", kStaffSelect), {login});
+    if (!rows.ok()) return rows.status();
+    if (rows->empty() || !by.scope().Contains(rows->Text(0, 5))) {
+      return Status::NotFound("unknown_staff", "no such staff member");
+    }
+    Staff staff = StaffFromRow(*rows, 0);
+    auto unit = FindUnit(sql, unit_id);
+    if (!unit.ok()) return unit.status();
+    if (!*unit || !by.scope().Contains((*unit)->path)) {
+      return Status::NotFound("unknown_unit", "no such unit");
+    }
+    EBANK_RETURN_IF_ERROR(
+        sql.Exec("UPDATE staff SET unit_id = ? WHERE id = ?", {(*unit)->id, staff.id}));
+    EBANK_RETURN_IF_ERROR(RecordAudit(sql, clock_,
+                                      {"staff", by.id, "admin", "staff.move", login, "ok",
+                                       fmt::format("unit {} to {}", staff.unit_id, (*unit)->id)}));
+    staff.unit_id = (*unit)->id;
+    staff.unit_path = (*unit)->path;
+    moved = staff;
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return *moved;
 }
 
 Status RecordAudit(store::SqlSession& sql, const Clock& clock, const AuditEvent& event) {

@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "security/password.h"
+#include "services/organisation.h"
 #include "services/sessions.h"
 #include "store/sql.h"
 
@@ -24,7 +25,14 @@ struct Staff {
   std::string login;
   std::string name;
   Role role = Role::kTeller;
+  int64_t unit_id = 0;
+  std::string unit_path;  // The unit's materialised path (Unit::path).
+  // What this staff member may see: their unit and everything below it.
+  UnitScope scope() const { return UnitScope{unit_id, unit_path}; }
 };
+
+// Whether `role` may check (approve or reject) another staff member's action.
+bool MayCheck(Role role);
 
 struct LoginResult {
   std::string token;
@@ -40,8 +48,10 @@ class StaffService {
     if (dummy.ok()) dummy_hash_ = *dummy;
   }
 
+  // The new staff member belongs to the unit `unit_code`, or to the head office when it
+  // is empty.
   Result<Staff> Create(const std::string& login, const std::string& name, Role role,
-                       const std::string& password);
+                       const std::string& password, const std::string& unit_code = "");
   // Every failure answers kRejected "login_failed" alike, whether the login exists or not;
   // five failures in a row lock the login for 30 minutes ("login_locked").
   Result<LoginResult> Login(const std::string& login, const std::string& password,
@@ -49,6 +59,12 @@ class StaffService {
   // The staff member behind a session token.
   Result<Staff> Authenticate(std::string_view token);
   Result<Staff> Get(int64_t id);
+  // The staff member `login` when their unit lies within `scope`; NotFound "unknown_staff"
+  // otherwise, exactly as when there is none.
+  Result<Staff> GetByLogin(const std::string& login, const UnitScope& scope);
+  // Moves the staff member `login` to the unit `unit_id`. `by` must be an administrator
+  // whose scope holds both the staff member's unit and the new one; audited.
+  Result<Staff> MoveToUnit(const Staff& by, const std::string& login, int64_t unit_id);
 
  private:
   store::SqlDatabase& db_;

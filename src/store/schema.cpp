@@ -346,6 +346,76 @@ CREATE TABLE scheduled_runs (
 );
 )sql";
 
+// The customer's inbox (SEC-8): one row per balance change of an account whose owner has
+// e-banking signing, in structured fields (the page renders it in either language), pushed
+// to open pages and listed newest first. read_at_ms is NULL until the customer reads it.
+constexpr const char* kNotificationsTemplate = R"sql(
+CREATE TABLE notifications (
+  id @ID@,
+  customer_id @INT@ NOT NULL REFERENCES customers (id),
+  kind TEXT NOT NULL CHECK (kind IN ('balance')),
+  direction TEXT NOT NULL CHECK (direction IN ('credit', 'debit')),
+  amount_minor @INT@ NOT NULL CHECK (amount_minor > 0),
+  currency TEXT NOT NULL,
+  account_tail TEXT NOT NULL,
+  balance_after_minor @INT@ NOT NULL,
+  at_ms @INT@ NOT NULL,
+  read_at_ms @INT@
+);
+CREATE INDEX notifications_customer ON notifications (customer_id, id);
+)sql";
+
+// The organisation and maker/checker (BO-1, CH-CTR): units in a tree whose materialised
+// path ("/1/4/9/") makes a subtree one prefix; staff, customers and accounts belong to a
+// unit (all existing rows to the head office this creates); and staff actions waiting for
+// a second staff member's approval. An approval is claimed from 'pending' in the same
+// transaction that carries it out; 'failed' is an approved action a rule refused when it
+// ran (nothing changed). decided_at_ms is 0 while pending.
+constexpr const char* kOrganisationTemplate = R"sql(
+CREATE TABLE units (
+  id @ID@,
+  code TEXT NOT NULL UNIQUE,
+  name_zh TEXT NOT NULL,
+  name_en TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('head_office', 'branch', 'sub_branch', 'outlet')),
+  parent_id @INT@ REFERENCES units (id),
+  path TEXT NOT NULL,
+  cash_account_id @INT@,
+  created_at_ms @INT@ NOT NULL
+);
+CREATE INDEX units_path ON units (path);
+CREATE UNIQUE INDEX units_one_head_office ON units (kind) WHERE kind = 'head_office';
+INSERT INTO units (code, name_zh, name_en, kind, parent_id, path, cash_account_id, created_at_ms)
+  VALUES ('HO', '总行', 'Head office', 'head_office', NULL, '', NULL, 0);
+UPDATE units SET path = '/' || CAST(id AS TEXT) || '/' WHERE code = 'HO';
+ALTER TABLE staff ADD COLUMN unit_id @INT@ REFERENCES units (id);
+ALTER TABLE customers ADD COLUMN unit_id @INT@ REFERENCES units (id);
+ALTER TABLE bank_accounts ADD COLUMN unit_id @INT@ REFERENCES units (id);
+UPDATE staff SET unit_id = (SELECT id FROM units WHERE code = 'HO');
+UPDATE customers SET unit_id = (SELECT id FROM units WHERE code = 'HO');
+UPDATE bank_accounts SET unit_id = (SELECT id FROM units WHERE code = 'HO');
+CREATE INDEX customers_unit ON customers (unit_id);
+CREATE INDEX bank_accounts_unit ON bank_accounts (unit_id);
+CREATE TABLE approvals (
+  id @ID@,
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  unit_id @INT@ NOT NULL REFERENCES units (id),
+  maker_staff_id @INT@ NOT NULL REFERENCES staff (id),
+  idempotency_key TEXT,
+  fingerprint TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected', 'expired', 'failed')),
+  checker_staff_id @INT@ REFERENCES staff (id),
+  created_at_ms @INT@ NOT NULL,
+  expires_at_ms @INT@ NOT NULL,
+  decided_at_ms @INT@ NOT NULL,
+  outcome TEXT NOT NULL,
+  ledger_seq @INT@ NOT NULL,
+  UNIQUE (maker_staff_id, idempotency_key)
+);
+CREATE INDEX approvals_pending ON approvals (state, unit_id);
+)sql";
+
 std::string Expand(std::string_view text, std::string_view id, std::string_view integer) {
   std::string out(text);
   for (auto [token, value] :
@@ -377,12 +447,18 @@ const std::vector<Migration>& Migrations() {
   static const std::string limits_postgresql = ForPostgresql(kLimitsTemplate);
   static const std::string scheduled_sqlite = ForSqlite(kScheduledTemplate);
   static const std::string scheduled_postgresql = ForPostgresql(kScheduledTemplate);
+  static const std::string notifications_sqlite = ForSqlite(kNotificationsTemplate);
+  static const std::string notifications_postgresql = ForPostgresql(kNotificationsTemplate);
+  static const std::string organisation_sqlite = ForSqlite(kOrganisationTemplate);
+  static const std::string organisation_postgresql = ForPostgresql(kOrganisationTemplate);
   static const std::vector<Migration> migrations = {
       {1, "ledger", kLedgerSqlite, kLedgerPostgresql},
       {2, "customers", customers_sqlite, customers_postgresql},
       {3, "signing", signing_sqlite, signing_postgresql},
       {4, "limits", limits_sqlite, limits_postgresql},
       {5, "scheduled", scheduled_sqlite, scheduled_postgresql},
+      {6, "notifications", notifications_sqlite, notifications_postgresql},
+      {7, "organisation", organisation_sqlite, organisation_postgresql},
   };
   return migrations;
 }

@@ -47,6 +47,18 @@ export const router = createRouter({
           meta: { title: 'transfer.title' },
         },
         {
+          path: 'scheduled',
+          name: 'scheduled',
+          component: () => import('./views/ScheduledView.vue'),
+          meta: { title: 'scheduled.title' },
+        },
+        {
+          path: 'inbox',
+          name: 'inbox',
+          component: () => import('./views/InboxView.vue'),
+          meta: { title: 'inbox.title' },
+        },
+        {
           path: 'security',
           name: 'security',
           component: () => import('./views/SecurityView.vue'),

@@ -1,0 +1,369 @@
+#include "app/api_v1_staff.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <string>
+
+#include "app/api_common.h"
+#include "http/json.h"
+#include "services/approvals.h"
+#include "services/organisation.h"
+
+namespace ebank::app {
+namespace {
+
+namespace json = boost::json;
+using http::Params;
+using http::Request;
+using http::Response;
+using http::RouteDoc;
+using http::Verb;
+using namespace api;
+
+json::object UnitJson(const services::Unit& unit) {
+  json::object out{{"id", unit.id},
+                   {"code", unit.code},
+                   {"name_zh", unit.name_zh},
+                   {"name_en", unit.name_en},
+                   {"kind", services::UnitKindName(unit.kind)},
+                   {"parent_id", unit.parent_id ? json::value(*unit.parent_id) : json::value()}};
+  return out;
+}
+
+json::object StaffJson(const services::Staff& staff) {
+  return json::object{{"id", staff.id},
+                      {"login", staff.login},
+                      {"name", staff.name},
+                      {"role", services::RoleName(staff.role)},
+                      {"unit_id", staff.unit_id}};
+}
+
+json::object ApprovalJson(const services::Approval& approval) {
+  const services::ApprovalAction& action = approval.action;
+  json::object out{
+      {"id", approval.id},
+      {"kind", services::ApprovalKindName(action.kind)},
+      {"state", approval.state},
+      {"account", action.account},
+      {"unit_id", approval.unit_id},
+      {"maker_staff_id", approval.maker_staff_id},
+      {"checker_staff_id",
+       approval.checker_staff_id ? json::value(*approval.checker_staff_id) : json::value()},
+      {"created_at_ms", approval.created_at_ms},
+      {"expires_at_ms", approval.expires_at_ms},
+      {"decided_at_ms", approval.decided_at_ms},
+      {"outcome", approval.outcome},
+  };
+  if (action.kind == services::ApprovalKind::kCashDeposit ||
+      action.kind == services::ApprovalKind::kCashWithdrawal) {
+    out["amount"] = http::AmountJson(action.amount_minor, action.currency);
+    out["currency"] = action.currency.code();
+    out["memo"] = action.memo;
+  } else {
+    out["reason"] = action.memo;
+  }
+  if (approval.ledger_seq != 0) out["transaction_id"] = approval.ledger_seq;
+  return out;
+}
+
+// The body as a JSON object with only `allowed` fields; an empty body is an empty object.
+Result<json::object> OptionalBody(const Request& request,
+                                  std::initializer_list<std::string_view> allowed) {
+  if (request.body().empty()) return json::object{};
+  return ParseBody(request, allowed);
+}
+
+json::object StringProperty(std::string_view description) {
+  return json::object{{"type", "string"}, {"description", description}};
+}
+
+json::object Properties(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> properties,
+    std::initializer_list<std::string_view> required) {
+  json::object fields;
+  for (const auto& [name, description] : properties)
+    fields[name] = StringProperty(description);
+  json::array names;
+  for (std::string_view name : required)
+    names.push_back(json::string(name));
+  json::object schema{{"type", "object"}, {"properties", std::move(fields)}};
+  if (!names.empty()) schema["required"] = std::move(names);
+  return schema;
+}
+
+// Refusals that are about who asks, not about the action: 403.
+Response DecisionProblem(const Request& request, const Status& status) {
+  if (status.reason() == "checker_role_required" || status.reason() == "maker_cannot_check" ||
+      status.reason() == "forbidden") {
+    return http::Problem(request, 403, status.reason(), status.message());
+  }
+  return http::Problem(request, status);
+}
+
+// 202: the action waits for its checker; 200 for a retry that found the first request's.
+Response MadeResponse(const Request& request, const services::Approval& approval) {
+  Response response = http::Json(request, approval.replayed ? 200 : 202, ApprovalJson(approval));
+  if (approval.replayed) response.set("Idempotent-Replayed", "true");
+  return response;
+}
+
+// The answer to an approval: the approval when carried out, a problem naming the rule
+// that refused it when it failed (it is decided either way: nothing more will happen).
+Response DecidedResponse(const Request& request, const Result<services::Approval>& approval) {
+  if (!approval.ok()) return DecisionProblem(request, approval.status());
+  if (approval->state == "failed") {
+    return http::Problem(request, 422, approval->outcome,
+                         "approved, but refused when carried out; nothing changed");
+  }
+  return http::Json(request, 200, ApprovalJson(*approval));
+}
+
+}  // namespace
+
+void AddStaffRoutes(http::Router& router, const ApiServices& api) {
+  auto organisation = std::make_shared<services::OrganisationService>(api.customers.database(),
+                                                                      api.ledger, api.clock);
+  auto approvals = std::make_shared<services::ApprovalService>(api.customers.database(), api.ledger,
+                                                               api.customers, api.clock);
+  auto staff_only = [&api](StaffHandler handler) {
+    return StaffOnly(api.staff, std::move(handler));
+  };
+
+  router.Add(Verb::get, "/api/v1/staff/me",
+             staff_only([](const Request& request, const Params&,
+                           const services::Staff& staff) -> http::awaitable<Response> {
+               co_return http::Json(request, 200, StaffJson(staff));
+             }),
+             RouteDoc{"The logged-in staff member and their unit", "organisation", "staff", "",
+                      "Staff", 200});
+
+  // --- Organisation (BO-1). ---
+  router.Add(Verb::get, "/api/v1/units",
+             staff_only([organisation](const Request& request, const Params&,
+                                       const services::Staff& staff) -> http::awaitable<Response> {
+               auto units = organisation->List(staff.scope());
+               if (!units.ok()) co_return http::Problem(request, units.status());
+               json::array list;
+               for (const auto& unit : *units)
+                 list.push_back(UnitJson(unit));
+               co_return http::Json(request, 200, json::object{{"units", std::move(list)}});
+             }),
+             RouteDoc{"The caller's unit and every unit below it, parents first", "organisation",
+                      "staff", "", "UnitList", 200});
+
+  router.Add(
+      Verb::post, "/api/v1/units",
+      staff_only([&api, organisation](const Request& request, const Params&,
+                                      const services::Staff& staff) -> http::awaitable<Response> {
+        if (staff.role != services::Role::kAdmin) {
+          co_return http::Problem(request, 403, "forbidden", "an administrator adds units");
+        }
+        auto body = ParseBody(request, {"code", "name_zh", "name_en", "kind", "parent"});
+        if (!body.ok()) co_return http::Problem(request, body.status());
+        auto code = http::RequiredString(*body, "code");
+        auto name_zh = http::RequiredString(*body, "name_zh");
+        auto name_en = http::RequiredString(*body, "name_en");
+        auto kind = http::RequiredString(*body, "kind");
+        auto parent = http::RequiredString(*body, "parent");
+        for (const Status* status : {&code.status(), &name_zh.status(), &name_en.status(),
+                                     &kind.status(), &parent.status()}) {
+          if (!status->ok()) co_return http::Problem(request, *status);
+        }
+        auto unit_kind = services::ParseUnitKind(*kind);
+        if (!unit_kind) {
+          co_return http::Problem(request, 400, "invalid_kind",
+                                  "kind must be branch, sub_branch or outlet");
+        }
+        auto unit =
+            organisation->Create({*code, *name_zh, *name_en, *unit_kind, *parent}, staff.scope());
+        (void)services::RecordAudit(api.customers.database(), api.clock,
+                                    {"staff", staff.id, "admin", "unit.create", *code,
+                                     unit.ok() ? "ok" : unit.status().reason(),
+                                     fmt::format("{} under {}", *kind, *parent)});
+        if (!unit.ok()) co_return http::Problem(request, unit.status());
+        co_return http::Json(request, 201, UnitJson(*unit));
+      }),
+      RouteDoc{"Add a branch, sub-branch or outlet (administrator)", "organisation", "staff",
+               "NewUnit", "Unit", 201});
+
+  router.Add(
+      Verb::put, "/api/v1/staff/{login}/unit",
+      staff_only([&api, organisation](const Request& request, const Params& params,
+                                      const services::Staff& staff) -> http::awaitable<Response> {
+        auto body = ParseBody(request, {"unit"});
+        if (!body.ok()) co_return http::Problem(request, body.status());
+        auto code = http::RequiredString(*body, "unit");
+        if (!code.ok()) co_return http::Problem(request, code.status());
+        if (staff.role != services::Role::kAdmin) {
+          co_return http::Problem(request, 403, "forbidden", "an administrator places staff");
+        }
+        auto unit = organisation->GetByCode(*code, staff.scope());
+        if (!unit.ok()) co_return http::Problem(request, unit.status());
+        auto moved = api.staff.MoveToUnit(staff, params.at("login"), unit->id);
+        if (!moved.ok()) co_return DecisionProblem(request, moved.status());
+        co_return http::Json(request, 200, StaffJson(*moved));
+      }),
+      RouteDoc{"Place a staff member in a unit (administrator)", "organisation", "staff",
+               "StaffUnit", "Staff", 200});
+
+  // --- The counter, through maker/checker (CH-CTR). ---
+  auto cash_route = [&](const char* path, services::ApprovalKind kind, const char* summary) {
+    router.Add(
+        Verb::post, path,
+        staff_only([approvals, kind](const Request& request, const Params&,
+                                     const services::Staff& staff) -> http::awaitable<Response> {
+          auto body = ParseBody(request, {"account", "amount", "currency", "memo"});
+          if (!body.ok()) co_return http::Problem(request, body.status());
+          auto account = http::RequiredString(*body, "account");
+          auto currency = http::RequiredCurrency(*body, "currency");
+          auto memo = http::OptionalString(*body, "memo");
+          for (const Status* status : {&account.status(), &currency.status(), &memo.status()}) {
+            if (!status->ok()) co_return http::Problem(request, *status);
+          }
+          auto amount = http::RequiredAmount(*body, "amount", *currency);
+          if (!amount.ok()) co_return http::Problem(request, amount.status());
+          auto approval =
+              approvals->Request(staff, {kind, *account, *amount, *currency, memo->value_or("")},
+                                 std::string(request["Idempotency-Key"]));
+          if (!approval.ok()) co_return http::Problem(request, approval.status());
+          co_return MadeResponse(request, *approval);
+        }),
+        RouteDoc{summary, "counter", "staff", "CounterCash", "Approval", 202});
+  };
+  cash_route("/api/v1/counter/cash-deposits", services::ApprovalKind::kCashDeposit,
+             "Cash paid in at the counter: pending until a supervisor approves (maker)");
+  cash_route("/api/v1/counter/cash-withdrawals", services::ApprovalKind::kCashWithdrawal,
+             "Cash paid out at the counter: pending until a supervisor approves (maker)");
+
+  auto status_route = [&](const char* path, services::ApprovalKind kind, const char* summary) {
+    router.Add(
+        Verb::post, path,
+        staff_only([approvals, kind](const Request& request, const Params& params,
+                                     const services::Staff& staff) -> http::awaitable<Response> {
+          auto body = OptionalBody(request, {"reason"});
+          if (!body.ok()) co_return http::Problem(request, body.status());
+          auto reason = http::OptionalString(*body, "reason");
+          if (!reason.ok()) co_return http::Problem(request, reason.status());
+          auto approval = approvals->Request(
+              staff, {kind, params.at("number"), 0, Currency::Cny(), reason->value_or("")},
+              std::string(request["Idempotency-Key"]));
+          if (!approval.ok()) co_return http::Problem(request, approval.status());
+          co_return MadeResponse(request, *approval);
+        }),
+        RouteDoc{summary, "counter", "staff", "StatusChange", "Approval", 202});
+  };
+  status_route("/api/v1/accounts/{number}/freeze", services::ApprovalKind::kFreeze,
+               "Freeze an account: pending until a supervisor approves (maker)");
+  status_route("/api/v1/accounts/{number}/unfreeze", services::ApprovalKind::kUnfreeze,
+               "Unfreeze an account: pending until a supervisor approves (maker)");
+
+  // --- The checker's side. ---
+  router.Add(Verb::get, "/api/v1/approvals",
+             staff_only([approvals](const Request& request, const Params&,
+                                    const services::Staff& staff) -> http::awaitable<Response> {
+               auto pending = approvals->Pending(staff);
+               if (!pending.ok()) co_return http::Problem(request, pending.status());
+               json::array list;
+               for (const auto& approval : *pending)
+                 list.push_back(ApprovalJson(approval));
+               co_return http::Json(request, 200, json::object{{"approvals", std::move(list)}});
+             }),
+             RouteDoc{"The pending actions the caller may approve or reject, oldest first",
+                      "counter", "staff", "", "ApprovalList", 200});
+
+  router.Add(Verb::get, "/api/v1/approvals/{id}",
+             staff_only([approvals](const Request& request, const Params& params,
+                                    const services::Staff& staff) -> http::awaitable<Response> {
+               auto id = IdParam(params, "id");
+               if (!id)
+                 co_return http::Problem(request, 404, "unknown_approval", "no such approval");
+               auto approval = approvals->Get(staff, *id);
+               if (!approval.ok()) co_return http::Problem(request, approval.status());
+               co_return http::Json(request, 200, ApprovalJson(*approval));
+             }),
+             RouteDoc{"One action and its state", "counter", "staff", "", "Approval", 200});
+
+  router.Add(Verb::post, "/api/v1/approvals/{id}/approve",
+             staff_only([approvals](const Request& request, const Params& params,
+                                    const services::Staff& staff) -> http::awaitable<Response> {
+               auto id = IdParam(params, "id");
+               if (!id)
+                 co_return http::Problem(request, 404, "unknown_approval", "no such approval");
+               auto approval = co_await AwaitCallback<Result<services::Approval>>(
+                   [&approvals, &staff, id](services::ApprovalCallback done) {
+                     approvals->ApproveAsync(staff, *id, std::move(done));
+                   });
+               co_return DecidedResponse(request, approval);
+             }),
+             RouteDoc{"Approve an action and carry it out, once (checker)", "counter", "staff", "",
+                      "Approval", 200});
+
+  router.Add(Verb::post, "/api/v1/approvals/{id}/reject",
+             staff_only([approvals](const Request& request, const Params& params,
+                                    const services::Staff& staff) -> http::awaitable<Response> {
+               auto id = IdParam(params, "id");
+               if (!id)
+                 co_return http::Problem(request, 404, "unknown_approval", "no such approval");
+               auto body = OptionalBody(request, {"reason"});
+               if (!body.ok()) co_return http::Problem(request, body.status());
+               auto reason = http::OptionalString(*body, "reason");
+               if (!reason.ok()) co_return http::Problem(request, reason.status());
+               auto approval = approvals->Reject(staff, *id, reason->value_or(""));
+               co_return DecidedResponse(request, approval);
+             }),
+             RouteDoc{"Reject an action: nothing of it happens (checker)", "counter", "staff",
+                      "Rejection", "Approval", 200});
+}
+
+json::object StaffSchemas() {
+  return json::object{
+      {"Staff", Properties({{"login", "staff login"},
+                            {"name", "full name"},
+                            {"role",
+                             "teller, supervisor, customer_manager, branch_manager or "
+                             "admin"},
+                            {"unit_id", "the unit the staff member belongs to (integer)"}},
+                           {})},
+      {"Unit", Properties({{"id", "integer"},
+                           {"code", "1 to 16 of A-Z, 0-9 and '-'"},
+                           {"name_zh", "Chinese name"},
+                           {"name_en", "English name"},
+                           {"kind", "head_office, branch, sub_branch or outlet"},
+                           {"parent_id", "integer, null for the head office"}},
+                          {})},
+      {"UnitList",
+       Properties({{"units", "the caller's unit and those below it, parents first"}}, {})},
+      {"NewUnit", Properties({{"code", "1 to 16 of A-Z, 0-9 and '-'"},
+                              {"name_zh", "1 to 120 bytes"},
+                              {"name_en", "1 to 120 bytes"},
+                              {"kind",
+                               "branch (under the head office), sub_branch (under a "
+                               "branch) or outlet (under either)"},
+                              {"parent", "the parent unit's code"}},
+                             {"code", "name_zh", "name_en", "kind", "parent"})},
+      {"StaffUnit", Properties({{"unit", "the unit's code"}}, {"unit"})},
+      {"CounterCash",
+       Properties({{"account", "an account of a customer of the caller's unit or below"},
+                   {"amount", "decimal string"},
+                   {"currency", "CNY"},
+                   {"memo", "up to 140 bytes"}},
+                  {"account", "amount", "currency"})},
+      {"StatusChange", Properties({{"reason", "up to 140 bytes"}}, {})},
+      {"Rejection", Properties({{"reason", "up to 140 bytes"}}, {})},
+      {"Approval", Properties({{"id", "integer"},
+                               {"kind", "cash_deposit, cash_withdrawal, freeze or unfreeze"},
+                               {"state", "pending, approved, failed, rejected or expired"},
+                               {"account", "the account acted on"},
+                               {"amount", "cash: decimal string"},
+                               {"outcome", "'ok' once carried out, else the refusal's reason"},
+                               {"transaction_id", "cash: the ledger transaction, once approved"}},
+                              {})},
+      {"ApprovalList", Properties({{"approvals", "pending, oldest first"}}, {})},
+  };
+}
+
+}  // namespace ebank::app
