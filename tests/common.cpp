@@ -72,24 +72,35 @@ std::string StaffLogin(HttpClient& anonymous, const std::string& login,
   return std::string(result.json().at("token").as_string());
 }
 
-namespace {
+namespace {}  // namespace
 
-// The texts sent to `mobile` so far, oldest first.
-std::vector<std::string> SmsTexts(const std::string& dir, const std::string& mobile) {
+std::vector<std::string> SmsCodeTexts(const std::string& dir, const std::string& mobile) {
   std::ifstream in(dir + "/sms-outbox.jsonl");
   std::string line;
   std::vector<std::string> texts;
   while (std::getline(in, line)) {
     boost::system::error_code error;
     json::value message = json::parse(line, error);  // A line may still be being written.
-    if (!error && message.is_object() && message.at("to").as_string() == mobile) {
-      texts.emplace_back(message.at("text").as_string());
-    }
+    if (error || !message.is_object() || message.at("to").as_string() != mobile) continue;
+    std::string text(message.at("text").as_string());
+    if (text.find("验证码") != std::string::npos) texts.push_back(std::move(text));
   }
   return texts;
 }
 
-}  // namespace
+std::string WaitForSmsCode(const std::string& dir, const std::string& mobile, size_t seen_before) {
+  std::regex code("验证码([0-9]{6})");
+  for (int tries = 0; tries < 1500; ++tries) {  // Up to 30 s: the machine may be busy.
+    std::vector<std::string> texts = SmsCodeTexts(dir, mobile);
+    std::smatch match;
+    if (texts.size() > seen_before && std::regex_search(texts.back(), match, code)) {
+      return match[1];
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ADD_FAILURE() << "no SMS code reached " << mobile;
+  return "";
+}
 
 std::string SmsLogin(HttpClient& anonymous, const std::string& dir, const std::string& login_id,
                      const std::string& password, const std::string& mobile) {
@@ -99,23 +110,12 @@ std::string SmsLogin(HttpClient& anonymous, const std::string& dir, const std::s
   EXPECT_EQ(start.status, 201) << start.body;
   if (start.status != 201) return "";
   std::string ticket(start.json().at("ticket").as_string());
-  size_t before = SmsTexts(dir, mobile).size();
+  size_t before = SmsCodeTexts(dir, mobile).size();
   HttpResult challenge =
       anonymous.Post("/api/v1/sessions/challenge",
                      json::serialize(json::object{{"ticket", ticket}, {"tool", "sms"}}));
   EXPECT_EQ(challenge.status, 200) << challenge.body;
-  std::regex code("验证码([0-9]{6})");
-  std::string answer;
-  for (int tries = 0; tries < 1500 && answer.empty(); ++tries) {  // Up to 30 s.
-    std::vector<std::string> texts = SmsTexts(dir, mobile);
-    std::smatch match;
-    if (texts.size() > before && std::regex_search(texts.back(), match, code)) {
-      answer = match[1];
-    } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
-  EXPECT_FALSE(answer.empty()) << "no SMS code reached " << mobile;
+  std::string answer = WaitForSmsCode(dir, mobile, before);
   HttpResult done =
       anonymous.Post("/api/v1/sessions/verify",
                      json::serialize(json::object{{"ticket", ticket}, {"answer", answer}}));

@@ -50,6 +50,13 @@ bool AddStaff(const std::string& database, const std::string& dir, const std::st
 std::string StaffLogin(HttpClient& anonymous, const std::string& login,
                        const std::string& password);
 
+// The one-time-code texts sent to `mobile` so far (the development gateway's file in
+// `dir`), oldest first; balance alerts to the same phone are not counted.
+std::vector<std::string> SmsCodeTexts(const std::string& dir, const std::string& mobile);
+// The code of the first code text to `mobile` after the `seen_before` it had, waiting up to
+// 30 s ("" with a test failure when none comes).
+std::string WaitForSmsCode(const std::string& dir, const std::string& mobile, size_t seen_before);
+
 // Logs a signed-up customer in with the password and an SMS code read from the
 // development gateway's file in `dir` (waiting up to 30 s for it); returns the session
 // token ("" on failure, with a test failure recorded).

@@ -79,42 +79,10 @@ class EbankingTest : public BackendTest {
     return number;
   }
 
-  // One line of the gateway's file; null while the line is still being written.
-  static json::value Message(const std::string& line) {
-    boost::system::error_code error;
-    json::value message = json::parse(line, error);
-    return error ? json::value() : message;
-  }
-
-  // The one-time-code texts sent to `mobile` so far (the development gateway's file), oldest
-  // first; balance alerts to the same phone are not counted.
-  std::vector<std::string> CodeTexts(const std::string& mobile) {
-    std::ifstream in(dir_ + "/sms-outbox.jsonl");
-    std::string line;
-    std::vector<std::string> texts;
-    while (std::getline(in, line)) {
-      json::value message = Message(line);
-      if (!message.is_object() || message.at("to").as_string() != mobile) continue;
-      std::string text(message.at("text").as_string());
-      if (text.find("验证码") != std::string::npos) texts.push_back(std::move(text));
-    }
-    return texts;
-  }
-  // The code in the first text to `mobile` after the `seen_before` it had.
   std::string SmsCode(const std::string& mobile, size_t seen_before) {
-    std::regex code("验证码([0-9]{6})");
-    for (int tries = 0; tries < 1500; ++tries) {  // Up to 30 s: the machine may be busy.
-      std::vector<std::string> texts = CodeTexts(mobile);
-      std::smatch match;
-      if (texts.size() > seen_before && std::regex_search(texts.back(), match, code)) {
-        return match[1];
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ADD_FAILURE() << "no SMS code reached " << mobile;
-    return "";
+    return WaitForSmsCode(dir_, mobile, seen_before);
   }
-  size_t SmsCount(const std::string& mobile) { return CodeTexts(mobile).size(); }
+  size_t SmsCount(const std::string& mobile) { return SmsCodeTexts(dir_, mobile).size(); }
 
   // Logs in with the password and `tool`; `answer` turns the challenge's prompt into the
   // answer. Returns the session token ("" on failure).

@@ -123,60 +123,9 @@ class HistoryTest : public BackendTest {
     ASSERT_EQ(moved.status, 201) << moved.body;
   }
 
-  size_t SmsCount(const std::string& mobile) {
-    std::ifstream in(dir_ + "/sms-outbox.jsonl");
-    std::string line;
-    size_t count = 0;
-    while (std::getline(in, line)) {
-      boost::system::error_code error;
-      json::value message = json::parse(line, error);
-      count += !error && message.is_object() && message.at("to").as_string() == mobile;
-    }
-    return count;
-  }
-
-  // The newest 6-digit code texted to `mobile` after `seen_before` texts to it.
-  std::string SmsCode(const std::string& mobile, size_t seen_before) {
-    std::regex code("验证码([0-9]{6})");
-    for (int tries = 0; tries < 1500; ++tries) {  // Up to 30 s: the machine may be busy.
-      std::ifstream in(dir_ + "/sms-outbox.jsonl");
-      std::string line, last;
-      size_t count = 0;
-      while (std::getline(in, line)) {
-        boost::system::error_code error;
-        json::value message = json::parse(line, error);
-        if (!error && message.is_object() && message.at("to").as_string() == mobile) {
-          ++count;
-          last = std::string(message.at("text").as_string());
-        }
-      }
-      std::smatch match;
-      if (count > seen_before && std::regex_search(last, match, code)) return match[1];
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ADD_FAILURE() << "no SMS code reached " << mobile;
-    return "";
-  }
-
   // Logs in with the password and an SMS code; returns the session token.
   std::string SmsLogin(const std::string& login_id, const std::string& mobile) {
-    HttpResult start = anonymous_->Post(
-        "/api/v1/sessions",
-        json::serialize(json::object{{"login_id", login_id}, {"password", kPassword}}));
-    EXPECT_EQ(start.status, 201) << start.body;
-    if (start.status != 201) return "";
-    std::string ticket(start.json().at("ticket").as_string());
-    size_t before = SmsCount(mobile);
-    HttpResult challenge =
-        anonymous_->Post("/api/v1/sessions/challenge",
-                         json::serialize(json::object{{"ticket", ticket}, {"tool", "sms"}}));
-    EXPECT_EQ(challenge.status, 200) << challenge.body;
-    HttpResult done = anonymous_->Post(
-        "/api/v1/sessions/verify",
-        json::serialize(json::object{{"ticket", ticket}, {"answer", SmsCode(mobile, before)}}));
-    EXPECT_EQ(done.status, 201) << done.body;
-    if (done.status != 201) return "";
-    return std::string(done.json().at("token").as_string());
+    return testing::SmsLogin(*anonymous_, dir_, login_id, kPassword, mobile);
   }
 
   // One page of Alice's history with `query` ("" or "a=b&c=d"); fails the test unless 200.
