@@ -221,23 +221,21 @@ class PaymentService::Execution final : public ledger::Effect {
     }
     int64_t now = service_.clock_.NowMs();
     std::string tool(ToolName(tool_));
-    Result<store::SqlRows> taken = Status::Ok();
-    if (insert_) {
-      const TransferRequest& request = *insert_;
-      taken = sql.Query(
-          "INSERT INTO payments (customer_id, idempotency_key, fingerprint, from_account, "
-          "to_account, amount_minor, currency, memo, channel, status, tool, challenge_id, "
-          "ledger_seq, failure, created_at_ms, executing_since_ms) VALUES (?, ?, ?, ?, ?, ?, ?, "
-          "?, ?, 'executing', ?, NULL, 0, '', ?, ?) ON CONFLICT DO NOTHING RETURNING id",
-          {request.customer_id, request.idempotency_key, Fingerprint(request), request.from_account,
-           request.to_account, request.amount_minor, std::string(request.currency.code()),
-           request.memo, request.channel, tool, now, now});
-    } else {
-      taken = sql.Query(
-          "UPDATE payments SET status = 'executing', tool = ?, executing_since_ms = ? WHERE id = "
-          "? AND status = 'sca_required' RETURNING id",
-          {tool, now, payment_.id});
-    }
+    Result<store::SqlRows> taken =
+        insert_ ? sql.Query(
+                      "INSERT INTO payments (customer_id, idempotency_key, fingerprint, "
+                      "from_account, to_account, amount_minor, currency, memo, channel, status, "
+                      "tool, challenge_id, ledger_seq, failure, created_at_ms, executing_since_ms) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'executing', ?, NULL, 0, '', ?, ?) ON "
+                      "CONFLICT DO NOTHING RETURNING id",
+                      {insert_->customer_id, insert_->idempotency_key, Fingerprint(*insert_),
+                       insert_->from_account, insert_->to_account, insert_->amount_minor,
+                       std::string(insert_->currency.code()), insert_->memo, insert_->channel, tool,
+                       now, now})
+                : sql.Query(
+                      "UPDATE payments SET status = 'executing', tool = ?, executing_since_ms = ? "
+                      "WHERE id = ? AND status = 'sca_required' RETURNING id",
+                      {tool, now, payment_.id});
     if (!taken.ok()) return taken.status();
     if (taken->empty()) return FoundEarlier(sql);
     payment_.id = taken->Int(0, 0);
