@@ -74,6 +74,27 @@ std::string StaffLogin(HttpClient& anonymous, const std::string& login,
 
 namespace {}  // namespace
 
+std::string SignUpCustomer(HttpClient& teller, const std::string& name,
+                           const std::string& id_number, const std::string& mobile,
+                           const std::string& login_id, const std::string& password) {
+  HttpResult customer = teller.Post(
+      "/api/v1/customers",
+      json::serialize(json::object{{"name", name}, {"id_number", id_number}, {"mobile", mobile}}));
+  EXPECT_EQ(customer.status, 201) << customer.body;
+  if (customer.status != 201) return "";
+  std::string number(customer.json().at("number").as_string());
+  HttpResult opened =
+      teller.Post("/api/v1/customers/" + number + "/accounts", R"({"product":"DEMAND_CARD_I"})");
+  EXPECT_EQ(opened.status, 201) << opened.body;
+  if (opened.status != 201) return "";
+  HttpResult signed_up = teller.Post(
+      "/api/v1/customers/" + number + "/signing",
+      json::serialize(json::object{
+          {"login_id", login_id}, {"password", password}, {"reserved_info", "春天的花"}}));
+  EXPECT_EQ(signed_up.status, 201) << signed_up.body;
+  return std::string(opened.json().at("number").as_string());
+}
+
 std::vector<std::string> SmsCodeTexts(const std::string& dir, const std::string& mobile) {
   std::ifstream in(dir + "/sms-outbox.jsonl");
   std::string line;

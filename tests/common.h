@@ -50,6 +50,13 @@ bool AddStaff(const std::string& database, const std::string& dir, const std::st
 std::string StaffLogin(HttpClient& anonymous, const std::string& login,
                        const std::string& password);
 
+// Registers a customer through the staff API (`teller`), opens a class I debit card account
+// and signs them up for e-banking (reserved information "春天的花"); returns the account
+// number ("" with a test failure on any refusal).
+std::string SignUpCustomer(HttpClient& teller, const std::string& name,
+                           const std::string& id_number, const std::string& mobile,
+                           const std::string& login_id, const std::string& password);
+
 // The one-time-code texts sent to `mobile` so far (the development gateway's file in
 // `dir`), oldest first; balance alerts to the same phone are not counted.
 std::vector<std::string> SmsCodeTexts(const std::string& dir, const std::string& mobile);

@@ -143,20 +143,7 @@ class NotificationsTest : public BackendTest {
 
   std::string NewCustomer(const std::string& name, const std::string& id_number,
                           const std::string& mobile, const std::string& login_id) {
-    HttpResult customer = teller_->Post(
-        "/api/v1/customers", json::serialize(json::object{
-                                 {"name", name}, {"id_number", id_number}, {"mobile", mobile}}));
-    EXPECT_EQ(customer.status, 201) << customer.body;
-    std::string number(customer.json().at("number").as_string());
-    HttpResult opened = teller_->Post("/api/v1/customers/" + number + "/accounts",
-                                      R"({"product":"DEMAND_CARD_I"})");
-    EXPECT_EQ(opened.status, 201) << opened.body;
-    HttpResult signed_up = teller_->Post(
-        "/api/v1/customers/" + number + "/signing",
-        json::serialize(json::object{
-            {"login_id", login_id}, {"password", kPassword}, {"reserved_info", "春天的花"}}));
-    EXPECT_EQ(signed_up.status, 201) << signed_up.body;
-    return std::string(opened.json().at("number").as_string());
+    return SignUpCustomer(*teller_, name, id_number, mobile, login_id, kPassword);
   }
 
   // Logs in with the password and an SMS code; returns the session token.

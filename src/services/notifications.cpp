@@ -23,7 +23,9 @@ constexpr int64_t kGapPatienceMs = 10000;  // How long a transaction may hold an
 using SteadyClock = std::chrono::steady_clock;
 
 // The process-local bell: the payment path rings it (inside its transaction), pollers wait
-// on it.
+// on it. Only a ring after a quiet spell wakes them (`generation`); while rings keep coming
+// the poller polls every kNotificationRungPollIntervalMs on its own, so that a busy payment
+// path costs it a poll per interval, not one per payment.
 struct Bell {
   std::mutex mutex;
   std::condition_variable rung;
@@ -38,12 +40,15 @@ Bell& TheBell() {
 
 void RingBell() {
   Bell& bell = TheBell();
+  bool was_quiet = false;
   {
     std::lock_guard lock(bell.mutex);
-    ++bell.generation;
-    bell.rung_at = SteadyClock::now();
+    SteadyClock::time_point now = SteadyClock::now();
+    was_quiet = now - bell.rung_at >= std::chrono::milliseconds(kNotificationRungPollIntervalMs);
+    bell.rung_at = now;
+    if (was_quiet) ++bell.generation;
   }
-  bell.rung.notify_all();
+  if (was_quiet) bell.rung.notify_all();
 }
 
 Result<Notification> FromRow(const store::SqlRows& rows, size_t r) {

@@ -43,7 +43,6 @@ Result<Payment> PaymentFromRow(const store::SqlRows& rows, size_t r) {
   payment.tool = rows.Text(r, 7);
   payment.failure = rows.Text(r, 8);
   payment.ledger_seq = rows.Int(r, 9);
-  payment.executing_since_ms = rows.Int(r, 11);
   payment.channel = rows.Text(r, 12);
   return payment;
 }

@@ -84,7 +84,6 @@ struct Payment {
   std::string failure;  // The reason when failed.
   std::string channel;  // Where it was made: "web", "mobile", "scheduled"...
   ledger::Seq ledger_seq = 0;
-  int64_t executing_since_ms = 0;
   std::vector<Tool> allowed_tools;  // When sca_required: tools whose limits cover it.
   bool replayed = false;
 };
