@@ -29,8 +29,8 @@ using SteadyClock = std::chrono::steady_clock;
 struct Bell {
   std::mutex mutex;
   std::condition_variable rung;
-  uint64_t generation = 0;                                           // GUARDED_BY(mutex)
-  SteadyClock::time_point rung_at = SteadyClock::time_point::min();  // GUARDED_BY(mutex)
+  uint64_t generation = 0;            // GUARDED_BY(mutex)
+  SteadyClock::time_point rung_at{};  // GUARDED_BY(mutex); the clock's epoch: long quiet.
 };
 
 Bell& TheBell() {
