@@ -3,6 +3,9 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json/array.hpp>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <charconv>
 
 #include "http/json.h"
@@ -109,14 +112,19 @@ std::string CookieValue(const Request& request, std::string_view name) {
 }
 
 http::Handler StaffOnly(services::StaffService& staff, StaffHandler handler) {
-  return [&staff, handler = std::move(handler)](
+  return StaffWithRole(staff, MayServeCustomers, std::move(handler));
+}
+
+http::Handler StaffWithRole(services::StaffService& staff, bool (*allowed)(services::Role),
+                            StaffHandler handler) {
+  return [&staff, allowed, handler = std::move(handler)](
              const Request& request, const http::Params& params) -> http::awaitable<Response> {
     auto member = staff.Authenticate(BearerToken(request));
     if (!member.ok()) {
       if (member.status().code() == Code::kNotFound) co_return Unauthorized(request);
       co_return http::Problem(request, member.status());
     }
-    if (!MayServeCustomers(member->role)) {
+    if (!allowed(member->role)) {
       co_return http::Problem(request, 403, "forbidden", "this role may not do that");
     }
     co_return co_await handler(request, params, *member);
@@ -188,6 +196,39 @@ Result<json::object> ParseBody(const Request& request,
   if (!body.ok()) return body.status();
   EBANK_RETURN_IF_ERROR(http::OnlyFields(*body, allowed));
   return body;
+}
+
+Result<std::map<std::string, std::string>> QueryOf(
+    std::string_view target, std::initializer_list<std::string_view> allowed) {
+  std::map<std::string, std::string> values;
+  size_t question = target.find('?');
+  if (question == std::string_view::npos) return values;
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    std::string_view pair = query.substr(0, query.find('&'));
+    query.remove_prefix(std::min(query.size(), pair.size() + 1));
+    if (pair.empty()) continue;
+    std::string name(pair.substr(0, pair.find('=')));
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      return Status::Invalid("invalid_query", "unknown query parameter " + name);
+    }
+    if (values.contains(name)) {
+      return Status::Invalid("invalid_query", name + " is given twice");
+    }
+    values[name] = http::QueryParam(target, name);
+  }
+  return values;
+}
+
+http::Response FileResponse(const http::Request& request, Result<std::string> bytes,
+                            FileFormat format, const std::string& name) {
+  if (!bytes.ok()) return http::Problem(request, bytes.status());
+  bool pdf = format == FileFormat::kPdf;
+  http::Response response =
+      http::Text(request, 200, std::move(*bytes), pdf ? kPdfType : kXlsxType);
+  response.set(boost::beast::http::field::content_disposition,
+               fmt::format("attachment; filename=\"{}.{}\"", name, pdf ? "pdf" : "xlsx"));
+  return response;
 }
 
 }  // namespace ebank::app::api

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,6 +41,9 @@ Result<boost::json::object> AccountJson(ledger::Ledger& ledger,
 using StaffHandler = std::function<http::awaitable<http::Response>(
     const http::Request&, const http::Params&, const services::Staff&)>;
 http::Handler StaffOnly(services::StaffService& staff, StaffHandler handler);
+// The same for the roles `allowed` accepts.
+http::Handler StaffWithRole(services::StaffService& staff, bool (*allowed)(services::Role),
+                            StaffHandler handler);
 
 // Browsers get the session in an HttpOnly cookie; state-changing requests that rely on it
 // must echo the CSRF cookie in a header (double submit; SameSite=Strict besides).
@@ -85,5 +89,19 @@ std::optional<int64_t> IdParam(const http::Params& params, const std::string& na
 // The body as a JSON object with only `allowed` fields.
 Result<boost::json::object> ParseBody(const http::Request& request,
                                       std::initializer_list<std::string_view> allowed);
+
+inline constexpr std::string_view kPdfType = "application/pdf";
+inline constexpr std::string_view kXlsxType =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+// The query parameters of `target` by name ("" for a name without a value); Invalid
+// "invalid_query" for a name not in `allowed` or given twice, so a typo is not ignored.
+Result<std::map<std::string, std::string>> QueryOf(std::string_view target,
+                                                   std::initializer_list<std::string_view> allowed);
+
+enum class FileFormat { kPdf, kXlsx };
+// A download: the browser saves it as `name`.pdf or .xlsx rather than showing it.
+http::Response FileResponse(const http::Request& request, Result<std::string> bytes,
+                            FileFormat format, const std::string& name);
 
 }  // namespace ebank::app::api

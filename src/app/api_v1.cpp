@@ -4,6 +4,7 @@
 #include <boost/json/array.hpp>
 
 #include "app/api_common.h"
+#include "app/api_v1_backoffice.h"
 #include "app/api_v1_staff.h"
 #include "http/json.h"
 
@@ -181,6 +182,7 @@ void AddApiV1Routes(http::Router& router, const ApiServices& api) {
   AddSecurityRoutes(router, api);
   AddScheduledRoutes(router, api);
   AddStaffRoutes(router, api);
+  AddBackOfficeRoutes(router, api);
   AddNotificationRoutes(router, api);
 
   router.Add(
@@ -608,6 +610,8 @@ json::object OpenApiDocument(const http::Router& router) {
        json::object{{"schemas",
                      [] {
                        json::object schemas = Schemas();
+                       for (auto& [name, schema] : BackOfficeSchemas())
+                         schemas[name] = schema;
                        for (auto& [name, schema] : StaffSchemas())
                          schemas[name] = std::move(schema);
                        return schemas;

@@ -96,34 +96,6 @@ Result<std::string> OpenPassword(const ApiServices& api, const json::object& bod
   return api.password_transport.Open(*key_id, *encrypted);
 }
 
-constexpr std::string_view kPdfType = "application/pdf";
-constexpr std::string_view kXlsxType =
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-// The query parameters of `target` by name ("" for a name without a value); Invalid
-// "invalid_query" for a name not in `allowed` or given twice, so a typo is not ignored.
-Result<std::map<std::string, std::string>> QueryOf(
-    std::string_view target, std::initializer_list<std::string_view> allowed) {
-  std::map<std::string, std::string> values;
-  size_t question = target.find('?');
-  if (question == std::string_view::npos) return values;
-  std::string_view query = target.substr(question + 1);
-  while (!query.empty()) {
-    std::string_view pair = query.substr(0, query.find('&'));
-    query.remove_prefix(std::min(query.size(), pair.size() + 1));
-    if (pair.empty()) continue;
-    std::string name(pair.substr(0, pair.find('=')));
-    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      return Status::Invalid("invalid_query", "unknown query parameter " + name);
-    }
-    if (values.contains(name)) {
-      return Status::Invalid("invalid_query", name + " is given twice");
-    }
-    values[name] = http::QueryParam(target, name);
-  }
-  return values;
-}
-
 // A whole decimal number, without sign or spaces.
 std::optional<int64_t> ParseInteger(std::string_view text) {
   int64_t value = 0;
@@ -218,19 +190,6 @@ json::object TransactionJson(const services::HistoryEntry& entry, Currency curre
 print::StatementLine LineOf(const services::HistoryEntry& entry) {
   return {entry.transaction_id,      entry.at_ms,        entry.amount_minor,
           entry.balance_after_minor, entry.counterparty, entry.memo};
-}
-
-enum class FileFormat { kPdf, kXlsx };
-
-// A download: the browser saves it under `name` rather than showing it.
-Response FileResponse(const Request& request, Result<std::string> bytes, FileFormat format,
-                      const std::string& name) {
-  if (!bytes.ok()) return http::Problem(request, bytes.status());
-  bool pdf = format == FileFormat::kPdf;
-  Response response = http::Text(request, 200, std::move(*bytes), pdf ? kPdfType : kXlsxType);
-  response.set(boost::beast::http::field::content_disposition,
-               fmt::format("attachment; filename=\"{}.{}\"", name, pdf ? "pdf" : "xlsx"));
-  return response;
 }
 
 // The name a download is saved under: what it is, the account's last four digits, and

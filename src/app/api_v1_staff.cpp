@@ -66,8 +66,34 @@ json::object ApprovalJson(const services::Approval& approval) {
   } else {
     out["reason"] = action.memo;
   }
+  if (action.kind == services::ApprovalKind::kUkeyIssue) out["serial"] = action.serial;
   if (approval.ledger_seq != 0) out["transaction_id"] = approval.ledger_seq;
   return out;
+}
+
+// The account of customer `customer_id` a fee is charged to: `wanted` when it is theirs,
+// else their oldest active CNY demand account (NotFound "unknown_account" when none).
+Result<std::string> FeeAccountOf(services::CustomerService& customers, int64_t customer_id,
+                                 const std::string& wanted) {
+  auto accounts = customers.Accounts(customer_id);
+  if (!accounts.ok()) return accounts.status();
+  auto products = customers.Products();
+  if (!products.ok()) return products.status();
+  auto demand = [&](const services::BankAccount& account) {
+    for (const auto& product : *products) {
+      if (product.code == account.product_code)
+        return product.kind == "debit_card" || product.kind == "passbook";
+    }
+    return false;
+  };
+  for (const auto& account : *accounts) {
+    if (!wanted.empty() ? account.number == wanted
+                        : account.status == "active" && account.currency == "CNY" &&
+                              demand(account)) {
+      return account.number;
+    }
+  }
+  return Status::NotFound("unknown_account", "no such account of this customer");
 }
 
 // The body as a JSON object with only `allowed` fields; an empty body is an empty object.
@@ -261,6 +287,31 @@ void AddStaffRoutes(http::Router& router, const ApiServices& api) {
   status_route("/api/v1/accounts/{number}/unfreeze", services::ApprovalKind::kUnfreeze,
                "Unfreeze an account: pending until a supervisor approves (maker)");
 
+  router.Add(
+      Verb::post, "/api/v1/customers/{number}/ukey-issues",
+      staff_only([&api, approvals](const Request& request, const Params& params,
+                                   const services::Staff& staff) -> http::awaitable<Response> {
+        auto body = ParseBody(request, {"serial", "fee_account"});
+        if (!body.ok()) co_return http::Problem(request, body.status());
+        auto serial = http::RequiredString(*body, "serial");
+        auto fee_account = http::OptionalString(*body, "fee_account");
+        if (!serial.ok()) co_return http::Problem(request, serial.status());
+        if (!fee_account.ok()) co_return http::Problem(request, fee_account.status());
+        auto customer = api.customers.GetByNumber(params.at("number"), staff.scope());
+        if (!customer.ok()) co_return http::Problem(request, customer.status());
+        auto account = FeeAccountOf(api.customers, customer->id, fee_account->value_or(""));
+        if (!account.ok()) co_return http::Problem(request, account.status());
+        services::ApprovalAction action{services::ApprovalKind::kUkeyIssue, *account, 0,
+                                        Currency::Cny(), "", *serial};
+        auto approval =
+            approvals->Request(staff, action, std::string(request["Idempotency-Key"]));
+        if (!approval.ok()) co_return http::Problem(request, approval.status());
+        co_return MadeResponse(request, *approval);
+      }),
+      RouteDoc{"Issue a U-key from the stock to a customer, its fee charged to their account: "
+               "pending until a supervisor approves (maker)",
+               "counter", "staff", "UkeyIssue", "Approval", 202});
+
   // --- The checker's side. ---
   router.Add(Verb::get, "/api/v1/approvals",
              staff_only([approvals](const Request& request, const Params&,
@@ -355,7 +406,8 @@ json::object StaffSchemas() {
       {"StatusChange", Properties({{"reason", "up to 140 bytes"}}, {})},
       {"Rejection", Properties({{"reason", "up to 140 bytes"}}, {})},
       {"Approval", Properties({{"id", "integer"},
-                               {"kind", "cash_deposit, cash_withdrawal, freeze or unfreeze"},
+                               {"kind", "cash_deposit, cash_withdrawal, freeze, unfreeze or ukey_issue"},
+                               {"serial", "ukey_issue: the U-key's serial"},
                                {"state", "pending, approved, failed, rejected or expired"},
                                {"account", "the account acted on"},
                                {"amount", "cash: decimal string"},

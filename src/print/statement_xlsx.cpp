@@ -1,5 +1,7 @@
 #include "print/statement_xlsx.h"
 
+#include "print/xlsx_workbook.h"
+
 #include <fmt/format.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
@@ -22,55 +24,6 @@ constexpr double kPartyColumnWidth = 22;
 constexpr double kMemoColumnWidth = 36;
 constexpr double kLabelColumnWidth = 28;
 constexpr double kTitleFontSize = 14;
-
-Status XlsxFailed(std::string message) {
-  return Status::Internal("xlsx_failed", std::move(message));
-}
-
-// A workbook written to a fresh temporary file; the file is removed with this object.
-class Workbook {
- public:
-  ~Workbook() {
-    // workbook_close frees the workbook; when Finish never ran, close it here to free it.
-    if (workbook_ != nullptr) workbook_close(workbook_);
-    if (!path_.empty()) std::filesystem::remove(path_);
-  }
-
-  Status Open(int64_t created_ms) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "ebank-xlsx-XXXXXX").string();
-    int fd = mkstemp(pattern.data());
-    if (fd < 0) return XlsxFailed("cannot create a temporary file");
-    close(fd);
-    path_ = pattern;
-    workbook_ = workbook_new(path_.c_str());
-    if (workbook_ == nullptr) return XlsxFailed("libxlsxwriter cannot create a workbook");
-    // A fixed creation time makes the file a function of its content.
-    properties_.created = static_cast<time_t>(created_ms / 1000);
-    properties_.author = const_cast<char*>("ebank");
-    workbook_set_properties(workbook_, &properties_);
-    return Status::Ok();
-  }
-
-  lxw_workbook* get() { return workbook_; }
-
-  // Closes the workbook and returns the file's bytes.
-  Result<std::string> Finish() {
-    lxw_error error = workbook_close(workbook_);
-    workbook_ = nullptr;
-    if (error != LXW_NO_ERROR) {
-      return XlsxFailed(fmt::format("libxlsxwriter: {}", lxw_strerror(error)));
-    }
-    std::ifstream in(path_, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) return XlsxFailed("cannot read the workbook back");
-    return bytes;
-  }
-
- private:
-  std::string path_;
-  lxw_workbook* workbook_ = nullptr;
-  lxw_doc_properties properties_{};
-};
 
 // The cell formats one workbook uses.
 struct Formats {
@@ -109,17 +62,6 @@ void Text(lxw_worksheet* sheet, lxw_row_t row, lxw_col_t column, std::string_vie
   worksheet_write_string(sheet, row, column, std::string(text).c_str(), format);
 }
 
-// Workbook strings must be UTF-8 without control characters (XML 1.0 forbids most of
-// them); anything else in outside text becomes '?'.
-std::string Cleaned(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7F) c = '?';
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<std::string> StatementXlsx(const StatementPrint& statement) {
@@ -146,7 +88,7 @@ Result<std::string> StatementXlsx(const StatementPrint& statement) {
   };
   for (const auto& [name, value] : texts) {
     Text(sheet, row, 0, name, formats.bold);
-    Text(sheet, row++, 2, Cleaned(value));
+    Text(sheet, row++, 2, XlsxCleaned(value));
   }
   const std::pair<std::string_view, int64_t> amounts[] = {
       {label::kOpening, statement.opening_minor},
@@ -179,8 +121,8 @@ Result<std::string> StatementXlsx(const StatementPrint& statement) {
                            formats.amount);
     worksheet_write_number(sheet, row, 4, AmountNumber(line.balance_after_minor, currency),
                            formats.amount);
-    if (!line.counterparty.empty()) Text(sheet, row, 5, Cleaned(line.counterparty));
-    if (!line.memo.empty()) Text(sheet, row, 6, Cleaned(line.memo));
+    if (!line.counterparty.empty()) Text(sheet, row, 5, XlsxCleaned(line.counterparty));
+    if (!line.memo.empty()) Text(sheet, row, 6, XlsxCleaned(line.memo));
     ++row;
   }
   return workbook.Finish();
@@ -202,7 +144,7 @@ Result<std::string> ReceiptXlsx(const ReceiptPrint& receipt) {
   Text(sheet, row++, 0, label::kReceiptTitle, formats.title);
   auto text_row = [&](std::string_view name, const std::string& value) {
     Text(sheet, row, 0, name, formats.bold);
-    Text(sheet, row++, 1, Cleaned(value));
+    Text(sheet, row++, 1, XlsxCleaned(value));
   };
   auto amount_row = [&](std::string_view name, int64_t minor) {
     Text(sheet, row, 0, name, formats.bold);

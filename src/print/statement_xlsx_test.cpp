@@ -1,4 +1,5 @@
 #include "print/statement_xlsx.h"
+#include "print/table_xlsx.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -153,6 +154,43 @@ TEST(ReceiptXlsx, HoldsTheTransaction) {
   for (const char* text : {"李娜", "USD", "支出 / Out", "房租", "2026-05-01 12:00:00"})
     EXPECT_NE(strings.find(text), std::string::npos) << text;
   EXPECT_EQ(strings.find("收入 / In"), std::string::npos);
+}
+
+TEST(TableXlsx, WritesTheTitleNotesHeadAndTypedCells) {
+  TableReport report;
+  report.title = "经营指标 / KPIs";
+  report.sheet_name = "KPI";
+  report.notes = {"2026-01-01 ~ 2026-06-30", "bad \x02 text"};
+  report.headers = {"机构 / Unit", "收入 / Revenue", "笔数 / Count", "替代率 / Rate"};
+  report.rows = {{{std::string("BJ"), CellFormat::kText},
+                  {1234.5, CellFormat::kAmount},
+                  {42.0, CellFormat::kInteger},
+                  {87.5, CellFormat::kPercent}},
+                 {{std::string("SH"), CellFormat::kText}, {}, {7.0, CellFormat::kInteger}}};
+  report.printed_at_ms = kMay1Noon;
+  auto xlsx = TableXlsx(report);
+  ASSERT_TRUE(xlsx.ok()) << xlsx.status().ToString();
+  auto files = Unzip(*xlsx);
+  ASSERT_TRUE(files.contains("xl/worksheets/sheet1.xml"));
+  const std::string& sheet = files["xl/worksheets/sheet1.xml"];
+  const std::string& strings = files["xl/sharedStrings.xml"];
+  // Title, two notes, a gap, the head on row 5, then one row per unit.
+  EXPECT_NE(RowXml(sheet, 5).find("t=\"s\""), std::string::npos);
+  std::string first = RowXml(sheet, 6);
+  EXPECT_NE(first.find("r=\"B6\""), std::string::npos) << first;
+  EXPECT_NE(first.find("<v>1234.5</v>"), std::string::npos) << first;
+  EXPECT_NE(first.find("<v>42</v>"), std::string::npos) << first;
+  EXPECT_NE(first.find("<v>87.5</v>"), std::string::npos) << first;
+  std::string second = RowXml(sheet, 7);
+  EXPECT_EQ(second.find("r=\"B7\""), std::string::npos) << "an empty cell is not written";
+  EXPECT_NE(second.find("<v>7</v>"), std::string::npos) << second;
+  EXPECT_EQ(RowXml(sheet, 8), "");
+  for (const char* text : {"经营指标 / KPIs", "2026-01-01 ~ 2026-06-30", "bad ? text", "BJ", "SH",
+                           "替代率 / Rate"}) {
+    EXPECT_NE(strings.find(text), std::string::npos) << text;
+  }
+  EXPECT_NE(sheet.find("state=\"frozen\""), std::string::npos);
+  EXPECT_NE(files["xl/workbook.xml"].find("name=\"KPI\""), std::string::npos);
 }
 
 }  // namespace

@@ -13,17 +13,19 @@
 
 #include "core/hash.h"
 #include "services/organisation.h"
+#include "services/ukeys.h"
 
 namespace ebank::services {
 namespace {
 
 namespace json = boost::json;
 
-constexpr std::array<std::pair<ApprovalKind, std::string_view>, 4> kKinds = {{
+constexpr std::array<std::pair<ApprovalKind, std::string_view>, 5> kKinds = {{
     {ApprovalKind::kCashDeposit, "cash_deposit"},
     {ApprovalKind::kCashWithdrawal, "cash_withdrawal"},
     {ApprovalKind::kFreeze, "freeze"},
     {ApprovalKind::kUnfreeze, "unfreeze"},
+    {ApprovalKind::kUkeyIssue, "ukey_issue"},
 }};
 constexpr const char* kApprovalColumns =
     "id, kind, payload, unit_id, maker_staff_id, state, checker_staff_id, created_at_ms, "
@@ -51,6 +53,7 @@ std::string Payload(const ApprovalAction& action) {
     payload["amount_minor"] = action.amount_minor;
     payload["currency"] = action.currency.code();
   }
+  if (action.kind == ApprovalKind::kUkeyIssue) payload["serial"] = action.serial;
   return json::serialize(payload);
 }
 
@@ -74,6 +77,8 @@ Result<Approval> ApprovalFromRow(const store::SqlRows& rows, size_t r) {
     approval.action.account = std::string(account->as_string());
   if (const json::value* memo = fields.if_contains("memo"); memo && memo->is_string())
     approval.action.memo = std::string(memo->as_string());
+  if (const json::value* serial = fields.if_contains("serial"); serial && serial->is_string())
+    approval.action.serial = std::string(serial->as_string());
   if (const json::value* amount = fields.if_contains("amount_minor"); amount && amount->is_int64())
     approval.action.amount_minor = amount->as_int64();
   if (const json::value* code = fields.if_contains("currency"); code && code->is_string()) {
@@ -122,6 +127,7 @@ Status CheckAccountFor(store::SqlSession& sql, const Approval& approval) {
         return Status::Rejected("account_unavailable", "the account is closed");
       break;
     case ApprovalKind::kFreeze:
+    case ApprovalKind::kUkeyIssue:  // The fee is paid from it.
       if (status != "active")
         return Status::Rejected("account_not_active", "the account is " + status);
       break;
@@ -140,6 +146,7 @@ AuditEvent ActionAudit(const Approval& approval, int64_t checker_id, std::string
   if (IsCash(approval.action.kind)) {
     detail += " " + Money(approval.action.currency, approval.action.amount_minor).ToString();
   }
+  if (approval.action.kind == ApprovalKind::kUkeyIssue) detail += " U-key " + approval.action.serial;
   return {"staff",
           approval.maker_staff_id,
           "counter",
@@ -170,6 +177,16 @@ Status MarkFailed(store::SqlSession& sql, Approval& approval, const Staff& check
       RecordAudit(sql, clock, ActionAudit(approval, checker.id, refusal.reason())));
   return RecordAudit(sql, clock,
                      DecisionAudit(checker, approval.id, "approval.approve", refusal.reason()));
+}
+
+// Hands the approval's U-key to the owner of its account, in the maker's name.
+Status IssueUkey(store::SqlSession& sql, const Approval& approval, int64_t at_ms) {
+  auto owner = sql.Query("SELECT customer_id FROM bank_accounts WHERE number = ?",
+                         {approval.action.account});
+  if (!owner.ok()) return owner.status();
+  if (owner->empty()) return Status::Internal("approval_inconsistent", "the account is gone");
+  return MarkUkeyIssued(sql, approval.action.serial, owner->Int(0, 0), approval.maker_staff_id,
+                        approval.id, at_ms);
 }
 
 }  // namespace
@@ -213,8 +230,15 @@ Result<Approval> ApprovalService::Make(const Staff& maker, const ApprovalAction&
   if (cash && (action.amount_minor <= 0 || action.amount_minor > kCounterCashMaxMinor)) {
     return Status::Invalid("invalid_amount", "amount must be positive and at most 100000000.00");
   }
+  bool ukey = action.kind == ApprovalKind::kUkeyIssue;
+  if (ukey && !IsUkeySerial(action.serial)) {
+    return Status::Invalid("invalid_serial", "a serial is 1 to 32 upper-case letters, digits or '-'");
+  }
   auto account = customers_.GetAccount(action.account, maker.scope());
   if (!account.ok()) return account.status();
+  if (ukey && account->currency != "CNY") {
+    return Status::Invalid("currency_mismatch", "the U-key fee is paid from a CNY account");
+  }
   if (cash) {
     std::optional<Unit> unit;
     Status read = db_.Read([&](store::SqlSession& sql) {
@@ -271,6 +295,7 @@ Result<Approval> ApprovalService::Make(const Staff& maker, const ApprovalAction&
     }
     // Checked before the row is written: an action that cannot run is not queued.
     EBANK_RETURN_IF_ERROR(CheckAccountFor(sql, approval));
+    if (ukey) EBANK_RETURN_IF_ERROR(CheckUkeyInStock(sql, action.serial, maker.scope().LikePattern()));
     auto rows = sql.Query(
         "INSERT INTO approvals (kind, payload, unit_id, maker_staff_id, idempotency_key, "
         "fingerprint, state, checker_staff_id, created_at_ms, expires_at_ms, decided_at_ms, "
@@ -366,13 +391,18 @@ Result<Approval> ApprovalService::Decidable(const Staff& checker, int64_t id) {
   return approval;
 }
 
-// The cash transfer's own rows, written in the ledger's transaction around it (see
-// ledger::Effect): the claim of the approval before the money moves, its outcome and the
-// audit after. So the money moves if and only if this approval was claimed, once.
-class ApprovalService::CashExecution final : public ledger::Effect {
+// The rows of an approval that moves money (cash, a U-key's fee), written in the ledger's
+// transaction around its transfer (see ledger::Effect): the claim of the approval before
+// the money moves, its outcome and the audit after; for a U-key, the register and the fee
+// charge. So the money moves if and only if this approval was claimed, once.
+class ApprovalService::LedgerExecution final : public ledger::Effect {
  public:
-  CashExecution(const Clock& clock, Staff checker, Approval approval)
-      : clock_(clock), checker_(std::move(checker)), approval_(std::move(approval)) {}
+  LedgerExecution(const Clock& clock, Staff checker, Approval approval,
+                  std::optional<FeeCharge> fee = std::nullopt)
+      : clock_(clock),
+        checker_(std::move(checker)),
+        approval_(std::move(approval)),
+        fee_(std::move(fee)) {}
 
   Status Before(ledger::WriteTransaction& transaction) override {
     store::SqlSession& sql = store::SqlOf(transaction);
@@ -387,8 +417,11 @@ class ApprovalService::CashExecution final : public ledger::Effect {
     approval_.checker_staff_id = checker_.id;
     approval_.decided_at_ms = now;
     // The account is read again here, in the transaction that moves the money: a freeze
-    // approved a moment ago is seen.
+    // approved a moment ago is seen; so is a U-key another approval issued.
     Status allowed = CheckAccountFor(sql, approval_);
+    if (allowed.ok() && approval_.action.kind == ApprovalKind::kUkeyIssue) {
+      allowed = CheckUkeyInStock(sql, approval_.action.serial, "%");
+    }
     if (allowed.code() == Code::kRejected || allowed.code() == Code::kNotFound) {
       EBANK_RETURN_IF_ERROR(MarkFailed(sql, approval_, checker_, clock_, allowed));
       return Status::Rejected(allowed.reason(), allowed.message());
@@ -405,6 +438,14 @@ class ApprovalService::CashExecution final : public ledger::Effect {
     EBANK_RETURN_IF_ERROR(
         sql.Exec("UPDATE approvals SET outcome = 'ok', ledger_seq = ? WHERE id = ?",
                  {outcome.seq, approval_.id}));
+    if (approval_.action.kind == ApprovalKind::kUkeyIssue) {
+      EBANK_RETURN_IF_ERROR(IssueUkey(sql, approval_, clock_.NowMs()));
+    }
+    if (fee_) {
+      fee_->ledger_seq = outcome.seq;
+      fee_->at_ms = clock_.NowMs();
+      EBANK_RETURN_IF_ERROR(RecordFeeCharge(sql, *fee_));
+    }
     EBANK_RETURN_IF_ERROR(RecordAudit(sql, clock_, ActionAudit(approval_, checker_.id, "ok")));
     return RecordAudit(sql, clock_,
                        DecisionAudit(checker_, approval_.id, "approval.approve", "ok"));
@@ -425,6 +466,7 @@ class ApprovalService::CashExecution final : public ledger::Effect {
   const Clock& clock_;
   const Staff checker_;
   Approval approval_;
+  std::optional<FeeCharge> fee_;
   bool lost_claim_ = false;
 };
 
@@ -436,6 +478,9 @@ void ApprovalService::ApproveAsync(const Staff& checker, int64_t id, ApprovalCal
     return done(approval.status());
   }
   if (IsCash(approval->action.kind)) return ExecuteCash(checker, std::move(*approval), done);
+  if (approval->action.kind == ApprovalKind::kUkeyIssue) {
+    return ExecuteUkeyIssue(checker, std::move(*approval), std::move(done));
+  }
   return done(ChangeStatus(checker, std::move(*approval)));
 }
 
@@ -476,7 +521,7 @@ void ApprovalService::ExecuteCash(const Staff& checker, Approval approval, Appro
                                             {account->ledger_account, amount, action.currency}},
                                            memo},
                           nullptr};
-  auto execution = std::make_shared<CashExecution>(clock_, checker, std::move(approval));
+  auto execution = std::make_shared<LedgerExecution>(clock_, checker, std::move(approval));
   request.effect = execution;
   std::vector<ledger::Request> requests;
   requests.push_back(std::move(request));
@@ -486,8 +531,47 @@ void ApprovalService::ExecuteCash(const Staff& checker, Approval approval, Appro
                  });
 }
 
+void ApprovalService::ExecuteUkeyIssue(const Staff& checker, Approval approval,
+                                       ApprovalCallback done) {
+  auto schedule = fees_.Get(kUkeyFee);
+  if (!schedule.ok()) return done(schedule.status());
+  int64_t amount = FeeFor(*schedule, "counter");
+  if (amount == 0) return done(ChangeStatus(checker, std::move(approval)));
+  std::optional<BankAccount> account;
+  Status read = db_.Read([&](store::SqlSession& sql) -> Status {
+    auto booked = FindAccount(sql, approval.action.account);
+    if (!booked.ok()) return booked.status();
+    account = *booked;
+    return Status::Ok();
+  });
+  if (!read.ok()) return done(read);
+  if (!account) return done(Status::Internal("approval_inconsistent", "the account is gone"));
+  auto income = fees_.IncomeAccount(approval.unit_id);
+  if (!income.ok()) return done(income.status());
+  FeeCharge fee{std::string(kUkeyFee), account->customer_id, account->number, approval.unit_id,
+                "counter", approval.maker_staff_id, amount, schedule->currency,
+                schedule->ebanking, "", 0, 0};
+  ledger::Request request{"",
+                          ledger::Transfer{{{account->ledger_account, -amount, schedule->currency},
+                                            {*income, amount, schedule->currency}},
+                                           fmt::format("{} {}", schedule->name_zh,
+                                                       approval.action.serial)},
+                          nullptr};
+  auto execution =
+      std::make_shared<LedgerExecution>(clock_, checker, std::move(approval), std::move(fee));
+  request.effect = execution;
+  std::vector<ledger::Request> requests;
+  requests.push_back(std::move(request));
+  ledger_.Submit(std::move(requests),
+                 [execution, done = std::move(done)](std::vector<ledger::Outcome> outcomes) {
+                   done(execution->Answer(outcomes.front()));
+                 });
+}
+
+// Freeze, unfreeze, or a free U-key issue: no money moves, one transaction.
 Result<Approval> ApprovalService::ChangeStatus(const Staff& checker, Approval approval) {
   bool freeze = approval.action.kind == ApprovalKind::kFreeze;
+  bool ukey = approval.action.kind == ApprovalKind::kUkeyIssue;
   Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
     int64_t now = clock_.NowMs();
     auto claimed = sql.Query(kClaim, {checker.id, now, approval.id, now});
@@ -498,16 +582,21 @@ Result<Approval> ApprovalService::ChangeStatus(const Staff& checker, Approval ap
     approval.checker_staff_id = checker.id;
     approval.decided_at_ms = now;
     Status allowed = CheckAccountFor(sql, approval);
+    if (allowed.ok() && ukey) allowed = CheckUkeyInStock(sql, approval.action.serial, "%");
     if (allowed.code() == Code::kRejected || allowed.code() == Code::kNotFound) {
       return MarkFailed(sql, approval, checker, clock_, allowed);
     }
     EBANK_RETURN_IF_ERROR(allowed);
-    auto changed = sql.Query(
+    if (ukey) {
+      EBANK_RETURN_IF_ERROR(IssueUkey(sql, approval, now));
+    } else {
+      auto changed = sql.Query(
         "UPDATE bank_accounts SET status = ? WHERE number = ? AND status = ? RETURNING number",
         {std::string(freeze ? "frozen" : "active"), approval.action.account,
          std::string(freeze ? "active" : "frozen")});
-    if (!changed.ok()) return changed.status();
-    if (changed->empty()) return Status::Internal("account_changed", "the account changed");
+      if (!changed.ok()) return changed.status();
+      if (changed->empty()) return Status::Internal("account_changed", "the account changed");
+    }
     approval.outcome = "ok";
     EBANK_RETURN_IF_ERROR(
         sql.Exec("UPDATE approvals SET outcome = 'ok' WHERE id = ?", {approval.id}));

@@ -17,6 +17,7 @@
 #include "core/money.h"
 #include "ledger/ledger.h"
 #include "services/customers.h"
+#include "services/fees.h"
 #include "services/staff.h"
 #include "store/sql.h"
 
@@ -30,18 +31,21 @@ inline constexpr size_t kApprovalTextBytesMax = 140;  // A memo or a reason.
 // The most cash one counter transaction pays in or out: 100 million yuan.
 inline constexpr int64_t kCounterCashMaxMinor = 10'000'000'000;
 
-enum class ApprovalKind { kCashDeposit, kCashWithdrawal, kFreeze, kUnfreeze };
+enum class ApprovalKind { kCashDeposit, kCashWithdrawal, kFreeze, kUnfreeze, kUkeyIssue };
 std::string_view ApprovalKindName(ApprovalKind kind);
 std::optional<ApprovalKind> ParseApprovalKind(std::string_view name);
 
 // What the maker asked for. Cash moves `amount_minor` between the account and the
-// maker's outlet's vault cash; freeze and unfreeze change the account's status.
+// maker's outlet's vault cash; freeze and unfreeze change the account's status; a U-key
+// issue hands the U-key `serial` from the stock to the account's owner and charges the
+// U-key fee (at its counter price) to the account, as fee income of the maker's unit.
 struct ApprovalAction {
   ApprovalKind kind = ApprovalKind::kCashDeposit;
   std::string account;
   int64_t amount_minor = 0;  // Cash only.
   Currency currency = Currency::Cny();
   std::string memo;  // Cash: the memo; freeze/unfreeze: the reason.
+  std::string serial;  // U-key issue only.
 };
 
 struct Approval {
@@ -67,7 +71,7 @@ class ApprovalService {
  public:
   ApprovalService(store::SqlDatabase& db, ledger::Ledger& ledger, CustomerService& customers,
                   const Clock& clock)
-      : db_(db), ledger_(ledger), customers_(customers), clock_(clock) {}
+      : db_(db), ledger_(ledger), customers_(customers), clock_(clock), fees_(db, ledger, clock) {}
 
   // Records `action` as pending, made by `maker` (audited). The account must be within
   // the maker's scope (NotFound "unknown_account" otherwise); cash needs the maker to
@@ -93,7 +97,7 @@ class ApprovalService {
   Result<Approval> Reject(const Staff& checker, int64_t id, const std::string& reason);
 
  private:
-  class CashExecution;
+  class LedgerExecution;
 
   // Request without its audit row when refused.
   Result<Approval> Make(const Staff& maker, const ApprovalAction& action,
@@ -103,11 +107,14 @@ class ApprovalService {
   // Freeze or unfreeze: claim, change and audit in one transaction.
   Result<Approval> ChangeStatus(const Staff& checker, Approval approval);
   void ExecuteCash(const Staff& checker, Approval approval, ApprovalCallback done);
+  // A U-key issue: with its fee through the ledger, or in one transaction when it is free.
+  void ExecuteUkeyIssue(const Staff& checker, Approval approval, ApprovalCallback done);
 
   store::SqlDatabase& db_;
   ledger::Ledger& ledger_;
   CustomerService& customers_;
   const Clock& clock_;
+  FeeService fees_;
 };
 
 }  // namespace ebank::services

@@ -342,6 +342,36 @@ Result<Customer> CustomerService::GetByNumber(const std::string& number, const U
   return *customer;
 }
 
+Result<std::vector<Customer>> CustomerService::Search(const std::string& text,
+                                                      const UnitScope& scope) {
+  if (text.empty() || text.size() > kCustomerSearchBytesMax) {
+    return Status::Invalid("invalid_query", "q is 1 to 64 bytes");
+  }
+  std::vector<Customer> customers;
+  if (scope.path.empty()) return customers;
+  // Numbers, ID numbers and mobiles match exactly or by their start; names anywhere. LIKE's
+  // own wildcards in the text are matched literally.
+  std::string escaped;
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') escaped += '\\';
+    escaped += c;
+  }
+  Status status = db_.Read([&](store::SqlSession& sql) {
+    auto rows = sql.Query(
+        fmt::format("SELECT {} FROM customers WHERE unit_id IN {} AND (number LIKE ? ESCAPE '\\' "
+                    "OR id_number LIKE ? ESCAPE '\\' OR mobile LIKE ? ESCAPE '\\' OR name LIKE ? "
+                    "ESCAPE '\\') ORDER BY number LIMIT {}",
+                    kCustomerColumns, kUnitsWithin, kCustomerSearchListedMax),
+        {scope.LikePattern(), escaped + "%", escaped + "%", escaped + "%", "%" + escaped + "%"});
+    if (!rows.ok()) return rows.status();
+    for (size_t r = 0; r < rows->size(); ++r)
+      customers.push_back(CustomerFromRow(*rows, r));
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return customers;
+}
+
 Result<BankAccount> CustomerService::GetAccount(const std::string& number, const UnitScope& scope) {
   std::optional<BankAccount> account;
   Status status = db_.Read([&](store::SqlSession& sql) {

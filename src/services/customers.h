@@ -33,6 +33,9 @@ struct Customer {
   int64_t unit_id = 0;  // The unit that serves the customer.
 };
 
+inline constexpr size_t kCustomerSearchBytesMax = 64;
+inline constexpr size_t kCustomerSearchListedMax = 50;
+
 struct NewCustomer {
   CustomerKind kind = CustomerKind::kIndividual;
   std::string name;
@@ -159,6 +162,9 @@ class CustomerService {
   // Staff's view of the organisation tree: the customer `number` when their unit lies in
   // `scope`, else NotFound "unknown_customer" exactly as when there is none.
   Result<Customer> GetByNumber(const std::string& number, const UnitScope& scope);
+  // The customers within `scope` whose number, ID number or mobile starts with `text`, or
+  // whose name contains it; at most kCustomerSearchListedMax, by number.
+  Result<std::vector<Customer>> Search(const std::string& text, const UnitScope& scope);
   // The account `number` when the unit that opened it or its holder's unit lies in
   // `scope`, else NotFound "unknown_account" exactly as when there is none.
   Result<BankAccount> GetAccount(const std::string& number, const UnitScope& scope);

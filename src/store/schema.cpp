@@ -416,6 +416,80 @@ CREATE TABLE approvals (
 CREATE INDEX approvals_pending ON approvals (state, unit_id);
 )sql";
 
+// The back office (BO-2, BO-3, BO-5): fee schedules with per-channel discounts and every
+// fee charged (the ledger holds the money, moved from the customer to the unit's fee
+// income account; a row here says which fee, unit, channel and staff member it was for,
+// written in the same transaction: this is where e-banking revenue is counted from; a
+// periodic fee's period makes a second charge for it impossible); the unit's fee income
+// account; KPI targets per unit and year; the U-key inventory and issue register
+// (USBKey登记簿); and indexes for the KPI queries, which read by time.
+constexpr const char* kBackOfficeTemplate = R"sql(
+CREATE TABLE fee_schedules (
+  code TEXT PRIMARY KEY,
+  name_zh TEXT NOT NULL,
+  name_en TEXT NOT NULL,
+  amount_minor @INT@ NOT NULL CHECK (amount_minor >= 0),
+  currency TEXT NOT NULL,
+  ebanking @INT@ NOT NULL CHECK (ebanking IN (0, 1)),
+  updated_at_ms @INT@ NOT NULL
+);
+CREATE TABLE fee_discounts (
+  fee_code TEXT NOT NULL REFERENCES fee_schedules (code),
+  channel TEXT NOT NULL,
+  percent_off @INT@ NOT NULL CHECK (percent_off >= 0 AND percent_off <= 100),
+  PRIMARY KEY (fee_code, channel)
+);
+CREATE TABLE fee_charges (
+  id @ID@,
+  fee_code TEXT NOT NULL REFERENCES fee_schedules (code),
+  customer_id @INT@ NOT NULL REFERENCES customers (id),
+  account_number TEXT NOT NULL,
+  unit_id @INT@ NOT NULL REFERENCES units (id),
+  channel TEXT NOT NULL,
+  staff_id @INT@,
+  amount_minor @INT@ NOT NULL CHECK (amount_minor > 0),
+  currency TEXT NOT NULL,
+  ebanking @INT@ NOT NULL CHECK (ebanking IN (0, 1)),
+  period TEXT NOT NULL,
+  ledger_seq @INT@ NOT NULL,
+  at_ms @INT@ NOT NULL
+);
+CREATE UNIQUE INDEX fee_charges_once ON fee_charges (fee_code, account_number, period)
+  WHERE period <> '';
+CREATE INDEX fee_charges_at ON fee_charges (at_ms);
+ALTER TABLE units ADD COLUMN fee_account_id @INT@;
+CREATE TABLE kpi_targets (
+  unit_id @INT@ NOT NULL REFERENCES units (id),
+  year TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  target TEXT NOT NULL,
+  updated_at_ms @INT@ NOT NULL,
+  PRIMARY KEY (unit_id, year, metric)
+);
+CREATE TABLE ukeys (
+  serial TEXT PRIMARY KEY,
+  state TEXT NOT NULL CHECK (state IN ('in_stock', 'issued')),
+  unit_id @INT@ NOT NULL REFERENCES units (id),
+  customer_id @INT@ REFERENCES customers (id),
+  staff_id @INT@ REFERENCES staff (id),
+  approval_id @INT@,
+  received_at_ms @INT@ NOT NULL,
+  issued_at_ms @INT@
+);
+CREATE INDEX ukeys_unit ON ukeys (unit_id, state);
+CREATE INDEX payments_created ON payments (created_at_ms);
+CREATE INDEX sessions_created ON sessions (subject_kind, created_at_ms);
+CREATE INDEX approvals_decided ON approvals (decided_at_ms);
+INSERT INTO fee_schedules VALUES ('ukey', 'U盾工本费', 'U-key fee', 6000, 'CNY', 1, 0);
+INSERT INTO fee_schedules VALUES ('password_card', '口令卡工本费', 'Password card fee', 200, 'CNY', 1, 0);
+INSERT INTO fee_schedules VALUES ('sms_alert_monthly', '短信提醒服务月费', 'SMS alert monthly fee', 200, 'CNY', 1, 0);
+INSERT INTO fee_schedules VALUES ('transfer_other_bank', '跨行转账手续费', 'Inter-bank transfer fee', 500, 'CNY', 1, 0);
+INSERT INTO fee_schedules VALUES ('card_annual', '借记卡年费', 'Debit card annual fee', 1000, 'CNY', 0, 0);
+INSERT INTO fee_discounts VALUES ('transfer_other_bank', 'web', 20);
+INSERT INTO fee_discounts VALUES ('transfer_other_bank', 'mobile', 100);
+INSERT INTO fee_discounts VALUES ('ukey', 'web', 50);
+)sql";
+
 std::string Expand(std::string_view text, std::string_view id, std::string_view integer) {
   std::string out(text);
   for (auto [token, value] :
@@ -451,6 +525,8 @@ const std::vector<Migration>& Migrations() {
   static const std::string notifications_postgresql = ForPostgresql(kNotificationsTemplate);
   static const std::string organisation_sqlite = ForSqlite(kOrganisationTemplate);
   static const std::string organisation_postgresql = ForPostgresql(kOrganisationTemplate);
+  static const std::string backoffice_sqlite = ForSqlite(kBackOfficeTemplate);
+  static const std::string backoffice_postgresql = ForPostgresql(kBackOfficeTemplate);
   static const std::vector<Migration> migrations = {
       {1, "ledger", kLedgerSqlite, kLedgerPostgresql},
       {2, "customers", customers_sqlite, customers_postgresql},
@@ -459,6 +535,7 @@ const std::vector<Migration>& Migrations() {
       {5, "scheduled", scheduled_sqlite, scheduled_postgresql},
       {6, "notifications", notifications_sqlite, notifications_postgresql},
       {7, "organisation", organisation_sqlite, organisation_postgresql},
+      {8, "backoffice", backoffice_sqlite, backoffice_postgresql},
   };
   return migrations;
 }
