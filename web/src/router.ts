@@ -72,6 +72,19 @@ export const router = createRouter({
         },
       ],
     },
+    // The staff console (柜面 / 管理台): a loader that adds the console's own routes, with
+    // their guard, the first time a /staff address is opened; staff/routes.ts then replaces
+    // this record by name. The customer app's first load carries only these lines.
+    {
+      path: '/staff/:rest(.*)*',
+      name: 'staff',
+      component: () => import('./staff/views/StaffLayout.vue'),
+      beforeEnter: async (to) => {
+        const { addStaffRoutes } = await import('./staff/routes')
+        addStaffRoutes(router)
+        return to.fullPath
+      },
+    },
     { path: '/:unknown(.*)*', redirect: { name: 'accounts' } },
   ],
 })
@@ -84,6 +97,8 @@ function returnPath(value: unknown): string | undefined {
 }
 
 router.beforeEach(async (to) => {
+  // Staff pages have their own session and guard (staff/routes.ts).
+  if (to.path === '/staff' || to.path.startsWith('/staff/')) return true
   const live = await ensureSession()
   if (!to.meta.public && !live) {
     return to.name === 'accounts'

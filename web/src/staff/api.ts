@@ -1,0 +1,420 @@
+// The /api/v1 calls the staff console makes, typed after the server's OpenAPI document
+// (GET /api/v1/openapi.json). Staff sessions are bearer tokens, not cookies: the token lives
+// in sessionStorage (gone when the tab closes, never sent to another tab or site) and rides
+// in the Authorization header of every call. A 401 from any call ends the session here.
+import type { Account } from '../api/ebank'
+import { ApiError, request } from '../api/client'
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE'
+
+const tokenKey = 'ebank.staff.token'
+// An XLSX of a large subtree takes the server a while; JSON calls use the client's timeout.
+const downloadTimeoutMs = 60_000
+
+export function staffToken(): string {
+  return sessionStorage.getItem(tokenKey) ?? ''
+}
+
+function setStaffToken(token: string): void {
+  if (token) sessionStorage.setItem(tokenKey, token)
+  else sessionStorage.removeItem(tokenKey)
+}
+
+let unauthorized: () => void = () => {}
+// The session module registers what a 401 means (kept out of here to avoid a cycle).
+export function onUnauthorized(handler: () => void): void {
+  unauthorized = handler
+}
+
+function authorization(): Record<string, string> {
+  const token = staffToken()
+  return token ? { Authorization: `Bearer ${token}` } : {}
+}
+
+async function call<T>(
+  method: Method,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
+  try {
+    return await request<T>(method, path, body, { ...authorization(), ...headers })
+  } catch (failure) {
+    if (failure instanceof ApiError && failure.status === 401) {
+      setStaffToken('')
+      unauthorized()
+    }
+    throw failure
+  }
+}
+
+export type Role = 'teller' | 'supervisor' | 'customer_manager' | 'branch_manager' | 'admin'
+
+export interface StaffMember {
+  id: number
+  login: string
+  name: string
+  role: Role
+  unit_id: number
+}
+
+export type UnitKind = 'head_office' | 'branch' | 'sub_branch' | 'outlet'
+
+export interface Unit {
+  id: number
+  code: string
+  name_zh: string
+  name_en: string
+  kind: UnitKind
+  parent_id: number | null
+}
+
+interface StaffSession {
+  token: string
+  expires_in_s: number
+  idle_timeout_s: number
+  staff: Omit<StaffMember, 'unit_id'>
+}
+
+// Keeps the token for the calls that follow; the login itself is not a 401 that ends
+// anything (wrong credentials answer 401 too, and must stay on the login page).
+export async function logIn(login: string, password: string): Promise<void> {
+  const session = await request<StaffSession>('POST', '/api/v1/staff/sessions', { login, password })
+  setStaffToken(session.token)
+}
+
+// Forgets the token whatever the server says: a session it no longer knows is over anyway.
+export async function logOut(): Promise<void> {
+  try {
+    await request<void>('DELETE', '/api/v1/staff/sessions/current', undefined, authorization())
+  } finally {
+    setStaffToken('')
+  }
+}
+
+export function me(): Promise<StaffMember> {
+  return call('GET', '/api/v1/staff/me')
+}
+
+export async function units(): Promise<Unit[]> {
+  return (await call<{ units: Unit[] }>('GET', '/api/v1/units')).units
+}
+
+export interface Product {
+  code: string
+  name_zh: string
+  name_en: string
+  kind: string
+  currency: string
+  account_class: number
+  credit_limit: string
+}
+
+export async function products(): Promise<Product[]> {
+  return (await call<{ products: Product[] }>('GET', '/api/v1/products')).products
+}
+
+export interface Customer {
+  number: string
+  kind: 'individual' | 'company'
+  name: string
+  id_type: string
+  // Masked by the server for individuals.
+  id_number: string
+  mobile: string
+  address: string
+  status: string
+  created_at_ms: number
+}
+
+export interface CustomerAccount extends Account {
+  bound_account: string | null
+  opened_at_ms: number
+}
+
+export interface CustomerWithAccounts extends Customer {
+  accounts: CustomerAccount[]
+}
+
+export interface NewCustomer {
+  kind?: 'individual' | 'company'
+  name: string
+  id_number: string
+  mobile: string
+  address?: string
+}
+
+const customerPath = (number: string) => `/api/v1/customers/${encodeURIComponent(number)}`
+
+export async function searchCustomers(text: string): Promise<Customer[]> {
+  const query = new URLSearchParams({ q: text })
+  return (await call<{ customers: Customer[] }>('GET', `/api/v1/customers?${query}`)).customers
+}
+
+export function registerCustomer(input: NewCustomer): Promise<Customer> {
+  return call('POST', '/api/v1/customers', input)
+}
+
+export function customer(number: string): Promise<CustomerWithAccounts> {
+  return call('GET', customerPath(number))
+}
+
+export function account(number: string): Promise<CustomerAccount> {
+  return call('GET', `/api/v1/accounts/${encodeURIComponent(number)}`)
+}
+
+export function openAccount(number: string, product: string, boundAccount?: string): Promise<CustomerAccount> {
+  const body = boundAccount ? { product, bound_account: boundAccount } : { product }
+  return call('POST', customerPath(number) + '/accounts', body)
+}
+
+export type SigningChannel = 'web' | 'mobile' | 'sms' | 'phone'
+export const signingChannels: readonly SigningChannel[] = ['web', 'mobile', 'sms', 'phone']
+
+export interface SigningInput {
+  login_id: string
+  password: string
+  reserved_info: string
+  channels: SigningChannel[]
+  alert_threshold?: string
+}
+
+export function signUp(number: string, input: SigningInput): Promise<{ login_id: string; tools: string[] }> {
+  return call('POST', customerPath(number) + '/signing', input)
+}
+
+export type ApprovalKind = 'cash_deposit' | 'cash_withdrawal' | 'freeze' | 'unfreeze' | 'ukey_issue'
+
+export interface Approval {
+  id: number
+  kind: ApprovalKind
+  state: 'pending' | 'approved' | 'failed' | 'rejected' | 'expired'
+  account: string
+  unit_id: number
+  maker_staff_id: number
+  checker_staff_id: number | null
+  created_at_ms: number
+  expires_at_ms: number
+  decided_at_ms: number
+  outcome: string
+  amount?: string
+  currency?: string
+  memo?: string
+  reason?: string
+  serial?: string
+  transaction_id?: number
+}
+
+export type CashKind = 'deposit' | 'withdrawal'
+
+// The key makes a retry of the same request (a lost answer) find the first one's approval.
+export function requestCash(
+  kind: CashKind,
+  input: { account: string; amount: string; currency: string; memo?: string },
+  idempotencyKey: string,
+): Promise<Approval> {
+  const path = kind === 'deposit' ? '/api/v1/counter/cash-deposits' : '/api/v1/counter/cash-withdrawals'
+  return call('POST', path, input, { 'Idempotency-Key': idempotencyKey })
+}
+
+export function requestAccountStatus(
+  account: string,
+  change: 'freeze' | 'unfreeze',
+  reason: string,
+  idempotencyKey: string,
+): Promise<Approval> {
+  const body = reason ? { reason } : undefined
+  return call('POST', `/api/v1/accounts/${encodeURIComponent(account)}/${change}`, body, {
+    'Idempotency-Key': idempotencyKey,
+  })
+}
+
+export async function pendingApprovals(): Promise<Approval[]> {
+  return (await call<{ approvals: Approval[] }>('GET', '/api/v1/approvals')).approvals
+}
+
+export function approve(id: number): Promise<Approval> {
+  return call('POST', `/api/v1/approvals/${id}/approve`)
+}
+
+export function reject(id: number, reason: string): Promise<Approval> {
+  return call('POST', `/api/v1/approvals/${id}/reject`, reason ? { reason } : undefined)
+}
+
+export type UkeyState = 'in_stock' | 'pending' | 'issued'
+
+export interface Ukey {
+  serial: string
+  state: UkeyState
+  unit_id: number
+  customer_number: string | null
+  staff_id: number | null
+  received_at_ms: number
+  issued_at_ms: number | null
+  approval_id: number | null
+}
+
+export async function ukeys(state?: UkeyState): Promise<Ukey[]> {
+  const query = state ? `?state=${state}` : ''
+  return (await call<{ ukeys: Ukey[] }>('GET', `/api/v1/ukeys${query}`)).ukeys
+}
+
+export function stockUkeys(serials: string[]): Promise<unknown> {
+  return call('POST', '/api/v1/ukeys', { serials })
+}
+
+export function issueUkey(
+  number: string,
+  serial: string,
+  feeAccount: string,
+  idempotencyKey: string,
+): Promise<Approval> {
+  const body = feeAccount ? { serial, fee_account: feeAccount } : { serial }
+  return call('POST', customerPath(number) + '/ukey-issues', body, { 'Idempotency-Key': idempotencyKey })
+}
+
+export interface Fee {
+  code: string
+  name_zh: string
+  name_en: string
+  amount: string
+  currency: string
+  ebanking: boolean
+  // Percent off per channel, whole numbers.
+  discounts: Record<string, number>
+}
+
+export async function fees(): Promise<Fee[]> {
+  return (await call<{ fees: Fee[] }>('GET', '/api/v1/fees')).fees
+}
+
+export function updateFee(code: string, change: { amount?: string; discounts?: Record<string, number> }): Promise<Fee> {
+  return call('PUT', `/api/v1/fees/${encodeURIComponent(code)}`, change)
+}
+
+// The metrics the server reports, in the order the dashboard shows them. Money metrics are
+// decimal strings, counts integers, rates percent numbers with one decimal.
+export const kpiMetrics = [
+  'ebanking_revenue',
+  'signups_web',
+  'signups_mobile',
+  'signups_sms',
+  'active_customers',
+  'activity_rate',
+  'new_active',
+  'dormant_customers',
+  'e_transactions',
+  'all_transactions',
+  'substitution_rate',
+  'cards_issued',
+  'card_balance',
+] as const
+export type KpiMetric = (typeof kpiMetrics)[number]
+export const moneyMetrics: readonly KpiMetric[] = ['ebanking_revenue', 'card_balance']
+export const rateMetrics: readonly KpiMetric[] = ['activity_rate', 'substitution_rate']
+
+export type KpiValue = string | number | null
+export type KpiValues = Partial<Record<KpiMetric, KpiValue>>
+
+export interface KpiUnit {
+  code: string
+  name_zh: string
+  name_en: string
+  kind: UnitKind
+}
+
+export interface KpiChild {
+  unit: KpiUnit
+  metrics: KpiValues
+  targets: KpiValues
+  completion: Partial<Record<KpiMetric, number | null>>
+  rank: Partial<Record<KpiMetric, number>>
+}
+
+export interface KpiReport {
+  unit: KpiUnit
+  from: string
+  to: string
+  metrics: KpiValues
+  children: KpiChild[]
+}
+
+export interface KpiQuery {
+  unit?: string
+  from?: string
+  to?: string
+}
+
+function kpiQuery(query: KpiQuery): string {
+  const params = new URLSearchParams()
+  for (const [name, value] of Object.entries(query)) if (value) params.set(name, value)
+  const text = params.toString()
+  return text ? '?' + text : ''
+}
+
+export function kpis(query: KpiQuery): Promise<KpiReport> {
+  return call('GET', '/api/v1/kpis' + kpiQuery(query))
+}
+
+export function kpiXlsx(query: KpiQuery): Promise<string> {
+  return download('/api/v1/kpis.xlsx' + kpiQuery(query))
+}
+
+export interface DormantCustomer {
+  number: string
+  name: string
+  mobile: string
+  unit_code: string
+  last_activity_ms: number | null
+}
+
+export async function dormantCustomers(unit: string, days: number): Promise<DormantCustomer[]> {
+  const query = new URLSearchParams({ days: String(days) })
+  if (unit) query.set('unit', unit)
+  return (await call<{ customers: DormantCustomer[] }>('GET', `/api/v1/kpis/dormant?${query}`)).customers
+}
+
+export function setKpiTarget(unit: string, metric: KpiMetric, year: string, target: string | number): Promise<unknown> {
+  return call('PUT', `/api/v1/kpi-targets/${encodeURIComponent(unit)}/${metric}`, { year, target })
+}
+
+// Fetches a file the server offers as an attachment, with the bearer token (a plain link
+// could not send it), and hands it to the browser to save under the server's file name.
+// The customer app's downloadFile does the same with its cookie; failures arrive as
+// ApiError here too, and a 401 ends the session like any other call.
+async function download(path: string): Promise<string> {
+  let response: Response
+  try {
+    response = await fetch(path, { headers: authorization(), signal: AbortSignal.timeout(downloadTimeoutMs) })
+  } catch {
+    throw new ApiError(0, 'network_error', 'the server did not answer')
+  }
+  if (!response.ok) {
+    let code = 'http_' + response.status
+    let detail = response.statusText
+    try {
+      const problem = (await response.json()) as { code?: unknown; detail?: unknown }
+      if (typeof problem.code === 'string') code = problem.code
+      if (typeof problem.detail === 'string') detail = problem.detail
+    } catch {
+      // Not a problem document: the status says enough.
+    }
+    if (response.status === 401) {
+      setStaffToken('')
+      unauthorized()
+    }
+    throw new ApiError(response.status, code, detail)
+  }
+  const disposition = response.headers.get('Content-Disposition') ?? ''
+  const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'ebank-kpis.xlsx'
+  const url = URL.createObjectURL(await response.blob())
+  const link = document.createElement('a')
+  link.href = url
+  link.download = name
+  document.body.append(link)
+  link.click()
+  link.remove()
+  // The click has handed the file over; the object URL may go once it has been read.
+  setTimeout(() => URL.revokeObjectURL(url), downloadTimeoutMs)
+  return name
+}
