@@ -13,6 +13,14 @@ import { fileURLToPath } from 'node:url'
 export const waitTimeoutMs = 10_000
 const skipExitCode = 77 // CTest's SKIP_RETURN_CODE: the web app is not built.
 
+// Demo staff (src/app/demo.cpp): a teller at an outlet, the supervisor of its branch, an
+// administrator at the head office.
+export const staffMembers = {
+  teller01: { login: 'teller01', password: 'Teller#2026', name: '陈静', role: '柜员', unit: '建国路网点' },
+  super01: { login: 'super01', password: 'Super#2026', name: '周强', role: '主管', unit: '北京分行' },
+  admin01: { login: 'admin01', password: 'Admin#2026', name: '吴敏', role: '系统管理员', unit: '总行' },
+}
+
 // Demo customers (src/app/demo.cpp); all have the password Demo#2026.
 export const customers = {
   zhangwei: { login: 'zhangwei', password: 'Demo#2026', reservedInfo: '春眠不觉晓', mobile: '13911082736' },
@@ -119,13 +127,14 @@ export async function smsCode(mobile, before, pattern = /验证码(\d{6})/) {
   return sms.text.match(pattern)[1]
 }
 
-// A demo bank in the temporary folder and `ebank serve` on a free port.
-export async function startBank() {
+// A demo bank in the temporary folder and `ebank serve` on a free port; `demoArgs` go to
+// `ebank demo` after its usual arguments.
+export async function startBank(demoArgs = []) {
   mkdirSync(options.out, { recursive: true })
   const db = join(tmp, 'ebank.db')
   step('demo bank')
   run(['migrate', '--db', db])
-  run(['demo', '--db', db, '--data-dir', tmp])
+  run(['demo', '--db', db, '--data-dir', tmp, ...demoArgs])
 
   step('start ebank serve')
   const portFile = join(tmp, 'port')
@@ -201,6 +210,34 @@ export async function logIn(page, base, customer) {
   await page.locator('#factor-answer').fill(code)
   await page.getByTestId('factor-submit').click()
   await page.getByTestId('account-list').waitFor()
+}
+
+// Logs in to the staff console through the page (zh-CN) and waits for its frame, which
+// names the member.
+export async function staffLogIn(page, base, member) {
+  await page.goto(base + '/staff/login')
+  await page.getByRole('heading', { name: '员工登录' }).waitFor()
+  await page.locator('#staff-login').fill(member.login)
+  await page.locator('#staff-password').fill(member.password)
+  await page.getByTestId('staff-login-submit').click()
+  const name = page.getByTestId('staff-name')
+  await name.waitFor()
+  check((await name.textContent()).trim() === member.name, `staff name ${await name.textContent()}`)
+}
+
+// The API as the staff console's session sees it (the bearer token in sessionStorage).
+export function staffApi(page, method, path, body) {
+  return page.evaluate(async ({ method, path, body }) => {
+    const headers = { Accept: 'application/json' }
+    const token = sessionStorage.getItem('ebank.staff.token')
+    if (token) headers.Authorization = `Bearer ${token}`
+    if (body !== undefined) headers['Content-Type'] = 'application/json'
+    const response = await fetch(path, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await response.text()
+    return { status: response.status, body: text ? JSON.parse(text) : null }
+  }, { method, path, body })
 }
 
 // The API as the page's session sees it (cookies and CSRF token from the page).

@@ -259,8 +259,9 @@ export async function ukeys(state?: UkeyState): Promise<Ukey[]> {
   return (await call<{ ukeys: Ukey[] }>('GET', `/api/v1/ukeys${query}`)).ukeys
 }
 
-export function stockUkeys(serials: string[]): Promise<unknown> {
-  return call('POST', '/api/v1/ukeys', { serials })
+// Receives serials into the stock of `unit` (one of the caller's; the caller's own when empty).
+export function stockUkeys(serials: string[], unit: string): Promise<unknown> {
+  return call('POST', '/api/v1/ukeys', unit ? { serials, unit } : { serials })
 }
 
 export function issueUkey(
@@ -331,11 +332,12 @@ export interface KpiChild {
   rank: Partial<Record<KpiMetric, number>>
 }
 
-export interface KpiReport {
-  unit: KpiUnit
+// The unit's own row (its targets, completion and rank among its siblings too), the period
+// and the rows of its children.
+export interface KpiReport extends KpiChild {
   from: string
   to: string
-  metrics: KpiValues
+  dormant_days?: number
   children: KpiChild[]
 }
 
@@ -368,13 +370,16 @@ export interface DormantCustomer {
   last_activity_ms: number | null
 }
 
-export async function dormantCustomers(unit: string, days: number): Promise<DormantCustomer[]> {
-  const query = new URLSearchParams({ days: String(days) })
+// Customers of `unit` with no login or payment in the `days` before `to` (default today).
+export async function dormantCustomers(unit: string, days: number, to?: string): Promise<DormantCustomer[]> {
+  const query = new URLSearchParams({ dormant_days: String(days) })
   if (unit) query.set('unit', unit)
+  if (to) query.set('to', to)
   return (await call<{ customers: DormantCustomer[] }>('GET', `/api/v1/kpis/dormant?${query}`)).customers
 }
 
-export function setKpiTarget(unit: string, metric: KpiMetric, year: string, target: string | number): Promise<unknown> {
+// The target goes as a decimal string whatever the metric (money, count or percent).
+export function setKpiTarget(unit: string, metric: KpiMetric, year: string, target: string): Promise<unknown> {
   return call('PUT', `/api/v1/kpi-targets/${encodeURIComponent(unit)}/${metric}`, { year, target })
 }
 
