@@ -50,3 +50,8 @@ export function label(prefix: string, value: string): string {
   const key = `${prefix}.${value}`
   return i18n.global.te(key) ? i18n.global.t(key) : value
 }
+
+// Class I, II and III accounts are written with Roman numerals in both languages (Ⅰ类户).
+export function accountClassNumeral(accountClass: number): string {
+  return ['', 'Ⅰ', 'Ⅱ', 'Ⅲ'][accountClass] ?? String(accountClass)
+}
