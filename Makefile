@@ -7,6 +7,8 @@ ASAN_BUILD ?= build-asan
 DB         ?= data/ebank.db
 LISTEN     ?= 127.0.0.1:8080
 CTEST_JOBS ?= 2
+# Customers with a seeded year of activity in the demo bank (the KPI dashboards' figures).
+HISTORY_CUSTOMERS ?= 2000
 
 .PHONY: run test build deps asan-test bench clean web
 
@@ -38,7 +40,7 @@ web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
 run: build web
 	@mkdir -p $(dir $(DB))
 	@$(BUILD)/src/app/ebank migrate --db $(DB)
-	@$(BUILD)/src/app/ebank demo --db $(DB) --data-dir $(dir $(DB))
+	@$(BUILD)/src/app/ebank demo --db $(DB) --data-dir $(dir $(DB)) --history-customers $(HISTORY_CUSTOMERS)
 	@exec $(BUILD)/src/app/ebank serve --db $(DB) --data-dir $(dir $(DB)) --listen $(LISTEN)
 
 $(ASAN_BUILD)/build.ninja: | deps

@@ -31,6 +31,8 @@ std::string BearerToken(const http::Request& request);
 std::string CookieValue(const http::Request& request, std::string_view name);
 http::Response Unauthorized(const http::Request& request);
 bool MayServeCustomers(services::Role role);
+// Every role: for what any logged-in staff member may see (their own record, the KPIs).
+inline bool AnyStaffRole(services::Role) { return true; }
 boost::json::object CustomerJson(const services::Customer& customer);
 boost::json::object ProductJson(const services::Product& product);
 // The account record with its balances from the ledger.

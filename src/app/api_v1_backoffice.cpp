@@ -27,7 +27,6 @@ using http::RouteDoc;
 using http::Verb;
 using namespace api;
 
-bool AnyRole(services::Role) { return true; }
 bool IsAdmin(services::Role role) { return role == services::Role::kAdmin; }
 bool SetsTargets(services::Role role) {
   return role == services::Role::kAdmin || role == services::Role::kBranchManager;
@@ -229,7 +228,7 @@ void AddBackOfficeRoutes(http::Router& router, const ApiServices& api) {
       Verb::post, "/api/v1/ukeys",
       staff_only([ukeys](const Request& request, const Params&,
                          const services::Staff& staff) -> http::awaitable<Response> {
-        auto body = ParseBody(request, {"serials"});
+        auto body = ParseBody(request, {"serials", "unit"});
         if (!body.ok()) co_return http::Problem(request, body.status());
         const json::value* serials = body->if_contains("serials");
         if (!serials || !serials->is_array()) {
@@ -241,7 +240,9 @@ void AddBackOfficeRoutes(http::Router& router, const ApiServices& api) {
             co_return http::Problem(request, 400, "invalid_field", "serials are strings");
           list.emplace_back(serial.as_string());
         }
-        auto received = ukeys->Receive(staff, list);
+        auto unit = http::OptionalString(*body, "unit");
+        if (!unit.ok()) co_return http::Problem(request, unit.status());
+        auto received = ukeys->Receive(staff, list, unit->value_or(""));
         if (!received.ok()) {
           if (received.status().reason() == "checker_role_required") {
             co_return http::Problem(request, 403, "checker_role_required",
@@ -254,12 +255,12 @@ void AddBackOfficeRoutes(http::Router& router, const ApiServices& api) {
           out.push_back(UkeyJson(ukey));
         co_return http::Json(request, 201, json::object{{"ukeys", std::move(out)}});
       }),
-      RouteDoc{"Receive U-keys into the caller's unit's stock (supervisor and above)", "inventory",
+      RouteDoc{"Receive U-keys into the stock of a unit of the caller's (supervisor and above)", "inventory",
                "staff", "UkeyDelivery", "UkeyList", 201});
 
   // --- Fees (BO-2). ---
   router.Add(Verb::get, "/api/v1/fees",
-             with_role(AnyRole,
+             with_role(AnyStaffRole,
                        [fees](const Request& request, const Params&,
                               const services::Staff&) -> http::awaitable<Response> {
                          auto list = fees->List();
@@ -337,7 +338,7 @@ void AddBackOfficeRoutes(http::Router& router, const ApiServices& api) {
 
   // --- KPIs (BO-3) and the dormant-customer list (CH-CM). ---
   router.Add(Verb::get, "/api/v1/kpis",
-             with_role(AnyRole, [&api, kpis](const Request& request, const Params&,
+             with_role(AnyStaffRole, [&api, kpis](const Request& request, const Params&,
                                              const services::Staff& staff)
                                     -> http::awaitable<Response> {
                auto query = KpiQueryOf(request);
@@ -360,7 +361,7 @@ void AddBackOfficeRoutes(http::Router& router, const ApiServices& api) {
                       "kpi", "staff", "", "KpiReport", 200});
 
   router.Add(Verb::get, "/api/v1/kpis.xlsx",
-             with_role(AnyRole, [&api, kpis](const Request& request, const Params&,
+             with_role(AnyStaffRole, [&api, kpis](const Request& request, const Params&,
                                              const services::Staff& staff)
                                     -> http::awaitable<Response> {
                auto query = KpiQueryOf(request);
@@ -377,7 +378,7 @@ void AddBackOfficeRoutes(http::Router& router, const ApiServices& api) {
                       200});
 
   router.Add(Verb::get, "/api/v1/kpis/dormant",
-             with_role(AnyRole, [kpis](const Request& request, const Params&,
+             with_role(AnyStaffRole, [kpis](const Request& request, const Params&,
                                        const services::Staff& staff) -> http::awaitable<Response> {
                auto query = KpiQueryOf(request);
                if (!query.ok()) co_return http::Problem(request, query.status());
@@ -455,7 +456,9 @@ json::object BackOfficeSchemas() {
                           {})},
       {"UkeyList", properties({{"ukeys", "array of Ukey, by serial"}}, {})},
       {"UkeyDelivery",
-       properties({{"serials", "1 to 1000 serials of A-Z, 0-9 and '-'"}}, {"serials"})},
+       properties({{"serials", "1 to 1000 serials of A-Z, 0-9 and '-'"},
+                   {"unit", "the code of the unit whose stock they join (default the caller's)"}},
+                  {"serials"})},
       {"UkeyIssue", properties({{"serial", "a U-key in stock at the maker's units"},
                                 {"fee_account",
                                  "the customer's CNY account the U-key fee is charged to "

@@ -160,7 +160,7 @@ void AddStaffRoutes(http::Router& router, const ApiServices& api) {
   };
 
   router.Add(Verb::get, "/api/v1/staff/me",
-             staff_only([](const Request& request, const Params&,
+             StaffWithRole(api.staff, AnyStaffRole, [](const Request& request, const Params&,
                            const services::Staff& staff) -> http::awaitable<Response> {
                co_return http::Json(request, 200, StaffJson(staff));
              }),
@@ -169,7 +169,7 @@ void AddStaffRoutes(http::Router& router, const ApiServices& api) {
 
   // --- Organisation (BO-1). ---
   router.Add(Verb::get, "/api/v1/units",
-             staff_only([organisation](const Request& request, const Params&,
+             StaffWithRole(api.staff, AnyStaffRole, [organisation](const Request& request, const Params&,
                                        const services::Staff& staff) -> http::awaitable<Response> {
                auto units = organisation->List(staff.scope());
                if (!units.ok()) co_return http::Problem(request, units.status());

@@ -162,26 +162,6 @@ class Child {
   int status_ = 0;
 };
 
-// A folder under the system's temporary folder, removed with everything in it when dropped.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "ebank-bench-http-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot create a temporary folder");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path);
   std::stringstream text;

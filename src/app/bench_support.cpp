@@ -25,6 +25,8 @@ namespace {
 
 constexpr int64_t kOpeningBalanceMinor = 100'000'000;  // 1,000,000.00 per account.
 
+}  // namespace
+
 double Percentile(std::vector<double>& values, double fraction) {
   if (values.empty()) return 0;
   size_t index = static_cast<size_t>(fraction * static_cast<double>(values.size() - 1));
@@ -32,7 +34,16 @@ double Percentile(std::vector<double>& values, double fraction) {
   return values[index];
 }
 
-}  // namespace
+TempDir::TempDir() {
+  std::string pattern = (fs::temp_directory_path() / "ebank-bench-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot create a temporary folder");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  fs::remove_all(path_, ignored);
+}
 
 fs::path ScriptPath(const std::string& name) {
   if (const char* dir = std::getenv("EBANK_SOURCE_DIR")) return fs::path(dir) / "scripts" / name;

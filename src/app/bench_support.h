@@ -15,6 +15,22 @@ namespace ebank::app {
 // (EBANK_SOURCE_DIR overrides).
 std::filesystem::path ScriptPath(const std::string& name);
 
+// The value below which `fraction` of `values` lie (reorders them); 0 when empty.
+double Percentile(std::vector<double>& values, double fraction);
+
+// A folder under the system's temporary folder, removed with everything in it when dropped.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
 // A throwaway PostgreSQL cluster (scripts/pg-test-cluster.sh) for the length of a
 // benchmark; stopped and removed when dropped. Throws when it cannot start.
 class Cluster {

@@ -1,5 +1,7 @@
 #include "app/demo.h"
 
+#include "app/demo_history.h"
+
 #include <sys/stat.h>
 
 #include "app/serve.h"
@@ -89,6 +91,11 @@ constexpr DemoUnit kUnits[] = {
     {"GD", "广东分行", "Guangdong Branch", services::UnitKind::kBranch, "HO"},
     {"GD-TH", "天河支行", "Tianhe Sub-branch", services::UnitKind::kSubBranch, "GD"},
     {"GD-TH-01", "天河路网点", "Tianhe Road Outlet", services::UnitKind::kOutlet, "GD-TH"},
+    {"BJ-CY-02", "望京网点", "Wangjing Outlet", services::UnitKind::kOutlet, "BJ-CY"},
+    {"BJ-02", "中关村网点", "Zhongguancun Outlet", services::UnitKind::kOutlet, "BJ"},
+    {"SH-01", "陆家嘴网点", "Lujiazui Outlet", services::UnitKind::kOutlet, "SH"},
+    {"SH-XH-02", "徐家汇网点", "Xujiahui Outlet", services::UnitKind::kOutlet, "SH-XH"},
+    {"GD-01", "珠江新城网点", "Zhujiang New Town Outlet", services::UnitKind::kOutlet, "GD"},
 };
 
 struct DemoStaff {
@@ -104,6 +111,18 @@ constexpr DemoStaff kStaff[] = {
     {"teller01", "陈静", Role::kTeller, "Teller#2026", "BJ-CY-01"},
     {"super01", "周强", Role::kSupervisor, "Super#2026", "BJ"},
     {"admin01", "吴敏", Role::kAdmin, "Admin#2026", "HO"},
+    {"manager01", "郑华", Role::kBranchManager, "Manager#2026", "BJ"},
+    {"cm01", "冯丽", Role::kCustomerManager, "Manager#2026", "BJ-CY"},
+    {"super02", "何军", Role::kSupervisor, "Super#2026", "SH"},
+    {"super03", "罗芳", Role::kSupervisor, "Super#2026", "GD"},
+    {"teller02", "韩雪", Role::kTeller, "Teller#2026", "BJ-01"},
+    {"teller03", "唐磊", Role::kTeller, "Teller#2026", "SH-XH-01"},
+    {"teller04", "曹颖", Role::kTeller, "Teller#2026", "GD-TH-01"},
+    {"teller05", "许诺", Role::kTeller, "Teller#2026", "BJ-CY-02"},
+    {"teller06", "邓超", Role::kTeller, "Teller#2026", "BJ-02"},
+    {"teller07", "彭丹", Role::kTeller, "Teller#2026", "SH-01"},
+    {"teller08", "袁泉", Role::kTeller, "Teller#2026", "SH-XH-02"},
+    {"teller09", "蒋欣", Role::kTeller, "Teller#2026", "GD-01"},
 };
 
 // General-ledger accounts the demo books against: vault cash for deposits (debit side, no
@@ -1029,6 +1048,9 @@ Status RunDemo(const DemoOptions& options) {
 
   DemoBank bank(**sql, ledger, *secrets, customers, staff, issuing, payments, data_dir);
   EBANK_RETURN_IF_ERROR(bank.Build());
+  auto history = GrowHistory(**sql, ledger, customers, clock, options.history_customers,
+                             kDemoRandomSeed);
+  if (!history.ok()) return history.status();
   // Balance alerts of the demo transfers land in the development SMS file, as `ebank serve`
   // would deliver them.
   services::FileSmsGateway sms((data_dir / "sms-outbox.jsonl").string());
@@ -1045,6 +1067,18 @@ Status RunDemo(const DemoOptions& options) {
   } else {
     std::printf("演示银行已建好（新建 %d 项）/ demo bank built (%d new objects)\n", bank.created(),
                 bank.created());
+  }
+  if (history->customers > 0) {
+    std::printf(
+        "演示历史：%d 位客户一年的业务（%lld 笔资金变动）/ demo history: a year of %d customers "
+        "(%lld movements)\n",
+        history->customers, static_cast<long long>(history->movements), history->customers,
+        static_cast<long long>(history->movements));
+  }
+  if (history->ukeys_stocked > 0) {
+    std::printf("U盾入库 %lld 个 / %lld U-keys stocked at the outlets\n",
+                static_cast<long long>(history->ukeys_stocked),
+                static_cast<long long>(history->ukeys_stocked));
   }
   std::printf("本说明也保存在 / this guide is also in %s\n",
               (data_dir / "demo" / "guide.txt").c_str());

@@ -12,6 +12,8 @@ struct DemoOptions {
   // The same folder `ebank serve --data-dir` uses: the master key, the bank's CA and the
   // development SMS file live there. The demo adds demo/ with password cards and U-keys.
   std::string data_dir = "data";
+  // Customers with a year of seeded activity behind them (demo_history.h); 0 for none.
+  int history_customers = 0;
 };
 
 // Creates the demo bank in `options.database` (staff, general-ledger accounts, four customers

@@ -8,7 +8,9 @@
 
 #include "app/bench.h"
 #include "app/bench_http.h"
+#include "app/bench_kpi.h"
 #include "app/demo.h"
+#include "app/demo_history.h"
 #include "app/serve.h"
 #include "app/ukey_cli.h"
 #include "ledger/verify.h"
@@ -156,6 +158,10 @@ int main(int argc, char** argv) {
       ->add_option("--data-dir", demo.data_dir,
                    "The data folder `serve` uses (keys, the bank's CA, the SMS file)")
       ->capture_default_str();
+  demo_command
+      ->add_option("--history-customers", demo.history_customers,
+                   "Also grow a seeded year of activity for this many more customers")
+      ->check(CLI::Range(0, ebank::app::kHistoryCustomersMax));
 
   ebank::app::BenchOptions bench;
   auto* bench_command = app.add_subcommand("bench", "Benchmarks (run by hand, not tests)");
@@ -189,6 +195,20 @@ int main(int argc, char** argv) {
       ->add_option("--handler-threads", bench_http.handler_threads, "ebank serve --handler-threads")
       ->capture_default_str();
 
+  ebank::app::BenchKpiOptions bench_kpi;
+  auto* bench_kpi_command = bench_command->add_subcommand(
+      "kpi", "How long the KPI queries take on the demo bank with a year of history");
+  bench_kpi_command->add_flag("--json", bench_kpi.json, "Print one JSON document");
+  bench_kpi_command->add_option("--backends", bench_kpi.backends, "sqlite,postgresql")
+      ->delimiter(',');
+  bench_kpi_command
+      ->add_option("--history-customers", bench_kpi.history_customers, "Demo history customers")
+      ->check(CLI::Range(1, ebank::app::kHistoryCustomersMax))
+      ->capture_default_str();
+  bench_kpi_command->add_option("--rounds", bench_kpi.rounds, "Times each query runs")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   // Logs go to stderr, so that a command's output (bench --json) stays clean on stdout.
   spdlog::set_default_logger(spdlog::stderr_color_mt("ebank"));
@@ -218,6 +238,7 @@ int main(int argc, char** argv) {
       return ebank::app::BenchLedger(bench);
     }
     if (*bench_http_command) return ebank::app::BenchHttp(bench_http);
+    if (*bench_kpi_command) return ebank::app::BenchKpi(bench_kpi);
   } catch (const std::exception& error) {
     spdlog::error("{}", error.what());
     return 1;

@@ -10,8 +10,9 @@
 // - active_customers: signed-up customers who logged in or made a payment in the period;
 //   new_active: those of them who signed up in the period; activity_rate: active ÷ signed
 //   up by the period's end, in percent.
-// - dormant_customers (睡眠户): signed up by the period's end, but no login and no payment
-//   in the `dormant_days` before it.
+// - dormant_customers (睡眠户): signed up before the last `dormant_days` of the period and
+//   no login and no payment in those days (a customer who signed up yesterday is new, not
+//   asleep).
 // - e_transactions: completed payments (every payment is made on an e-channel: web,
 //   mobile, scheduled, API); counter_transactions: counter cash carried out; all =
 //   e + counter; substitution_rate (替代率) = e ÷ all, in percent.

@@ -61,7 +61,8 @@ Status MarkUkeyIssued(store::SqlSession& sql, std::string_view serial, int64_t c
 }
 
 Result<std::vector<Ukey>> UkeyService::Receive(const Staff& staff,
-                                               const std::vector<std::string>& serials) {
+                                               const std::vector<std::string>& serials,
+                                               const std::string& unit_code) {
   if (!MayCheck(staff.role)) {
     return Status::Rejected("checker_role_required",
                             "a supervisor, branch manager or administrator receives U-keys");
@@ -83,21 +84,30 @@ Result<std::vector<Ukey>> UkeyService::Receive(const Staff& staff,
   std::vector<Ukey> received;
   Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
     received.clear();
+    int64_t unit_id = staff.unit_id;
+    if (!unit_code.empty()) {
+      auto unit = sql.Query("SELECT id, path FROM units WHERE code = ?", {unit_code});
+      if (!unit.ok()) return unit.status();
+      if (unit->empty() || !staff.scope().Contains(unit->Text(0, 1))) {
+        return Status::NotFound("unknown_unit", "no such unit");
+      }
+      unit_id = unit->Int(0, 0);
+    }
     for (const std::string& serial : serials) {
       Status added = sql.Exec(
           "INSERT INTO ukeys (serial, state, unit_id, customer_id, staff_id, approval_id, "
           "received_at_ms, issued_at_ms) VALUES (?, 'in_stock', ?, NULL, NULL, NULL, ?, NULL)",
-          {serial, staff.unit_id, now});
+          {serial, unit_id, now});
       if (added.code() == Code::kConflict) {
         return Status::Conflict("ukey_exists", "U-key " + serial + " is known already");
       }
       EBANK_RETURN_IF_ERROR(added);
-      received.push_back(Ukey{serial, "in_stock", staff.unit_id, std::nullopt, std::nullopt,
+      received.push_back(Ukey{serial, "in_stock", unit_id, std::nullopt, std::nullopt,
                               std::nullopt, now, std::nullopt});
     }
     return RecordAudit(sql, clock_,
                        {"staff", staff.id, "counter", "ukey.receive",
-                        fmt::format("unit:{}", staff.unit_id), "ok",
+                        fmt::format("unit:{}", unit_id), "ok",
                         fmt::format("{} U-keys, {} to {}", serials.size(), serials.front(),
                                     serials.back())});
   });

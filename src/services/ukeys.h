@@ -47,10 +47,12 @@ class UkeyService {
  public:
   UkeyService(store::SqlDatabase& db, const Clock& clock) : db_(db), clock_(clock) {}
 
-  // Adds `serials` to the stock of `staff`'s unit (supervisor rank and above: Rejected
-  // "checker_role_required" otherwise), audited. Invalid "invalid_serial"; Conflict
-  // "ukey_exists" when one is known already (then none is added).
-  Result<std::vector<Ukey>> Receive(const Staff& staff, const std::vector<std::string>& serials);
+  // Adds `serials` to the stock of the unit `unit_code` ("" for `staff`'s own), which must
+  // be within `staff`'s scope (NotFound "unknown_unit"), by a staff member of supervisor
+  // rank or above (Rejected "checker_role_required"); audited. Invalid "invalid_serial";
+  // Conflict "ukey_exists" when one is known already (then none is added).
+  Result<std::vector<Ukey>> Receive(const Staff& staff, const std::vector<std::string>& serials,
+                                    const std::string& unit_code = "");
   // The register within `staff`'s scope, by serial; `state` "" for all.
   Result<std::vector<Ukey>> List(const Staff& staff, std::string_view state);
 

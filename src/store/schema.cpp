@@ -478,7 +478,8 @@ CREATE TABLE ukeys (
 );
 CREATE INDEX ukeys_unit ON ukeys (unit_id, state);
 CREATE INDEX payments_created ON payments (created_at_ms);
-CREATE INDEX sessions_created ON sessions (subject_kind, created_at_ms);
+CREATE INDEX payments_customer_created ON payments (customer_id, created_at_ms);
+CREATE INDEX sessions_subject_created ON sessions (subject_kind, subject_id, created_at_ms);
 CREATE INDEX approvals_decided ON approvals (decided_at_ms);
 INSERT INTO fee_schedules VALUES ('ukey', 'U盾工本费', 'U-key fee', 6000, 'CNY', 1, 0);
 INSERT INTO fee_schedules VALUES ('password_card', '口令卡工本费', 'Password card fee', 200, 'CNY', 1, 0);
