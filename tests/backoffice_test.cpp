@@ -42,10 +42,8 @@ struct StaffSpec {
   const char* unit;
 };
 constexpr StaffSpec kStaff[] = {
-    {"tellerbj", "teller", "BJ-01"},
-    {"superbj", "supervisor", "BJ"},
-    {"managerbj", "branch_manager", "BJ"},
-    {"tellersh", "teller", "SH-01"},
+    {"tellerbj", "teller", "BJ-01"},       {"superbj", "supervisor", "BJ"},
+    {"managerbj", "branch_manager", "BJ"}, {"tellersh", "teller", "SH-01"},
     {"supersh", "supervisor", "SH"},
 };
 
@@ -71,9 +69,9 @@ class BackOfficeTest : public BackendTest {
       ASSERT_EQ(unit.status, 201) << unit.body;
     }
     for (const StaffSpec& spec : kStaff) {
-      HttpResult placed = As("admin01").Send(
-          "PUT", std::string("/api/v1/staff/") + spec.login + "/unit",
-          json::serialize(json::object{{"unit", spec.unit}}), {});
+      HttpResult placed =
+          As("admin01").Send("PUT", std::string("/api/v1/staff/") + spec.login + "/unit",
+                             json::serialize(json::object{{"unit", spec.unit}}), {});
       ASSERT_EQ(placed.status, 200) << placed.body;
       staff_[spec.login] = Client(StaffLogin(*anonymous_, spec.login, kStaffPassword));
     }
@@ -138,10 +136,11 @@ class BackOfficeTest : public BackendTest {
   }
   void Deposit(const std::string& teller, const std::string& checker, const std::string& account,
                const std::string& amount) {
-    HttpResult made = As(teller).Post(
-        "/api/v1/counter/cash-deposits",
-        json::serialize(json::object{{"account", account}, {"amount", amount}, {"currency", "CNY"}}),
-        {{"Idempotency-Key", "deposit-" + account}});
+    HttpResult made =
+        As(teller).Post("/api/v1/counter/cash-deposits",
+                        json::serialize(json::object{
+                            {"account", account}, {"amount", amount}, {"currency", "CNY"}}),
+                        {{"Idempotency-Key", "deposit-" + account}});
     ASSERT_EQ(made.status, 202) << made.body;
     ASSERT_EQ(Decide(checker, made.json().at("id").as_int64(), "approve").status, 200);
   }
@@ -253,17 +252,19 @@ TEST_P(BackOfficeTest, AUkeyIsIssuedOnlyWhenASecondStaffMemberApprovesAndItsFeeI
 }
 
 TEST_P(BackOfficeTest, AUkeyIssueRefusesBadInputAndChangesNothing) {
-  EXPECT_EQ(IssueUkey("tellerbj", alice_, "ukbj0001", "bad-1").status, 400);   // Not a serial.
+  EXPECT_EQ(IssueUkey("tellerbj", alice_, "ukbj0001", "bad-1").status, 400);  // Not a serial.
   EXPECT_EQ(IssueUkey("tellerbj", alice_, "NOSUCHKEY", "bad-2").status, 404);
-  EXPECT_EQ(IssueUkey("tellerbj", alice_, "UKSH0001", "bad-3").status, 404);   // SH's stock.
-  EXPECT_EQ(IssueUkey("tellersh", alice_, "UKSH0001", "bad-4").status, 404);   // BJ's customer.
-  HttpResult other = As("tellerbj").Post(
-      "/api/v1/customers/" + alice_ + "/ukey-issues",
-      json::serialize(json::object{{"serial", "UKBJ0001"}, {"fee_account", carol_account_}}),
-      {{"Idempotency-Key", "bad-5"}});
+  EXPECT_EQ(IssueUkey("tellerbj", alice_, "UKSH0001", "bad-3").status, 404);  // SH's stock.
+  EXPECT_EQ(IssueUkey("tellersh", alice_, "UKSH0001", "bad-4").status, 404);  // BJ's customer.
+  HttpResult other = As("tellerbj")
+                         .Post("/api/v1/customers/" + alice_ + "/ukey-issues",
+                               json::serialize(json::object{{"serial", "UKBJ0001"},
+                                                            {"fee_account", carol_account_}}),
+                               {{"Idempotency-Key", "bad-5"}});
   EXPECT_EQ(other.status, 404) << other.body;  // Another customer's account.
-  HttpResult typed = As("tellerbj").Post("/api/v1/customers/" + alice_ + "/ukey-issues",
-                                         R"({"serial":42})", {{"Idempotency-Key", "bad-6"}});
+  HttpResult typed = As("tellerbj")
+                         .Post("/api/v1/customers/" + alice_ + "/ukey-issues", R"({"serial":42})",
+                               {{"Idempotency-Key", "bad-6"}});
   EXPECT_EQ(typed.status, 400) << typed.body;
   HttpResult list = As("superbj").Get("/api/v1/approvals");
   ASSERT_EQ(list.status, 200);
@@ -291,8 +292,9 @@ TEST_P(BackOfficeTest, FeesAreConfiguredByAdministratorsAndTheirDiscountsApply) 
   EXPECT_TRUE(found);
   const std::string change = R"({"amount":"80.00","discounts":{"counter":25}})";
   EXPECT_EQ(As("superbj").Send("PUT", "/api/v1/fees/ukey", change, {}).status, 403);
-  EXPECT_EQ(As("admin01").Send("PUT", "/api/v1/fees/ukey", R"({"discounts":{"moon":5}})", {}).status,
-            400);
+  EXPECT_EQ(
+      As("admin01").Send("PUT", "/api/v1/fees/ukey", R"({"discounts":{"moon":5}})", {}).status,
+      400);
   EXPECT_EQ(
       As("admin01").Send("PUT", "/api/v1/fees/ukey", R"({"discounts":{"counter":101}})", {}).status,
       400);
@@ -310,7 +312,8 @@ TEST_P(BackOfficeTest, FeesAreConfiguredByAdministratorsAndTheirDiscountsApply) 
   EXPECT_EQ(Balance(alice_account_), 10000 - 6000);  // 80.00 less 25 % at the counter.
 
   // The SMS alert fee: 2.00 a month from SMS customers (alice only), once per month.
-  HttpResult run = As("admin01").Post("/api/v1/fees/sms_alert_monthly/runs", R"({"month":"2026-11"})");
+  HttpResult run =
+      As("admin01").Post("/api/v1/fees/sms_alert_monthly/runs", R"({"month":"2026-11"})");
   ASSERT_EQ(run.status, 200) << run.body;
   EXPECT_EQ(run.json().at("charged").as_int64(), 1);
   EXPECT_EQ(run.json().at("total").as_string(), "2.00");
@@ -320,10 +323,12 @@ TEST_P(BackOfficeTest, FeesAreConfiguredByAdministratorsAndTheirDiscountsApply) 
   EXPECT_EQ(rerun.json().at("charged").as_int64(), 0);
   EXPECT_EQ(rerun.json().at("already_charged").as_int64(), 1);
   EXPECT_EQ(Balance(alice_account_), 4000 - 200);
-  EXPECT_EQ(As("admin01").Post("/api/v1/fees/sms_alert_monthly/runs", R"({"month":"2026-13"})").status,
-            400);
-  EXPECT_EQ(As("superbj").Post("/api/v1/fees/sms_alert_monthly/runs", R"({"month":"2026-10"})").status,
-            403);
+  EXPECT_EQ(
+      As("admin01").Post("/api/v1/fees/sms_alert_monthly/runs", R"({"month":"2026-13"})").status,
+      400);
+  EXPECT_EQ(
+      As("superbj").Post("/api/v1/fees/sms_alert_monthly/runs", R"({"month":"2026-10"})").status,
+      403);
   EXPECT_EQ(Balance(alice_account_), 3800);
   EXPECT_EQ(GlBalance("gl:fee:BJ-01:CNY"), 6000 + 200);
 }
@@ -353,9 +358,9 @@ TEST_P(BackOfficeTest, KpisAreComputedFromTheLedgerAndActivityAsWorkedOutByHand)
   HttpResult made = IssueUkey("tellerbj", alice_, "UKBJ0001", "kpi-ukey");
   ASSERT_EQ(made.status, 202) << made.body;
   ASSERT_EQ(Decide("superbj", made.json().at("id").as_int64(), "approve").status, 200);
-  ASSERT_EQ(As("admin01").Post("/api/v1/fees/sms_alert_monthly/runs", R"({"month":"2026-12"})")
-                .status,
-            200);
+  ASSERT_EQ(
+      As("admin01").Post("/api/v1/fees/sms_alert_monthly/runs", R"({"month":"2026-12"})").status,
+      200);
   const std::string year = CstDate(-1).substr(0, 4);  // The period's, below.
   ASSERT_EQ(As("managerbj")
                 .Send("PUT", "/api/v1/kpi-targets/BJ/ebanking_revenue",
@@ -447,10 +452,8 @@ TEST_P(BackOfficeTest, KpisAreComputedFromTheLedgerAndActivityAsWorkedOutByHand)
   const std::string later = "?from=" + CstDate(2) + "&to=" + CstDate(2) + "&dormant_days=1";
   json::value quiet = Kpis("admin01", later);
   EXPECT_EQ(quiet.at("metrics").at("dormant_customers").as_int64(), 2);
-  EXPECT_EQ(quiet.at("children").as_array().at(0).at("rank").at("dormant_customers").as_int64(),
-            2);
-  EXPECT_EQ(quiet.at("children").as_array().at(1).at("rank").at("dormant_customers").as_int64(),
-            1);
+  EXPECT_EQ(quiet.at("children").as_array().at(0).at("rank").at("dormant_customers").as_int64(), 2);
+  EXPECT_EQ(quiet.at("children").as_array().at(1).at("rank").at("dormant_customers").as_int64(), 1);
   HttpResult dormant = As("superbj").Get("/api/v1/kpis/dormant" + later);
   ASSERT_EQ(dormant.status, 200) << dormant.body;
   json::value list = dormant.json();

@@ -224,8 +224,7 @@ http::Response FileResponse(const http::Request& request, Result<std::string> by
                             FileFormat format, const std::string& name) {
   if (!bytes.ok()) return http::Problem(request, bytes.status());
   bool pdf = format == FileFormat::kPdf;
-  http::Response response =
-      http::Text(request, 200, std::move(*bytes), pdf ? kPdfType : kXlsxType);
+  http::Response response = http::Text(request, 200, std::move(*bytes), pdf ? kPdfType : kXlsxType);
   response.set(boost::beast::http::field::content_disposition,
                fmt::format("attachment; filename=\"{}.{}\"", name, pdf ? "pdf" : "xlsx"));
   return response;

@@ -27,7 +27,9 @@ using http::RouteDoc;
 using http::Verb;
 using namespace api;
 
-bool IsAdmin(services::Role role) { return role == services::Role::kAdmin; }
+bool IsAdmin(services::Role role) {
+  return role == services::Role::kAdmin;
+}
 bool SetsTargets(services::Role role) {
   return role == services::Role::kAdmin || role == services::Role::kBranchManager;
 }
@@ -41,7 +43,8 @@ json::object UkeyJson(const services::Ukey& ukey) {
       {"serial", ukey.serial},
       {"state", ukey.state},
       {"unit_id", ukey.unit_id},
-      {"customer_number", ukey.customer_number ? json::value(*ukey.customer_number) : json::value()},
+      {"customer_number",
+       ukey.customer_number ? json::value(*ukey.customer_number) : json::value()},
       {"staff_id", OptionalIntJson(ukey.staff_id)},
       {"approval_id", OptionalIntJson(ukey.approval_id)},
       {"received_at_ms", ukey.received_at_ms},
@@ -123,6 +126,14 @@ Result<services::KpiQuery> KpiQueryOf(const Request& request) {
   return query;
 }
 
+// The report the query string asks for, within `staff`'s scope.
+Result<services::KpiReport> ReportFor(services::KpiService& kpis, const Request& request,
+                                      const services::Staff& staff) {
+  auto query = KpiQueryOf(request);
+  if (!query.ok()) return query.status();
+  return kpis.Report(*query, staff.scope());
+}
+
 print::TableCell Cell(const services::KpiCounts& counts, const services::KpiMetric& metric) {
   double value = counts.Value(metric);
   switch (metric.kind) {
@@ -144,10 +155,10 @@ print::TableReport KpiTable(const services::KpiReport& report, int64_t now_ms) {
   table.title = fmt::format("电子银行经营指标 / E-banking KPIs — {} {}", report.unit.unit.name_zh,
                             report.unit.unit.name_en);
   table.sheet_name = "KPI";
-  table.notes = {fmt::format("期间 / Period: {} ~ {} (China Standard Time)", report.from_date,
-                             report.to_date),
-                 fmt::format("睡眠户标准 / Dormant after {} days without login or payment",
-                             report.dormant_days)};
+  table.notes = {
+      fmt::format("期间 / Period: {} ~ {} (China Standard Time)", report.from_date, report.to_date),
+      fmt::format("睡眠户标准 / Dormant after {} days without login or payment",
+                  report.dormant_days)};
   table.headers = {"机构代码 / Unit", "机构名称 / Name"};
   for (const services::KpiMetric& metric : services::kKpiMetrics)
     table.headers.push_back(fmt::format("{} / {}", metric.name_zh, metric.name_en));
@@ -255,8 +266,8 @@ void AddBackOfficeRoutes(http::Router& router, const ApiServices& api) {
           out.push_back(UkeyJson(ukey));
         co_return http::Json(request, 201, json::object{{"ukeys", std::move(out)}});
       }),
-      RouteDoc{"Receive U-keys into the stock of a unit of the caller's (supervisor and above)", "inventory",
-               "staff", "UkeyDelivery", "UkeyList", 201});
+      RouteDoc{"Receive U-keys into the stock of a unit of the caller's (supervisor and above)",
+               "inventory", "staff", "UkeyDelivery", "UkeyList", 201});
 
   // --- Fees (BO-2). ---
   router.Add(Verb::get, "/api/v1/fees",
@@ -268,163 +279,164 @@ void AddBackOfficeRoutes(http::Router& router, const ApiServices& api) {
                          json::array out;
                          for (const auto& fee : *list)
                            out.push_back(FeeJson(fee));
-                         co_return http::Json(request, 200,
-                                              json::object{{"fees", std::move(out)}});
+                         co_return http::Json(request, 200, json::object{{"fees", std::move(out)}});
                        }),
              RouteDoc{"The fee schedules with their channel discounts", "fees", "staff", "",
                       "FeeList", 200});
 
   router.Add(
       Verb::put, "/api/v1/fees/{code}",
-      with_role(IsAdmin, [&api, fees](const Request& request, const Params& params,
-                                      const services::Staff& staff) -> http::awaitable<Response> {
-        auto body = ParseBody(request, {"amount", "discounts"});
-        if (!body.ok()) co_return http::Problem(request, body.status());
-        std::optional<int64_t> amount;
-        if (body->contains("amount")) {
-          auto parsed = http::RequiredAmount(*body, "amount", Currency::Cny());
-          if (!parsed.ok()) co_return http::Problem(request, parsed.status());
-          amount = *parsed;
-        }
-        std::optional<std::map<std::string, int>> discounts;
-        if (const json::value* given = body->if_contains("discounts")) {
-          if (!given->is_object()) {
-            co_return http::Problem(request, 400, "invalid_field", "discounts is an object");
-          }
-          discounts.emplace();
-          for (const auto& [channel, percent] : given->as_object()) {
-            if (!percent.is_int64() || percent.as_int64() < 0 || percent.as_int64() > 100) {
-              co_return http::Problem(request, 400, "invalid_discount",
-                                      "a discount is a whole percentage from 0 to 100");
+      with_role(
+          IsAdmin,
+          [&api, fees](const Request& request, const Params& params,
+                       const services::Staff& staff) -> http::awaitable<Response> {
+            auto body = ParseBody(request, {"amount", "discounts"});
+            if (!body.ok()) co_return http::Problem(request, body.status());
+            std::optional<int64_t> amount;
+            if (body->contains("amount")) {
+              auto parsed = http::RequiredAmount(*body, "amount", Currency::Cny());
+              if (!parsed.ok()) co_return http::Problem(request, parsed.status());
+              amount = *parsed;
             }
-            (*discounts)[std::string(channel)] = static_cast<int>(percent.as_int64());
-          }
-        }
-        auto updated = fees->Update(params.at("code"), amount, discounts);
-        (void)services::RecordAudit(api.customers.database(), api.clock,
-                                    {"staff", staff.id, "counter", "fee.update", params.at("code"),
-                                     updated.ok() ? "ok" : updated.status().reason(), ""});
-        if (!updated.ok()) co_return http::Problem(request, updated.status());
-        co_return http::Json(request, 200, FeeJson(*updated));
-      }),
+            std::optional<std::map<std::string, int>> discounts;
+            if (const json::value* given = body->if_contains("discounts")) {
+              if (!given->is_object()) {
+                co_return http::Problem(request, 400, "invalid_field", "discounts is an object");
+              }
+              discounts.emplace();
+              for (const auto& [channel, percent] : given->as_object()) {
+                if (!percent.is_int64() || percent.as_int64() < 0 || percent.as_int64() > 100) {
+                  co_return http::Problem(request, 400, "invalid_discount",
+                                          "a discount is a whole percentage from 0 to 100");
+                }
+                (*discounts)[std::string(channel)] = static_cast<int>(percent.as_int64());
+              }
+            }
+            auto updated = fees->Update(params.at("code"), amount, discounts);
+            (void)services::RecordAudit(
+                api.customers.database(), api.clock,
+                {"staff", staff.id, "counter", "fee.update", params.at("code"),
+                 updated.ok() ? "ok" : updated.status().reason(), ""});
+            if (!updated.ok()) co_return http::Problem(request, updated.status());
+            co_return http::Json(request, 200, FeeJson(*updated));
+          }),
       RouteDoc{"Change a fee's amount or its channel discounts (administrator)", "fees", "staff",
                "FeeChange", "Fee", 200});
 
   router.Add(
       Verb::post, "/api/v1/fees/sms_alert_monthly/runs",
-      with_role(IsAdmin, [&api, fees](const Request& request, const Params&,
-                                      const services::Staff& staff) -> http::awaitable<Response> {
-        auto body = ParseBody(request, {"month"});
-        if (!body.ok()) co_return http::Problem(request, body.status());
-        auto month = http::RequiredString(*body, "month");
-        if (!month.ok()) co_return http::Problem(request, month.status());
-        auto run = fees->ChargeSmsAlerts(*month);
-        (void)services::RecordAudit(
-            api.customers.database(), api.clock,
-            {"staff", staff.id, "counter", "fee.run", "sms_alert_monthly:" + *month,
-             run.ok() ? "ok" : run.status().reason(),
-             run.ok() ? fmt::format("{} charged, {} refused", run->charged, run->refused) : ""});
-        if (!run.ok()) co_return http::Problem(request, run.status());
-        co_return http::Json(request, 200,
-                             json::object{{"period", run->period},
-                                          {"charged", run->charged},
-                                          {"already_charged", run->already_charged},
-                                          {"refused", run->refused},
-                                          {"total", http::AmountJson(run->total_minor,
-                                                                     Currency::Cny())}});
-      }),
+      with_role(IsAdmin,
+                [&api, fees](const Request& request, const Params&,
+                             const services::Staff& staff) -> http::awaitable<Response> {
+                  auto body = ParseBody(request, {"month"});
+                  if (!body.ok()) co_return http::Problem(request, body.status());
+                  auto month = http::RequiredString(*body, "month");
+                  if (!month.ok()) co_return http::Problem(request, month.status());
+                  auto run = fees->ChargeSmsAlerts(*month);
+                  (void)services::RecordAudit(
+                      api.customers.database(), api.clock,
+                      {"staff", staff.id, "counter", "fee.run", "sms_alert_monthly:" + *month,
+                       run.ok() ? "ok" : run.status().reason(),
+                       run.ok() ? fmt::format("{} charged, {} refused", run->charged, run->refused)
+                                : ""});
+                  if (!run.ok()) co_return http::Problem(request, run.status());
+                  co_return http::Json(
+                      request, 200,
+                      json::object{{"period", run->period},
+                                   {"charged", run->charged},
+                                   {"already_charged", run->already_charged},
+                                   {"refused", run->refused},
+                                   {"total", http::AmountJson(run->total_minor, Currency::Cny())}});
+                }),
       RouteDoc{"Charge the monthly SMS alert fee for a month, once per account (administrator)",
                "fees", "staff", "FeeRunRequest", "FeeRun", 200});
 
   // --- KPIs (BO-3) and the dormant-customer list (CH-CM). ---
   router.Add(Verb::get, "/api/v1/kpis",
-             with_role(AnyStaffRole, [&api, kpis](const Request& request, const Params&,
-                                             const services::Staff& staff)
-                                    -> http::awaitable<Response> {
-               auto query = KpiQueryOf(request);
-               if (!query.ok()) co_return http::Problem(request, query.status());
-               auto report = kpis->Report(*query, staff.scope());
-               if (!report.ok()) co_return http::Problem(request, report.status());
-               json::object out = KpiRowJson(report->unit);
-               json::array children;
-               for (const auto& child : report->children)
-                 children.push_back(KpiRowJson(child));
-               out["children"] = std::move(children);
-               out["from"] = report->from_date;
-               out["to"] = report->to_date;
-               out["dormant_days"] = report->dormant_days;
-               co_return http::Json(request, 200, std::move(out));
-             }),
+             with_role(AnyStaffRole,
+                       [kpis](const Request& request, const Params&,
+                              const services::Staff& staff) -> http::awaitable<Response> {
+                         auto report = ReportFor(*kpis, request, staff);
+                         if (!report.ok()) co_return http::Problem(request, report.status());
+                         json::object out = KpiRowJson(report->unit);
+                         json::array children;
+                         for (const auto& child : report->children)
+                           children.push_back(KpiRowJson(child));
+                         out["children"] = std::move(children);
+                         out["from"] = report->from_date;
+                         out["to"] = report->to_date;
+                         out["dormant_days"] = report->dormant_days;
+                         co_return http::Json(request, 200, std::move(out));
+                       }),
              RouteDoc{"The KPIs of a unit (?unit=code, default the caller's) and of each of its "
                       "children for ?from=&to= (YYYY-MM-DD, default this year), with targets, "
                       "completion and rank",
                       "kpi", "staff", "", "KpiReport", 200});
 
-  router.Add(Verb::get, "/api/v1/kpis.xlsx",
-             with_role(AnyStaffRole, [&api, kpis](const Request& request, const Params&,
-                                             const services::Staff& staff)
-                                    -> http::awaitable<Response> {
-               auto query = KpiQueryOf(request);
-               if (!query.ok()) co_return http::Problem(request, query.status());
-               auto report = kpis->Report(*query, staff.scope());
-               if (!report.ok()) co_return http::Problem(request, report.status());
-               co_return FileResponse(
-                   request, print::TableXlsx(KpiTable(*report, api.clock.NowMs())),
-                   FileFormat::kXlsx,
-                   fmt::format("ebank-kpi-{}-{}-{}", report->unit.unit.code, report->from_date,
-                               report->to_date));
-             }),
-             RouteDoc{"The same KPIs as a spreadsheet", "kpi", "staff", "", std::string(kXlsxType),
-                      200});
-
-  router.Add(Verb::get, "/api/v1/kpis/dormant",
-             with_role(AnyStaffRole, [kpis](const Request& request, const Params&,
-                                       const services::Staff& staff) -> http::awaitable<Response> {
-               auto query = KpiQueryOf(request);
-               if (!query.ok()) co_return http::Problem(request, query.status());
-               auto dormant = kpis->Dormant(*query, staff.scope());
-               if (!dormant.ok()) co_return http::Problem(request, dormant.status());
-               json::array out;
-               for (const auto& customer : *dormant) {
-                 out.push_back(json::object{{"number", customer.number},
-                                            {"name", customer.name},
-                                            {"mobile", customer.mobile},
-                                            {"unit_code", customer.unit_code},
-                                            {"last_activity_ms",
-                                             OptionalIntJson(customer.last_activity_ms)}});
-               }
-               co_return http::Json(request, 200, json::object{{"customers", std::move(out)}});
-             }),
-             RouteDoc{"Dormant customers of a unit to reactivate (?unit=&to=&dormant_days=)",
-                      "kpi", "staff", "", "DormantList", 200});
+  router.Add(
+      Verb::get, "/api/v1/kpis.xlsx",
+      with_role(AnyStaffRole,
+                [&api, kpis](const Request& request, const Params&,
+                             const services::Staff& staff) -> http::awaitable<Response> {
+                  auto report = ReportFor(*kpis, request, staff);
+                  if (!report.ok()) co_return http::Problem(request, report.status());
+                  co_return FileResponse(request,
+                                         print::TableXlsx(KpiTable(*report, api.clock.NowMs())),
+                                         FileFormat::kXlsx,
+                                         fmt::format("ebank-kpi-{}-{}-{}", report->unit.unit.code,
+                                                     report->from_date, report->to_date));
+                }),
+      RouteDoc{"The same KPIs as a spreadsheet", "kpi", "staff", "", std::string(kXlsxType), 200});
 
   router.Add(
-      Verb::put, "/api/v1/kpi-targets/{unit}/{metric}",
-      with_role(SetsTargets, [&api, kpis](const Request& request, const Params& params,
-                                          const services::Staff& staff)
-                                 -> http::awaitable<Response> {
-        auto body = ParseBody(request, {"year", "target"});
-        if (!body.ok()) co_return http::Problem(request, body.status());
-        auto year = http::RequiredString(*body, "year");
-        auto target = http::RequiredString(*body, "target");
-        if (!year.ok()) co_return http::Problem(request, year.status());
-        if (!target.ok()) co_return http::Problem(request, target.status());
-        Status status = kpis->SetTarget(params.at("unit"), *year, params.at("metric"), *target,
-                                        staff.scope());
-        (void)services::RecordAudit(
-            api.customers.database(), api.clock,
-            {"staff", staff.id, "counter", "kpi.target",
-             params.at("unit") + ":" + params.at("metric"), status.ok() ? "ok" : status.reason(),
-             *year + " " + *target});
-        if (!status.ok()) co_return http::Problem(request, status);
-        co_return http::Json(request, 200,
-                             json::object{{"unit", params.at("unit")},
-                                          {"metric", params.at("metric")},
-                                          {"year", *year},
-                                          {"target", *target}});
-      }),
-      RouteDoc{"Set a unit's target for a KPI and year (branch manager or administrator)", "kpi",
-               "staff", "KpiTarget", "KpiTarget", 200});
+      Verb::get, "/api/v1/kpis/dormant",
+      with_role(AnyStaffRole,
+                [kpis](const Request& request, const Params&,
+                       const services::Staff& staff) -> http::awaitable<Response> {
+                  auto query = KpiQueryOf(request);
+                  if (!query.ok()) co_return http::Problem(request, query.status());
+                  auto dormant = kpis->Dormant(*query, staff.scope());
+                  if (!dormant.ok()) co_return http::Problem(request, dormant.status());
+                  json::array out;
+                  for (const auto& customer : *dormant) {
+                    out.push_back(json::object{
+                        {"number", customer.number},
+                        {"name", customer.name},
+                        {"mobile", customer.mobile},
+                        {"unit_code", customer.unit_code},
+                        {"last_activity_ms", OptionalIntJson(customer.last_activity_ms)}});
+                  }
+                  co_return http::Json(request, 200, json::object{{"customers", std::move(out)}});
+                }),
+      RouteDoc{"Dormant customers of a unit to reactivate (?unit=&to=&dormant_days=)", "kpi",
+               "staff", "", "DormantList", 200});
+
+  router.Add(Verb::put, "/api/v1/kpi-targets/{unit}/{metric}",
+             with_role(SetsTargets,
+                       [&api, kpis](const Request& request, const Params& params,
+                                    const services::Staff& staff) -> http::awaitable<Response> {
+                         auto body = ParseBody(request, {"year", "target"});
+                         if (!body.ok()) co_return http::Problem(request, body.status());
+                         auto year = http::RequiredString(*body, "year");
+                         auto target = http::RequiredString(*body, "target");
+                         if (!year.ok()) co_return http::Problem(request, year.status());
+                         if (!target.ok()) co_return http::Problem(request, target.status());
+                         Status status = kpis->SetTarget(
+                             params.at("unit"), *year, params.at("metric"), *target, staff.scope());
+                         (void)services::RecordAudit(
+                             api.customers.database(), api.clock,
+                             {"staff", staff.id, "counter", "kpi.target",
+                              params.at("unit") + ":" + params.at("metric"),
+                              status.ok() ? "ok" : status.reason(), *year + " " + *target});
+                         if (!status.ok()) co_return http::Problem(request, status);
+                         co_return http::Json(request, 200,
+                                              json::object{{"unit", params.at("unit")},
+                                                           {"metric", params.at("metric")},
+                                                           {"year", *year},
+                                                           {"target", *target}});
+                       }),
+             RouteDoc{"Set a unit's target for a KPI and year (branch manager or administrator)",
+                      "kpi", "staff", "KpiTarget", "KpiTarget", 200});
 }
 
 json::object BackOfficeSchemas() {
@@ -489,14 +501,16 @@ json::object BackOfficeSchemas() {
                                    " (money as decimal strings, rates as percent numbers)"},
                    {"targets", "object: metric → target"},
                    {"completion", "object: metric → percent of target"},
-                   {"children", "the children, each with unit, metrics, targets, completion, "
-                                "rank (1 = best)"},
+                   {"children",
+                    "the children, each with unit, metrics, targets, completion, "
+                    "rank (1 = best)"},
                    {"from", "YYYY-MM-DD"},
                    {"to", "YYYY-MM-DD"},
                    {"dormant_days", "integer"}},
                   {})},
-      {"DormantList", properties({{"customers", "number, name, mobile, unit_code, "
-                                                "last_activity_ms"}},
+      {"DormantList", properties({{"customers",
+                                   "number, name, mobile, unit_code, "
+                                   "last_activity_ms"}},
                                  {})},
       {"KpiTarget", properties({{"year", "YYYY"},
                                 {"target", "in the metric's unit: \"1000.00\", \"120\", \"35.5\""}},

@@ -87,9 +87,9 @@ Result<std::string> FeeAccountOf(services::CustomerService& customers, int64_t c
     return false;
   };
   for (const auto& account : *accounts) {
-    if (!wanted.empty() ? account.number == wanted
-                        : account.status == "active" && account.currency == "CNY" &&
-                              demand(account)) {
+    if (!wanted.empty()
+            ? account.number == wanted
+            : account.status == "active" && account.currency == "CNY" && demand(account)) {
       return account.number;
     }
   }
@@ -160,26 +160,29 @@ void AddStaffRoutes(http::Router& router, const ApiServices& api) {
   };
 
   router.Add(Verb::get, "/api/v1/staff/me",
-             StaffWithRole(api.staff, AnyStaffRole, [](const Request& request, const Params&,
-                           const services::Staff& staff) -> http::awaitable<Response> {
-               co_return http::Json(request, 200, StaffJson(staff));
-             }),
+             StaffWithRole(api.staff, AnyStaffRole,
+                           [](const Request& request, const Params&,
+                              const services::Staff& staff) -> http::awaitable<Response> {
+                             co_return http::Json(request, 200, StaffJson(staff));
+                           }),
              RouteDoc{"The logged-in staff member and their unit", "organisation", "staff", "",
                       "Staff", 200});
 
   // --- Organisation (BO-1). ---
-  router.Add(Verb::get, "/api/v1/units",
-             StaffWithRole(api.staff, AnyStaffRole, [organisation](const Request& request, const Params&,
-                                       const services::Staff& staff) -> http::awaitable<Response> {
-               auto units = organisation->List(staff.scope());
-               if (!units.ok()) co_return http::Problem(request, units.status());
-               json::array list;
-               for (const auto& unit : *units)
-                 list.push_back(UnitJson(unit));
-               co_return http::Json(request, 200, json::object{{"units", std::move(list)}});
-             }),
-             RouteDoc{"The caller's unit and every unit below it, parents first", "organisation",
-                      "staff", "", "UnitList", 200});
+  router.Add(
+      Verb::get, "/api/v1/units",
+      StaffWithRole(api.staff, AnyStaffRole,
+                    [organisation](const Request& request, const Params&,
+                                   const services::Staff& staff) -> http::awaitable<Response> {
+                      auto units = organisation->List(staff.scope());
+                      if (!units.ok()) co_return http::Problem(request, units.status());
+                      json::array list;
+                      for (const auto& unit : *units)
+                        list.push_back(UnitJson(unit));
+                      co_return http::Json(request, 200, json::object{{"units", std::move(list)}});
+                    }),
+      RouteDoc{"The caller's unit and every unit below it, parents first", "organisation", "staff",
+               "", "UnitList", 200});
 
   router.Add(
       Verb::post, "/api/v1/units",
@@ -301,10 +304,9 @@ void AddStaffRoutes(http::Router& router, const ApiServices& api) {
         if (!customer.ok()) co_return http::Problem(request, customer.status());
         auto account = FeeAccountOf(api.customers, customer->id, fee_account->value_or(""));
         if (!account.ok()) co_return http::Problem(request, account.status());
-        services::ApprovalAction action{services::ApprovalKind::kUkeyIssue, *account, 0,
-                                        Currency::Cny(), "", *serial};
-        auto approval =
-            approvals->Request(staff, action, std::string(request["Idempotency-Key"]));
+        services::ApprovalAction action{
+            services::ApprovalKind::kUkeyIssue, *account, 0, Currency::Cny(), "", *serial};
+        auto approval = approvals->Request(staff, action, std::string(request["Idempotency-Key"]));
         if (!approval.ok()) co_return http::Problem(request, approval.status());
         co_return MadeResponse(request, *approval);
       }),
@@ -405,15 +407,16 @@ json::object StaffSchemas() {
                   {"account", "amount", "currency"})},
       {"StatusChange", Properties({{"reason", "up to 140 bytes"}}, {})},
       {"Rejection", Properties({{"reason", "up to 140 bytes"}}, {})},
-      {"Approval", Properties({{"id", "integer"},
-                               {"kind", "cash_deposit, cash_withdrawal, freeze, unfreeze or ukey_issue"},
-                               {"serial", "ukey_issue: the U-key's serial"},
-                               {"state", "pending, approved, failed, rejected or expired"},
-                               {"account", "the account acted on"},
-                               {"amount", "cash: decimal string"},
-                               {"outcome", "'ok' once carried out, else the refusal's reason"},
-                               {"transaction_id", "cash: the ledger transaction, once approved"}},
-                              {})},
+      {"Approval",
+       Properties({{"id", "integer"},
+                   {"kind", "cash_deposit, cash_withdrawal, freeze, unfreeze or ukey_issue"},
+                   {"serial", "ukey_issue: the U-key's serial"},
+                   {"state", "pending, approved, failed, rejected or expired"},
+                   {"account", "the account acted on"},
+                   {"amount", "cash: decimal string"},
+                   {"outcome", "'ok' once carried out, else the refusal's reason"},
+                   {"transaction_id", "cash: the ledger transaction, once approved"}},
+                  {})},
       {"ApprovalList", Properties({{"approvals", "pending, oldest first"}}, {})},
   };
 }

@@ -75,8 +75,7 @@ BackendTiming BenchBackend(const std::string& backend, Cluster* cluster,
   Run(fmt::format("'{}' migrate --db '{}' >/dev/null 2>&1", executable, database));
   Run(fmt::format("'{}' demo --db '{}' --data-dir '{}' --history-customers {} >/dev/null",
                   executable, database, dir.path().string(), options.history_customers));
-  result.build_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   auto db = store::OpenSqlDatabase(database);
   if (!db.ok()) throw std::runtime_error(db.status().ToString());
@@ -146,8 +145,8 @@ int BenchKpi(const BenchKpiOptions& options) {
                 "max ms");
     for (const BackendTiming& result : results) {
       for (const QueryTiming& q : result.queries) {
-        std::printf("%-11s %-20s %7zu %9.1f %9.1f %9.1f\n", result.backend.c_str(),
-                    q.name.c_str(), q.count, q.p50_ms, q.p99_ms, q.max_ms);
+        std::printf("%-11s %-20s %7zu %9.1f %9.1f %9.1f\n", result.backend.c_str(), q.name.c_str(),
+                    q.count, q.p50_ms, q.p99_ms, q.max_ms);
       }
       std::printf("%-11s (demo bank built in %.1f s)\n", result.backend.c_str(), result.build_s);
     }

@@ -27,6 +27,7 @@
 
 #include "app/bench_support.h"
 #include "ledger/ledger.h"
+#include "security/id_document.h"
 #include "security/password_card.h"
 #include "security/random.h"
 #include "security/secret_box.h"
@@ -96,6 +97,7 @@ constexpr DemoUnit kUnits[] = {
     {"SH-01", "陆家嘴网点", "Lujiazui Outlet", services::UnitKind::kOutlet, "SH"},
     {"SH-XH-02", "徐家汇网点", "Xujiahui Outlet", services::UnitKind::kOutlet, "SH-XH"},
     {"GD-01", "珠江新城网点", "Zhujiang New Town Outlet", services::UnitKind::kOutlet, "GD"},
+    {"GD-TH-02", "体育西路网点", "Tiyu West Road Outlet", services::UnitKind::kOutlet, "GD-TH"},
 };
 
 struct DemoStaff {
@@ -123,6 +125,7 @@ constexpr DemoStaff kStaff[] = {
     {"teller07", "彭丹", Role::kTeller, "Teller#2026", "SH-01"},
     {"teller08", "袁泉", Role::kTeller, "Teller#2026", "SH-XH-02"},
     {"teller09", "蒋欣", Role::kTeller, "Teller#2026", "GD-01"},
+    {"teller10", "沈阳", Role::kTeller, "Teller#2026", "GD-TH-02"},
 };
 
 // General-ledger accounts the demo books against: vault cash for deposits (debit side, no
@@ -221,13 +224,7 @@ struct CustomerState {
 
 // The 18-character resident ID: 17 digits and the ISO 7064 MOD 11-2 check character.
 std::string ResidentId(std::string_view first17) {
-  static constexpr std::array<int, 17> kWeights = {7, 9, 10, 5,  8, 4, 2, 1, 6,
-                                                   3, 7, 9,  10, 5, 8, 4, 2};
-  static constexpr char kCheck[] = "10X98765432";
-  int sum = 0;
-  for (size_t i = 0; i < kWeights.size() && i < first17.size(); ++i)
-    sum += (first17[i] - '0') * kWeights[i];
-  return std::string(first17) + kCheck[sum % 11];
+  return std::string(first17) + security::ResidentIdCheckCharacter(first17);
 }
 
 std::string ShellQuote(const std::string& text) {
@@ -1048,8 +1045,8 @@ Status RunDemo(const DemoOptions& options) {
 
   DemoBank bank(**sql, ledger, *secrets, customers, staff, issuing, payments, data_dir);
   EBANK_RETURN_IF_ERROR(bank.Build());
-  auto history = GrowHistory(**sql, ledger, customers, clock, options.history_customers,
-                             kDemoRandomSeed);
+  auto history =
+      GrowHistory(**sql, ledger, customers, clock, options.history_customers, kDemoRandomSeed);
   if (!history.ok()) return history.status();
   // Balance alerts of the demo transfers land in the development SMS file, as `ebank serve`
   // would deliver them.

@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 
+#include "security/id_document.h"
 #include "security/password.h"
 #include "services/fees.h"
 #include "services/kpi.h"
@@ -25,12 +26,13 @@ constexpr int64_t kYearMs = 365 * kDayMs;
 constexpr size_t kLedgerBatch = 512;
 constexpr const char* kHistoryPassword = "Demo#2026";
 
-constexpr std::array<const char*, 24> kSurnames = {
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙",
-    "马", "朱", "胡", "郭", "何", "高", "林", "罗", "郑", "梁", "谢", "宋"};
+constexpr std::array<const char*, 24> kSurnames = {"王", "李", "张", "刘", "陈", "杨", "黄", "赵",
+                                                   "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+                                                   "何", "高", "林", "罗", "郑", "梁", "谢", "宋"};
 constexpr std::array<const char*, 32> kGiven = {
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
-    "超", "秀英", "霞", "平", "刚", "桂英", "华", "建国", "晓东", "海燕", "志强", "文", "欣", "宇", "婷", "浩"};
+    "伟", "芳",   "娜",   "敏",   "静",   "丽", "强",   "磊", "军", "洋", "勇",
+    "艳", "杰",   "娟",   "涛",   "明",   "超", "秀英", "霞", "平", "刚", "桂英",
+    "华", "建国", "晓东", "海燕", "志强", "文", "欣",   "宇", "婷", "浩"};
 constexpr std::array<const char*, 6> kMemos = {"房租", "还款", "生活费", "AA 聚餐", "货款", "红包"};
 
 // Where a branch's residents' ID numbers start (GB/T 2260 district codes).
@@ -38,16 +40,6 @@ std::string RegionOf(std::string_view path_code) {
   if (path_code.starts_with("SH")) return "310104";
   if (path_code.starts_with("GD")) return "440106";
   return "110105";
-}
-
-std::string ResidentIdFor(const std::string& first17) {
-  static constexpr std::array<int, 17> kWeights = {7, 9, 10, 5, 8, 4, 2, 1, 6,
-                                                   3, 7, 9, 10, 5, 8, 4, 2};
-  static constexpr char kCheck[] = "10X98765432";
-  int sum = 0;
-  for (size_t i = 0; i < kWeights.size(); ++i)
-    sum += (first17[i] - '0') * kWeights[i];
-  return first17 + kCheck[sum % 11];
 }
 
 struct Outlet {
@@ -139,9 +131,10 @@ class History {
     std::time_t born = static_cast<std::time_t>((-631152000LL + day * 86400));  // From 1950.
     std::tm parts{};
     gmtime_r(&born, &parts);
-    return ResidentIdFor(fmt::format("{}{:04}{:02}{:02}{:03}", RegionOf(outlet.code),
-                                     parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                                     index % 1000));
+    std::string first17 =
+        fmt::format("{}{:04}{:02}{:02}{:03}", RegionOf(outlet.code), parts.tm_year + 1900,
+                    parts.tm_mon + 1, parts.tm_mday, index % 1000);
+    return first17 + security::ResidentIdCheckCharacter(first17);
   }
 
   store::SqlDatabase& db_;
@@ -206,8 +199,8 @@ Result<int64_t> History::StockUkeys() {
     std::vector<std::string> serials;
     for (int k = 0; k < kUkeysPerOutlet; ++k)
       serials.push_back(fmt::format("UK2026{:02}{:04}", i + 1, k + 1));
-    services::Staff receiver{outlet.checker, "", "", services::Role::kAdmin, outlet.id,
-                             outlet.path};
+    services::Staff receiver{outlet.checker,         "",        "",
+                             services::Role::kAdmin, outlet.id, outlet.path};
     auto received = ukeys.Receive(receiver, serials);
     if (!received.ok() && received.status().reason() == "ukey_exists") continue;
     if (!received.ok()) return received.status();
@@ -270,9 +263,9 @@ Status History::MakeCustomers(int count) {
     }
     person.signed_up = Chance(0.75);
     if (person.signed_up) {
-      person.signed_at_ms = std::max(person.created_at_ms,
-                                     Chance(0.4) ? start_ms - Between(kDayMs, kYearMs)
-                                                 : Between(start_ms, now_ms_ - 2 * kDayMs));
+      person.signed_at_ms =
+          std::max(person.created_at_ms, Chance(0.4) ? start_ms - Between(kDayMs, kYearMs)
+                                                     : Between(start_ms, now_ms_ - 2 * kDayMs));
       person.web = Chance(0.85);
       person.mobile = Chance(0.7) || !person.web;
       person.sms = Chance(0.4);
@@ -280,8 +273,8 @@ Status History::MakeCustomers(int count) {
       // One in six stops using e-banking half a year or more ago.
       person.active_until_ms =
           Chance(1.0 / 6) ? now_ms_ - Between(200, 330) * kDayMs : now_ms_ - kDayMs;
-      person.payments = Chance(0.25) ? static_cast<int>(Between(40, 90))
-                                     : static_cast<int>(Between(8, 30));
+      person.payments =
+          Chance(0.25) ? static_cast<int>(Between(40, 90)) : static_cast<int>(Between(8, 30));
     }
     people_.push_back(person);
   }
@@ -333,8 +326,7 @@ std::vector<Event> History::Plan() {
       for (int n = 0; n < person.payments; ++n) {
         size_t other = static_cast<size_t>(Between(0, static_cast<int64_t>(people_.size()) - 1));
         if (other == p) continue;
-        std::string channel =
-            person.mobile && (!person.web || Chance(0.6)) ? "mobile" : "web";
+        std::string channel = person.mobile && (!person.web || Chance(0.6)) ? "mobile" : "web";
         events.push_back({Between(from_ms, until_ms), Kind::kPayment, p, other,
                           Between(2'000, 150'000), "", channel, ""});
       }
@@ -355,7 +347,8 @@ std::vector<Event> History::Plan() {
       for (int64_t at = start_ms; at < end_ms; at += 30 * kDayMs) {
         std::string month = services::LimitDay(at).substr(0, 7);
         int64_t month_start = *services::ChinaDayStartMs(month + "-01");
-        if (month_start <= std::max(person.signed_at_ms, first_ms) || month_start >= end_ms) continue;
+        if (month_start <= std::max(person.signed_at_ms, first_ms) || month_start >= end_ms)
+          continue;
         events.push_back({month_start + 3600'000, Kind::kFee, p, 0, 200,
                           std::string(services::kSmsAlertMonthlyFee), "sms", month});
       }
@@ -374,8 +367,7 @@ Result<int64_t> History::Apply(std::vector<Event> events) {
   auto flush = [&]() -> Status {
     if (batch.empty()) return Status::Ok();
     for (const ledger::Outcome& outcome : ledger_.Execute(std::move(batch))) {
-      if (outcome.status.code() == Code::kInternal ||
-          outcome.status.code() == Code::kUnavailable) {
+      if (outcome.status.code() == Code::kInternal || outcome.status.code() == Code::kUnavailable) {
         return outcome.status;
       }
       if (outcome.status.ok()) ++movements;
@@ -400,23 +392,24 @@ Result<int64_t> History::Apply(std::vector<Event> events) {
         bool in = event.kind == Kind::kCashIn;
         std::string memo = in ? "柜面现金存入" : "柜面现金支取";
         int64_t signed_amount = in ? amount : -amount;
-        auto effect = std::make_shared<RowsEffect>(
-            [in, amount, at, account, memo, outlet](store::SqlSession& sql, ledger::Seq seq) {
-              std::string payload = fmt::format(
-                  R"({{"account":"{}","memo":"{}","amount_minor":{},"currency":"CNY"}})", account,
-                  memo, amount);
-              return sql.Exec(
-                  "INSERT INTO approvals (kind, payload, unit_id, maker_staff_id, "
-                  "idempotency_key, fingerprint, state, checker_staff_id, created_at_ms, "
-                  "expires_at_ms, decided_at_ms, outcome, ledger_seq) VALUES (?, ?, ?, ?, NULL, "
-                  "'history', 'approved', ?, ?, ?, ?, 'ok', ?)",
-                  {std::string(in ? "cash_deposit" : "cash_withdrawal"), payload, outlet.id,
-                   outlet.teller, outlet.checker, at - 120'000, at + 86'400'000, at, seq});
-            });
+        auto effect = std::make_shared<RowsEffect>([in, amount, at, account, memo, outlet](
+                                                       store::SqlSession& sql, ledger::Seq seq) {
+          std::string payload =
+              fmt::format(R"({{"account":"{}","memo":"{}","amount_minor":{},"currency":"CNY"}})",
+                          account, memo, amount);
+          return sql.Exec(
+              "INSERT INTO approvals (kind, payload, unit_id, maker_staff_id, "
+              "idempotency_key, fingerprint, state, checker_staff_id, created_at_ms, "
+              "expires_at_ms, decided_at_ms, outcome, ledger_seq) VALUES (?, ?, ?, ?, NULL, "
+              "'history', 'approved', ?, ?, ?, ?, 'ok', ?)",
+              {std::string(in ? "cash_deposit" : "cash_withdrawal"), payload, outlet.id,
+               outlet.teller, outlet.checker, at - 120'000, at + 86'400'000, at, seq});
+        });
         batch.push_back(ledger::Request{
-            "", ledger::Transfer{{{outlet.cash, -signed_amount, Currency::Cny()},
-                                  {person.ledger_account, signed_amount, Currency::Cny()}},
-                                 memo},
+            "",
+            ledger::Transfer{{{outlet.cash, -signed_amount, Currency::Cny()},
+                              {person.ledger_account, signed_amount, Currency::Cny()}},
+                             memo},
             effect});
         break;
       }
@@ -425,28 +418,29 @@ Result<int64_t> History::Apply(std::vector<Event> events) {
         std::string to = payee.account;
         std::string memo = kMemos[static_cast<size_t>(serial) % kMemos.size()];
         std::string channel = event.channel;
-        auto effect = std::make_shared<RowsEffect>(
-            [=](store::SqlSession& sql, ledger::Seq seq) -> Status {
+        auto effect =
+            std::make_shared<RowsEffect>([=](store::SqlSession& sql, ledger::Seq seq) -> Status {
               EBANK_RETURN_IF_ERROR(InsertSession(sql, serial, customer, at - 60'000, channel));
               return sql.Exec(
                   "INSERT INTO payments (customer_id, idempotency_key, fingerprint, from_account, "
                   "to_account, amount_minor, currency, memo, channel, status, tool, "
                   "challenge_id, ledger_seq, failure, created_at_ms) VALUES (?, ?, 'history', ?, "
                   "?, ?, 'CNY', ?, ?, 'completed', 'password', NULL, ?, '', ?)",
-                  {customer, fmt::format("history-{}", serial), account, to, amount, memo,
-                   channel, seq, at});
+                  {customer, fmt::format("history-{}", serial), account, to, amount, memo, channel,
+                   seq, at});
             });
-        batch.push_back(ledger::Request{
-            "", ledger::Transfer{{{person.ledger_account, -amount, Currency::Cny()},
-                                  {payee.ledger_account, amount, Currency::Cny()}},
-                                 memo},
-            effect});
+        batch.push_back(
+            ledger::Request{"",
+                            ledger::Transfer{{{person.ledger_account, -amount, Currency::Cny()},
+                                              {payee.ledger_account, amount, Currency::Cny()}},
+                                             memo},
+                            effect});
         break;
       }
       case Kind::kFee: {
-        services::FeeCharge charge{event.fee_code, customer, account, outlet.id, event.channel,
-                                   std::nullopt, amount, Currency::Cny(), true, event.period,
-                                   0, at};
+        services::FeeCharge charge{event.fee_code, customer,     account, outlet.id,
+                                   event.channel,  std::nullopt, amount,  Currency::Cny(),
+                                   true,           event.period, 0,       at};
         if (event.channel == "counter") charge.staff_id = outlet.teller;
         bool ukey = event.fee_code == services::kUkeyFee;
         std::string ukey_serial = fmt::format("UKH{:07}", serial);
@@ -464,8 +458,9 @@ Result<int64_t> History::Apply(std::vector<Event> events) {
                   {ukey_serial, unit, customer, teller, at - 30 * kDayMs, at});
             });
         batch.push_back(ledger::Request{
-            event.period.empty() ? ""
-                                 : fmt::format("fee:{}:{}:{}", event.fee_code, account, event.period),
+            event.period.empty()
+                ? ""
+                : fmt::format("fee:{}:{}:{}", event.fee_code, account, event.period),
             ledger::Transfer{{{person.ledger_account, -amount, Currency::Cny()},
                               {outlet.fee_income, amount, Currency::Cny()}},
                              event.fee_code},

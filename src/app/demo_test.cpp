@@ -57,6 +57,7 @@ const std::vector<ExpectedCustomer>& ExpectedCustomers() {
 constexpr const char* kCountedTables[] = {
     "staff",  "customers", "bank_accounts", "signings", "credentials", "challenges",  "payments",
     "outbox", "audit_log", "sessions",      "journal",  "accounts",    "limit_usage",
+    "ukeys",  "approvals", "fee_charges",   "kpi_targets",
 };
 
 template <typename T>
@@ -143,7 +144,9 @@ class DemoTest : public ::testing::TestWithParam<std::string> {
     EXPECT_FALSE(fs::exists(dir_));
   }
 
-  int RunDemo() { return Demo({database_, data_dir_}); }
+  int RunDemo(int history_customers = 0) {
+    return Demo({database_, data_dir_, history_customers});
+  }
 
   std::map<std::string, int64_t> Counts() {
     auto db = Must(store::OpenSqlDatabase(database_));
@@ -169,7 +172,9 @@ TEST_P(DemoTest, BuildsTheBankOnceWithEveryKindOfSecondFactor) {
   ASSERT_EQ(RunDemo(), 0);
   std::map<std::string, int64_t> counts = Counts();
   std::string guide = ReadFile(data_dir_ + "/demo/guide.txt");
-  EXPECT_EQ(counts["staff"], 3);
+  EXPECT_EQ(counts["staff"], 16);  // A teller at each of the 10 outlets, supervisors, managers.
+  EXPECT_EQ(counts["ukeys"], 200);  // 20 in stock at each outlet.
+  EXPECT_EQ(counts["kpi_targets"], 0);  // Targets come with the history.
   EXPECT_EQ(counts["customers"], 4);
   EXPECT_EQ(counts["signings"], 4);
   EXPECT_EQ(counts["bank_accounts"], 8);
@@ -215,6 +220,39 @@ TEST_P(DemoTest, BuildsTheBankOnceWithEveryKindOfSecondFactor) {
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(std::all_of(report->totals.begin(), report->totals.end(),
                           [](const auto& total) { return total.second == 0; }));
+}
+
+// The history: seeded (two banks grown alike are alike), idempotent, and its money is the
+// ledger's: every figure a dashboard shows comes from movements that verify.
+TEST_P(DemoTest, GrowsAYearOfHistoryOnceAndItVerifies) {
+  ASSERT_EQ(RunDemo(40), 0);
+  std::map<std::string, int64_t> counts = Counts();
+  EXPECT_EQ(counts["customers"], 44);
+  EXPECT_GT(counts["payments"], 100);
+  EXPECT_GT(counts["approvals"], 40);  // At least each customer's first cash deposit.
+  EXPECT_GT(counts["fee_charges"], 0);
+  EXPECT_GT(counts["kpi_targets"], 0);
+  ASSERT_EQ(RunDemo(40), 0);
+  EXPECT_EQ(Counts(), counts);
+
+  Bank bank(database_, data_dir_);
+  auto report = ledger::VerifyLedger(bank.ledger.store());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(std::all_of(report->totals.begin(), report->totals.end(),
+                          [](const auto& total) { return total.second == 0; }));
+  // The payments' dates lie in the past year, not all on the day the demo ran.
+  auto db = Must(store::OpenSqlDatabase(database_));
+  int64_t now = SystemClock::Instance().NowMs();
+  Status read = db->Read([&](store::SqlSession& sql) -> Status {
+    auto rows = sql.Query(
+        "SELECT MIN(created_at_ms), MAX(created_at_ms) FROM payments WHERE fingerprint = "
+        "'history'");
+    if (!rows.ok()) return rows.status();
+    EXPECT_LT(rows->Int(0, 0), now - 200LL * 24 * 3600 * 1000);
+    EXPECT_LT(rows->Int(0, 1), now);
+    return Status::Ok();
+  });
+  EXPECT_TRUE(read.ok()) << read.ToString();
 }
 
 TEST_P(DemoTest, EachCustomerLogsInWithTheSecretsTheGuidePrints) {

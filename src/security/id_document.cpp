@@ -42,6 +42,13 @@ int ParseDigits(std::string_view text) {
 
 }  // namespace
 
+char ResidentIdCheckCharacter(std::string_view first17) {
+  int sum = 0;
+  for (size_t i = 0; i < kResidentIdWeights.size() && i < first17.size(); ++i)
+    sum += (first17[i] - '0') * kResidentIdWeights[i];
+  return kResidentIdCheck[static_cast<size_t>(sum % 11)];
+}
+
 Status ValidateResidentId(std::string_view number, std::chrono::year_month_day today) {
   if (number.size() != kResidentIdLength) return InvalidResidentId("must be 18 characters");
   std::string_view body = number.substr(0, kResidentIdLength - 1);
@@ -52,10 +59,7 @@ Status ValidateResidentId(std::string_view number, std::chrono::year_month_day t
   if (!IsDigit(check) && check != 'X') {
     return InvalidResidentId("must end with a digit or an upper-case X");
   }
-  int sum = 0;
-  for (size_t i = 0; i < body.size(); ++i)
-    sum += (body[i] - '0') * kResidentIdWeights[i];
-  if (kResidentIdCheck[sum % 11] != check) {
+  if (ResidentIdCheckCharacter(body) != check) {
     return InvalidResidentId("has a wrong check character");
   }
   std::string_view birth = number.substr(kBirthDateOffset, 8);

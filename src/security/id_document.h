@@ -40,6 +40,8 @@ inline constexpr size_t kResidentIdMaskKeepBack = 4;
 // already catches every single wrong digit and every swap of neighbours, and region codes
 // change with administrative reorganisations. Invalid "invalid_resident_id" otherwise.
 Status ValidateResidentId(std::string_view number, std::chrono::year_month_day today);
+// The check character of the 17 digits `first17` (ISO 7064 MOD 11-2): '0'-'9' or 'X'.
+char ResidentIdCheckCharacter(std::string_view first17);
 
 // The calendar date at `unix_ms` in China Standard Time (UTC+8, without daylight saving
 // since 1991), the calendar in which birth dates on resident ID cards are written.

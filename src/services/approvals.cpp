@@ -146,7 +146,8 @@ AuditEvent ActionAudit(const Approval& approval, int64_t checker_id, std::string
   if (IsCash(approval.action.kind)) {
     detail += " " + Money(approval.action.currency, approval.action.amount_minor).ToString();
   }
-  if (approval.action.kind == ApprovalKind::kUkeyIssue) detail += " U-key " + approval.action.serial;
+  if (approval.action.kind == ApprovalKind::kUkeyIssue)
+    detail += " U-key " + approval.action.serial;
   return {"staff",
           approval.maker_staff_id,
           "counter",
@@ -232,7 +233,8 @@ Result<Approval> ApprovalService::Make(const Staff& maker, const ApprovalAction&
   }
   bool ukey = action.kind == ApprovalKind::kUkeyIssue;
   if (ukey && !IsUkeySerial(action.serial)) {
-    return Status::Invalid("invalid_serial", "a serial is 1 to 32 upper-case letters, digits or '-'");
+    return Status::Invalid("invalid_serial",
+                           "a serial is 1 to 32 upper-case letters, digits or '-'");
   }
   auto account = customers_.GetAccount(action.account, maker.scope());
   if (!account.ok()) return account.status();
@@ -295,7 +297,8 @@ Result<Approval> ApprovalService::Make(const Staff& maker, const ApprovalAction&
     }
     // Checked before the row is written: an action that cannot run is not queued.
     EBANK_RETURN_IF_ERROR(CheckAccountFor(sql, approval));
-    if (ukey) EBANK_RETURN_IF_ERROR(CheckUkeyInStock(sql, action.serial, maker.scope().LikePattern()));
+    if (ukey)
+      EBANK_RETURN_IF_ERROR(CheckUkeyInStock(sql, action.serial, maker.scope().LikePattern()));
     auto rows = sql.Query(
         "INSERT INTO approvals (kind, payload, unit_id, maker_staff_id, idempotency_key, "
         "fingerprint, state, checker_staff_id, created_at_ms, expires_at_ms, decided_at_ms, "
@@ -548,15 +551,24 @@ void ApprovalService::ExecuteUkeyIssue(const Staff& checker, Approval approval,
   if (!account) return done(Status::Internal("approval_inconsistent", "the account is gone"));
   auto income = fees_.IncomeAccount(approval.unit_id);
   if (!income.ok()) return done(income.status());
-  FeeCharge fee{std::string(kUkeyFee), account->customer_id, account->number, approval.unit_id,
-                "counter", approval.maker_staff_id, amount, schedule->currency,
-                schedule->ebanking, "", 0, 0};
-  ledger::Request request{"",
-                          ledger::Transfer{{{account->ledger_account, -amount, schedule->currency},
-                                            {*income, amount, schedule->currency}},
-                                           fmt::format("{} {}", schedule->name_zh,
-                                                       approval.action.serial)},
-                          nullptr};
+  FeeCharge fee{std::string(kUkeyFee),
+                account->customer_id,
+                account->number,
+                approval.unit_id,
+                "counter",
+                approval.maker_staff_id,
+                amount,
+                schedule->currency,
+                schedule->ebanking,
+                "",
+                0,
+                0};
+  ledger::Request request{
+      "",
+      ledger::Transfer{{{account->ledger_account, -amount, schedule->currency},
+                        {*income, amount, schedule->currency}},
+                       fmt::format("{} {}", schedule->name_zh, approval.action.serial)},
+      nullptr};
   auto execution =
       std::make_shared<LedgerExecution>(clock_, checker, std::move(approval), std::move(fee));
   request.effect = execution;
@@ -591,9 +603,9 @@ Result<Approval> ApprovalService::ChangeStatus(const Staff& checker, Approval ap
       EBANK_RETURN_IF_ERROR(IssueUkey(sql, approval, now));
     } else {
       auto changed = sql.Query(
-        "UPDATE bank_accounts SET status = ? WHERE number = ? AND status = ? RETURNING number",
-        {std::string(freeze ? "frozen" : "active"), approval.action.account,
-         std::string(freeze ? "active" : "frozen")});
+          "UPDATE bank_accounts SET status = ? WHERE number = ? AND status = ? RETURNING number",
+          {std::string(freeze ? "frozen" : "active"), approval.action.account,
+           std::string(freeze ? "active" : "frozen")});
       if (!changed.ok()) return changed.status();
       if (changed->empty()) return Status::Internal("account_changed", "the account changed");
     }

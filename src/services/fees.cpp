@@ -10,8 +10,8 @@
 namespace ebank::services {
 namespace {
 
-constexpr std::array<std::string_view, 8> kFeeChannels = {
-    "web", "mobile", "phone", "sms", "counter", "atm", "pos", "api"};
+constexpr std::array<std::string_view, 8> kFeeChannels = {"web",     "mobile", "phone", "sms",
+                                                          "counter", "atm",    "pos",   "api"};
 constexpr const char* kScheduleColumns =
     "code, name_zh, name_en, amount_minor, currency, ebanking, updated_at_ms";
 
@@ -63,12 +63,18 @@ std::string FeeIncomeAccountCode(std::string_view unit_code, Currency currency) 
 }
 
 Status RecordFeeCharge(store::SqlSession& sql, const FeeCharge& charge) {
-  store::SqlParams params{charge.fee_code,     charge.customer_id,
-                          charge.account_number, charge.unit_id,
-                          charge.channel,      std::monostate{},
-                          charge.amount_minor, std::string(charge.currency.code()),
-                          int64_t{charge.ebanking ? 1 : 0}, charge.period,
-                          charge.ledger_seq,   charge.at_ms};
+  store::SqlParams params{charge.fee_code,
+                          charge.customer_id,
+                          charge.account_number,
+                          charge.unit_id,
+                          charge.channel,
+                          std::monostate{},
+                          charge.amount_minor,
+                          std::string(charge.currency.code()),
+                          int64_t{charge.ebanking ? 1 : 0},
+                          charge.period,
+                          charge.ledger_seq,
+                          charge.at_ms};
   if (charge.staff_id) params[5] = *charge.staff_id;
   return sql.Exec(
       "INSERT INTO fee_charges (fee_code, customer_id, account_number, unit_id, channel, "
@@ -78,9 +84,9 @@ Status RecordFeeCharge(store::SqlSession& sql, const FeeCharge& charge) {
 }
 
 Result<std::optional<FeeSchedule>> FindFeeSchedule(store::SqlSession& sql, std::string_view code) {
-  auto rows = sql.Query(
-      fmt::format("SELECT {} FROM fee_schedules WHERE code = ?", kScheduleColumns),
-      {std::string(code)});
+  auto rows =
+      sql.Query(fmt::format("SELECT {} FROM fee_schedules WHERE code = ?", kScheduleColumns),
+                {std::string(code)});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<FeeSchedule>();
   auto schedule = ScheduleFromRow(*rows, 0);
@@ -90,8 +96,7 @@ Result<std::optional<FeeSchedule>> FindFeeSchedule(store::SqlSession& sql, std::
   return std::optional<FeeSchedule>(std::move(one.front()));
 }
 
-Status FeeChargeEffect::After(ledger::WriteTransaction& transaction,
-                              const ledger::Outcome& outcome,
+Status FeeChargeEffect::After(ledger::WriteTransaction& transaction, const ledger::Outcome& outcome,
                               const std::function<int64_t(ledger::AccountId)>&) {
   if (!outcome.status.ok() || outcome.replayed) return Status::Ok();
   charge_.ledger_seq = outcome.seq;
@@ -155,9 +160,9 @@ Result<FeeSchedule> FeeService::Update(std::string_view code, std::optional<int6
         sql.Exec("DELETE FROM fee_discounts WHERE fee_code = ?", {std::string(code)}));
     for (const auto& [channel, percent] : *discounts) {
       if (percent == 0) continue;
-      EBANK_RETURN_IF_ERROR(sql.Exec(
-          "INSERT INTO fee_discounts (fee_code, channel, percent_off) VALUES (?, ?, ?)",
-          {std::string(code), channel, int64_t{percent}}));
+      EBANK_RETURN_IF_ERROR(
+          sql.Exec("INSERT INTO fee_discounts (fee_code, channel, percent_off) VALUES (?, ?, ?)",
+                   {std::string(code), channel, int64_t{percent}}));
     }
     return Status::Ok();
   });
@@ -182,8 +187,8 @@ Result<ledger::AccountId> FeeService::IncomeAccount(int64_t unit_id) {
   if (account) return *account;
   std::string code = FeeIncomeAccountCode(unit->code, Currency::Cny());
   ledger::Outcome opened = ledger_.Execute(ledger::Request{
-      "open:" + code, ledger::OpenAccount{code, Currency::Cny(), ledger::Side::kCredit,
-                                          std::nullopt}});
+      "open:" + code,
+      ledger::OpenAccount{code, Currency::Cny(), ledger::Side::kCredit, std::nullopt}});
   if (!opened.status.ok()) return opened.status;
   Status saved = db_.Transaction([&](store::SqlSession& sql) {
     return sql.Exec("UPDATE units SET fee_account_id = ? WHERE id = ?", {opened.id, unit_id});
@@ -228,9 +233,9 @@ Result<FeeRun> FeeService::ChargeSmsAlerts(const std::string& month) {
       if (!payers.empty() && payers.back().customer_id == rows->Int(r, 0)) continue;
       payers.push_back({rows->Int(r, 0), rows->Int(r, 1), rows->Text(r, 2), rows->Int(r, 3)});
     }
-    auto done = sql.Query(
-        "SELECT account_number FROM fee_charges WHERE fee_code = ? AND period = ?",
-        {std::string(kSmsAlertMonthlyFee), month});
+    auto done =
+        sql.Query("SELECT account_number FROM fee_charges WHERE fee_code = ? AND period = ?",
+                  {std::string(kSmsAlertMonthlyFee), month});
     if (!done.ok()) return done.status();
     for (size_t r = 0; r < done->size(); ++r)
       charged.insert(done->Text(r, 0));
@@ -246,8 +251,7 @@ Result<FeeRun> FeeService::ChargeSmsAlerts(const std::string& month) {
     std::vector<ledger::Outcome> outcomes = ledger_.Execute(std::move(requests));
     for (size_t i = 0; i < outcomes.size(); ++i) {
       const ledger::Outcome& outcome = outcomes[i];
-      if (outcome.status.code() == Code::kInternal ||
-          outcome.status.code() == Code::kUnavailable) {
+      if (outcome.status.code() == Code::kInternal || outcome.status.code() == Code::kUnavailable) {
         return outcome.status;
       }
       if (!outcome.status.ok()) {
@@ -273,16 +277,24 @@ Result<FeeRun> FeeService::ChargeSmsAlerts(const std::string& month) {
       if (!account.ok()) return account.status();
       income[payer.unit_id] = *account;
     }
-    FeeCharge charge{std::string(kSmsAlertMonthlyFee), payer.customer_id, payer.number,
-                     payer.unit_id, "sms", std::nullopt, amount, schedule->currency,
-                     schedule->ebanking, month, 0, clock_.NowMs()};
+    FeeCharge charge{std::string(kSmsAlertMonthlyFee),
+                     payer.customer_id,
+                     payer.number,
+                     payer.unit_id,
+                     "sms",
+                     std::nullopt,
+                     amount,
+                     schedule->currency,
+                     schedule->ebanking,
+                     month,
+                     0,
+                     clock_.NowMs()};
     auto effect = std::make_shared<FeeChargeEffect>(std::move(charge));
-    ledger::Request request{
-        fmt::format("fee:{}:{}:{}", kSmsAlertMonthlyFee, payer.number, month),
-        ledger::Transfer{{{payer.ledger_account, -amount, schedule->currency},
-                          {income[payer.unit_id], amount, schedule->currency}},
-                         fmt::format("{} {}", schedule->name_zh, month)},
-        effect};
+    ledger::Request request{fmt::format("fee:{}:{}:{}", kSmsAlertMonthlyFee, payer.number, month),
+                            ledger::Transfer{{{payer.ledger_account, -amount, schedule->currency},
+                                              {income[payer.unit_id], amount, schedule->currency}},
+                                             fmt::format("{} {}", schedule->name_zh, month)},
+                            effect};
     requests.push_back(std::move(request));
     effects.push_back(std::move(effect));
     if (requests.size() == kFeeRunBatchMax) EBANK_RETURN_IF_ERROR(flush());

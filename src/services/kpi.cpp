@@ -14,20 +14,6 @@ namespace ebank::services {
 namespace {
 
 constexpr int64_t kDayMs = 24LL * 3600 * 1000;
-constexpr const char* kUnitColumns = "id, code, name_zh, name_en, kind, parent_id, path";
-
-Unit UnitFromRow(const store::SqlRows& rows, size_t r) {
-  Unit unit;
-  unit.id = rows.Int(r, 0);
-  unit.code = rows.Text(r, 1);
-  unit.name_zh = rows.Text(r, 2);
-  unit.name_en = rows.Text(r, 3);
-  unit.kind = ParseUnitKind(rows.Text(r, 4)).value_or(UnitKind::kOutlet);
-  unit.parent_id = rows.OptionalInt(r, 5);
-  unit.path = rows.Text(r, 6);
-  return unit;
-}
-
 double Percent(int64_t part, int64_t whole) {
   if (whole <= 0) return 0;
   return std::round(1000.0 * static_cast<double>(part) / static_cast<double>(whole)) / 10.0;
@@ -96,16 +82,16 @@ Status CountUnits(store::SqlSession& sql, const std::string& pattern, int64_t fr
         c.new_active += IntOrZero(rows, r, 2);
       }));
   int64_t quiet_from_ms = to_ms - dormant_days * kDayMs;
-  EBANK_RETURN_IF_ERROR(ByUnit(
-      sql,
-      fmt::format("SELECT c.unit_id, COUNT(*) FROM signings s JOIN customers c ON c.id = "
-                  "s.customer_id JOIN units u ON u.id = c.unit_id WHERE u.path LIKE ? AND "
-                  "s.created_at_ms < ? AND NOT {} GROUP BY c.unit_id",
-                  kActiveCondition),
-      {pattern, quiet_from_ms, quiet_from_ms, to_ms, quiet_from_ms, to_ms}, counts,
-      [](KpiCounts& c, const store::SqlRows& rows, size_t r) {
-        c.dormant_customers += IntOrZero(rows, r, 1);
-      }));
+  EBANK_RETURN_IF_ERROR(
+      ByUnit(sql,
+             fmt::format("SELECT c.unit_id, COUNT(*) FROM signings s JOIN customers c ON c.id = "
+                         "s.customer_id JOIN units u ON u.id = c.unit_id WHERE u.path LIKE ? AND "
+                         "s.created_at_ms < ? AND NOT {} GROUP BY c.unit_id",
+                         kActiveCondition),
+             {pattern, quiet_from_ms, quiet_from_ms, to_ms, quiet_from_ms, to_ms}, counts,
+             [](KpiCounts& c, const store::SqlRows& rows, size_t r) {
+               c.dormant_customers += IntOrZero(rows, r, 1);
+             }));
   EBANK_RETURN_IF_ERROR(ByUnit(
       sql,
       "SELECT c.unit_id, COUNT(*) FROM payments p JOIN customers c ON c.id = p.customer_id JOIN "
@@ -245,11 +231,11 @@ Result<KpiService::Period> KpiService::ParsePeriod(const KpiQuery& query) const 
 
 Result<Unit> KpiService::FindScopedUnit(store::SqlSession& sql, const std::string& code,
                                         const UnitScope& scope) {
-  auto rows = code.empty()
-                  ? sql.Query(fmt::format("SELECT {} FROM units WHERE id = ?", kUnitColumns),
-                              {scope.unit_id})
-                  : sql.Query(fmt::format("SELECT {} FROM units WHERE code = ?", kUnitColumns),
-                              {code});
+  auto rows =
+      code.empty()
+          ? sql.Query(fmt::format("SELECT {} FROM units WHERE id = ?", kUnitColumns),
+                      {scope.unit_id})
+          : sql.Query(fmt::format("SELECT {} FROM units WHERE code = ?", kUnitColumns), {code});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return Status::NotFound("unknown_unit", "no such unit");
   Unit unit = UnitFromRow(*rows, 0);
@@ -268,13 +254,13 @@ Result<KpiReport> KpiService::Report(const KpiQuery& query, const UnitScope& sco
     auto unit = FindScopedUnit(sql, query.unit_code, scope);
     if (!unit.ok()) return unit.status();
     std::string pattern = unit->path + "%";
-    auto units = sql.Query(
-        fmt::format("SELECT {} FROM units WHERE path LIKE ? ORDER BY path", kUnitColumns),
-        {pattern});
+    auto units =
+        sql.Query(fmt::format("SELECT {} FROM units WHERE path LIKE ? ORDER BY path", kUnitColumns),
+                  {pattern});
     if (!units.ok()) return units.status();
     std::map<int64_t, KpiCounts> own;
-    EBANK_RETURN_IF_ERROR(CountUnits(sql, pattern, period->from_ms, period->to_ms,
-                                     period->dormant_days, own));
+    EBANK_RETURN_IF_ERROR(
+        CountUnits(sql, pattern, period->from_ms, period->to_ms, period->dormant_days, own));
     report.unit.unit = *unit;
     for (size_t r = 0; r < units->size(); ++r) {
       Unit each = UnitFromRow(*units, r);

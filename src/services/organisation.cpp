@@ -13,8 +13,7 @@ constexpr std::array<std::pair<UnitKind, std::string_view>, 4> kKinds = {{
     {UnitKind::kSubBranch, "sub_branch"},
     {UnitKind::kOutlet, "outlet"},
 }};
-constexpr const char* kUnitColumns =
-    "id, code, name_zh, name_en, kind, parent_id, path, cash_account_id";
+}  // namespace
 
 Unit UnitFromRow(const store::SqlRows& rows, size_t r) {
   Unit unit;
@@ -28,6 +27,8 @@ Unit UnitFromRow(const store::SqlRows& rows, size_t r) {
   unit.cash_account = rows.OptionalInt(r, 7);
   return unit;
 }
+
+namespace {
 
 Status CheckCode(std::string_view code) {
   bool ok = !code.empty() && code.size() <= kUnitCodeBytesMax;

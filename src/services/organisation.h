@@ -71,6 +71,11 @@ std::string ChildPath(std::string_view parent_path, int64_t id);
 // The ledger code of an outlet's vault cash account: "gl:cash:<unit code>:CNY".
 std::string CashAccountCode(std::string_view unit_code, Currency currency);
 
+// The columns a unit is read from, and the unit from a row of them.
+inline constexpr const char* kUnitColumns =
+    "id, code, name_zh, name_en, kind, parent_id, path, cash_account_id";
+Unit UnitFromRow(const store::SqlRows& rows, size_t r);
+
 // Reads the unit `id` in `sql`'s transaction; nullopt when there is none.
 Result<std::optional<Unit>> FindUnit(store::SqlSession& sql, int64_t id);
 

@@ -102,14 +102,13 @@ Result<std::vector<Ukey>> UkeyService::Receive(const Staff& staff,
         return Status::Conflict("ukey_exists", "U-key " + serial + " is known already");
       }
       EBANK_RETURN_IF_ERROR(added);
-      received.push_back(Ukey{serial, "in_stock", unit_id, std::nullopt, std::nullopt,
-                              std::nullopt, now, std::nullopt});
+      received.push_back(Ukey{serial, "in_stock", unit_id, std::nullopt, std::nullopt, std::nullopt,
+                              now, std::nullopt});
     }
-    return RecordAudit(sql, clock_,
-                       {"staff", staff.id, "counter", "ukey.receive",
-                        fmt::format("unit:{}", unit_id), "ok",
-                        fmt::format("{} U-keys, {} to {}", serials.size(), serials.front(),
-                                    serials.back())});
+    return RecordAudit(
+        sql, clock_,
+        {"staff", staff.id, "counter", "ukey.receive", fmt::format("unit:{}", unit_id), "ok",
+         fmt::format("{} U-keys, {} to {}", serials.size(), serials.front(), serials.back())});
   });
   if (!status.ok()) return status;
   return received;
@@ -127,9 +126,9 @@ Result<std::vector<Ukey>> UkeyService::List(const Staff& staff, std::string_view
       where += " AND k.state = ?";
       params.emplace_back(std::string(state));
     }
-    auto rows = sql.Query(fmt::format("{} WHERE {} ORDER BY k.serial LIMIT {}", kUkeySelect,
-                                      where, kUkeysListedMax),
-                          params);
+    auto rows = sql.Query(
+        fmt::format("{} WHERE {} ORDER BY k.serial LIMIT {}", kUkeySelect, where, kUkeysListedMax),
+        params);
     if (!rows.ok()) return rows.status();
     for (size_t r = 0; r < rows->size(); ++r)
       ukeys.push_back(UkeyFromRow(*rows, r));

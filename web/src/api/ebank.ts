@@ -332,11 +332,19 @@ const downloadTimeoutMs = 30_000
 
 // Fetches a file the server offers as an attachment and hands it to the browser to save
 // under the server's file name. Failures arrive as ApiError, like every other call.
-export async function downloadFile(path: string): Promise<string> {
+// `headers` go with the request (the staff console's bearer token); `onUnauthorized` runs
+// on a 401 before the error is thrown.
+export interface DownloadOptions {
+  headers?: Record<string, string>
+  onUnauthorized?: () => void
+}
+
+export async function downloadFile(path: string, options: DownloadOptions = {}): Promise<string> {
   let response: Response
   try {
     response = await fetch(path, {
       credentials: 'same-origin',
+      headers: options.headers,
       signal: AbortSignal.timeout(downloadTimeoutMs),
     })
   } catch {
@@ -352,6 +360,7 @@ export async function downloadFile(path: string): Promise<string> {
     } catch {
       // Not a problem document: the status says enough.
     }
+    if (response.status === 401) options.onUnauthorized?.()
     throw new ApiError(response.status, code, detail)
   }
   const disposition = response.headers.get('Content-Disposition') ?? ''

@@ -2,14 +2,12 @@
 // (GET /api/v1/openapi.json). Staff sessions are bearer tokens, not cookies: the token lives
 // in sessionStorage (gone when the tab closes, never sent to another tab or site) and rides
 // in the Authorization header of every call. A 401 from any call ends the session here.
-import type { Account } from '../api/ebank'
+import { downloadFile, type Account } from '../api/ebank'
 import { ApiError, request } from '../api/client'
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE'
 
 const tokenKey = 'ebank.staff.token'
-// An XLSX of a large subtree takes the server a while; JSON calls use the client's timeout.
-const downloadTimeoutMs = 60_000
 
 export function staffToken(): string {
   return sessionStorage.getItem(tokenKey) ?? ''
@@ -383,43 +381,14 @@ export function setKpiTarget(unit: string, metric: KpiMetric, year: string, targ
   return call('PUT', `/api/v1/kpi-targets/${encodeURIComponent(unit)}/${metric}`, { year, target })
 }
 
-// Fetches a file the server offers as an attachment, with the bearer token (a plain link
-// could not send it), and hands it to the browser to save under the server's file name.
-// The customer app's downloadFile does the same with its cookie; failures arrive as
-// ApiError here too, and a 401 ends the session like any other call.
-async function download(path: string): Promise<string> {
-  let response: Response
-  try {
-    response = await fetch(path, { headers: authorization(), signal: AbortSignal.timeout(downloadTimeoutMs) })
-  } catch {
-    throw new ApiError(0, 'network_error', 'the server did not answer')
-  }
-  if (!response.ok) {
-    let code = 'http_' + response.status
-    let detail = response.statusText
-    try {
-      const problem = (await response.json()) as { code?: unknown; detail?: unknown }
-      if (typeof problem.code === 'string') code = problem.code
-      if (typeof problem.detail === 'string') detail = problem.detail
-    } catch {
-      // Not a problem document: the status says enough.
-    }
-    if (response.status === 401) {
+// A file the server offers as an attachment, with the bearer token (a plain link could not
+// send it); a 401 ends the session like any other call.
+function download(path: string): Promise<string> {
+  return downloadFile(path, {
+    headers: authorization(),
+    onUnauthorized: () => {
       setStaffToken('')
       unauthorized()
-    }
-    throw new ApiError(response.status, code, detail)
-  }
-  const disposition = response.headers.get('Content-Disposition') ?? ''
-  const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'ebank-kpis.xlsx'
-  const url = URL.createObjectURL(await response.blob())
-  const link = document.createElement('a')
-  link.href = url
-  link.download = name
-  document.body.append(link)
-  link.click()
-  link.remove()
-  // The click has handed the file over; the object URL may go once it has been read.
-  setTimeout(() => URL.revokeObjectURL(url), downloadTimeoutMs)
-  return name
+    },
+  })
 }
