@@ -5,6 +5,7 @@
 // only within the asker's part of the unit tree.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <ctime>
 #include <map>
 #include <memory>
@@ -43,7 +44,8 @@ struct StaffSpec {
 };
 constexpr StaffSpec kStaff[] = {
     {"tellerbj", "teller", "BJ-01"},       {"superbj", "supervisor", "BJ"},
-    {"managerbj", "branch_manager", "BJ"}, {"tellersh", "teller", "SH-01"},
+    {"managerbj", "branch_manager", "BJ"},
+    {"cmbj", "customer_manager", "BJ"}, {"tellersh", "teller", "SH-01"},
     {"supersh", "supervisor", "SH"},
 };
 
@@ -504,6 +506,190 @@ TEST_P(BackOfficeTest, WhatStaffSeeFollowsTheUnitTree) {
   ASSERT_EQ(wildcard.status, 200);
   EXPECT_TRUE(wildcard.json().at("customers").as_array().empty());
   EXPECT_EQ(As("admin01").Get("/api/v1/customers?q=").status, 400);
+}
+
+TEST_P(BackOfficeTest, TheCustomerManagerSeesTheWholeCustomerAndTheLargeMovements) {
+  Deposit("tellerbj", "superbj", alice_account_, "60000.00");  // Above the 50,000 default.
+  Deposit("tellersh", "supersh", carol_account_, "500.00");
+  HttpClient alice("127.0.0.1", server_->port(),
+                   SmsLogin(*anonymous_, dir_, "alice01", kPassword, kAliceMobile));
+  HttpResult paid = alice.Post("/api/v1/me/transfers",
+                               json::serialize(json::object{{"from_account", alice_account_},
+                                                            {"to_account", bob_account_},
+                                                            {"amount", "10.00"},
+                                                            {"currency", "CNY"}}),
+                               {{"Idempotency-Key", "cm-pay"}});
+  ASSERT_EQ(paid.status, 201) << paid.body;
+  const std::string period = "?from=" + CstDate(-1) + "&to=" + CstDate(1);
+
+  HttpResult large = As("cmbj").Get("/api/v1/large-movements" + period);
+  ASSERT_EQ(large.status, 200) << large.body;
+  json::value moves = large.json();
+  ASSERT_EQ(moves.at("movements").as_array().size(), 1u) << large.body;
+  const auto& cash = moves.at("movements").as_array().at(0);
+  EXPECT_EQ(cash.at("kind").as_string(), "cash_deposit");
+  EXPECT_EQ(cash.at("amount").as_string(), "60000.00");
+  EXPECT_EQ(cash.at("threshold").as_string(), "50000.00");
+  EXPECT_EQ(cash.at("customer_number").as_string(), alice_);
+  // A lower threshold for BJ brings the 10.00 payment in; SH sees none of BJ's.
+  EXPECT_EQ(As("tellerbj")
+                .Send("PUT", "/api/v1/large-movement-thresholds/BJ", R"({"threshold":"5.00"})", {})
+                .status,
+            403);
+  EXPECT_EQ(As("supersh")
+                .Send("PUT", "/api/v1/large-movement-thresholds/BJ", R"({"threshold":"5.00"})", {})
+                .status,
+            404);
+  EXPECT_EQ(As("superbj")
+                .Send("PUT", "/api/v1/large-movement-thresholds/BJ", R"({"threshold":"0"})", {})
+                .status,
+            400);
+  ASSERT_EQ(As("superbj")
+                .Send("PUT", "/api/v1/large-movement-thresholds/BJ", R"({"threshold":"5.00"})", {})
+                .status,
+            200);
+  HttpResult lower = As("cmbj").Get("/api/v1/large-movements" + period);
+  ASSERT_EQ(lower.status, 200);
+  json::value lowered = lower.json();
+  ASSERT_EQ(lowered.at("movements").as_array().size(), 2u) << lower.body;
+  EXPECT_EQ(lowered.at("movements").as_array().at(0).at("kind").as_string(), "payment");
+  EXPECT_EQ(lowered.at("movements").as_array().at(0).at("counterparty").as_string(),
+            bob_account_);
+  HttpResult elsewhere = As("supersh").Get("/api/v1/large-movements" + period);
+  ASSERT_EQ(elsewhere.status, 200);
+  EXPECT_TRUE(elsewhere.json().at("movements").as_array().empty());  // carol's 500 < 50,000.
+  EXPECT_EQ(As("cmbj").Get("/api/v1/large-movements?from=2026-13-01&to=2026-12-01").status, 400);
+
+  // The 360° view, for the customer manager; another branch's customer does not exist.
+  HttpResult opened = As("tellerbj").Post(
+      "/api/v1/cases", json::serialize(json::object{{"kind", "complaint"},
+                                                    {"customer", alice_},
+                                                    {"title", "短信提醒未收到"},
+                                                    {"deadline", CstDate(7)}}));
+  ASSERT_EQ(opened.status, 201) << opened.body;
+  HttpResult view = As("cmbj").Get("/api/v1/customers/" + alice_ + "/overview");
+  ASSERT_EQ(view.status, 200) << view.body;
+  json::value overview = view.json();
+  EXPECT_EQ(overview.at("assets").as_string(), "59990.00");
+  EXPECT_EQ(overview.at("liabilities").as_string(), "0.00");
+  EXPECT_EQ(overview.at("accounts").as_array().size(), 1u);
+  EXPECT_EQ(overview.at("signing").at("login_id").as_string(), "alice01");
+  const auto& channels = overview.at("signing").at("channels").as_array();
+  EXPECT_NE(std::find(channels.begin(), channels.end(), json::value("sms")), channels.end());
+  const auto& activity = overview.at("recent_activity").as_array();
+  ASSERT_EQ(activity.size(), 2u);
+  EXPECT_EQ(activity.at(0).at("amount").as_string(), "-10.00");  // Newest first.
+  EXPECT_EQ(activity.at(1).at("amount").as_string(), "60000.00");
+  ASSERT_EQ(overview.at("cases").as_array().size(), 1u);
+  EXPECT_EQ(overview.at("cases").as_array().at(0).at("title").as_string(), "短信提醒未收到");
+  EXPECT_EQ(As("cmbj").Get("/api/v1/customers/" + carol_ + "/overview").status, 404);
+  HttpResult unsigned_view = As("supersh").Get("/api/v1/customers/" + carol_ + "/overview");
+  ASSERT_EQ(unsigned_view.status, 200);
+  EXPECT_TRUE(unsigned_view.json().at("signing").is_null());
+}
+
+TEST_P(BackOfficeTest, ACampaignRanksTheStaffWhoSignedCustomersUpAndChargedFees) {
+  // tellerbj signed up alice and bob in the fixture; tellersh signed up nobody.
+  Deposit("tellerbj", "superbj", alice_account_, "100.00");
+  HttpResult made = IssueUkey("tellerbj", alice_, "UKBJ0001", "campaign-ukey");
+  ASSERT_EQ(made.status, 202) << made.body;
+  ASSERT_EQ(Decide("superbj", made.json().at("id").as_int64(), "approve").status, 200);
+  const json::object campaign{{"name", "电子银行营销竞赛"},
+                              {"unit", "BJ"},
+                              {"from", CstDate(-1)},
+                              {"to", CstDate(1)}};
+  EXPECT_EQ(As("superbj").Post("/api/v1/campaigns", json::serialize(campaign)).status, 403);
+  EXPECT_EQ(As("managerbj")
+                .Post("/api/v1/campaigns",
+                      json::serialize(json::object{
+                          {"name", "x"}, {"unit", "SH"}, {"from", CstDate(0)}, {"to", CstDate(1)}}))
+                .status,
+            404);
+  EXPECT_EQ(As("managerbj")
+                .Post("/api/v1/campaigns",
+                      json::serialize(json::object{
+                          {"name", "x"}, {"unit", "BJ"}, {"from", CstDate(1)}, {"to", CstDate(0)}}))
+                .status,
+            400);
+  HttpResult created = As("managerbj").Post("/api/v1/campaigns", json::serialize(campaign));
+  ASSERT_EQ(created.status, 201) << created.body;
+  std::string id = std::to_string(created.json().at("id").as_int64());
+  HttpResult board = As("cmbj").Get("/api/v1/campaigns/" + id + "/leaderboard");
+  ASSERT_EQ(board.status, 200) << board.body;
+  json::value rows = board.json();
+  ASSERT_EQ(rows.at("leaderboard").as_array().size(), 1u) << board.body;
+  const auto& first = rows.at("leaderboard").as_array().at(0);
+  EXPECT_EQ(first.at("login").as_string(), "tellerbj");
+  EXPECT_EQ(first.at("rank").as_int64(), 1);
+  EXPECT_EQ(first.at("signups").as_int64(), 2);
+  EXPECT_EQ(first.at("revenue").as_string(), "60.00");
+  EXPECT_EQ(As("supersh").Get("/api/v1/campaigns/" + id + "/leaderboard").status, 404);
+  HttpResult listed = As("tellerbj").Get("/api/v1/campaigns");
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_TRUE(listed.json().at("campaigns").as_array().empty());  // It is over BJ, above BJ-01.
+  HttpResult seen = As("superbj").Get("/api/v1/campaigns");
+  ASSERT_EQ(seen.status, 200);
+  EXPECT_EQ(seen.json().at("campaigns").as_array().size(), 1u);
+}
+
+TEST_P(BackOfficeTest, ACaseMovesThroughItsStatesAndKeepsEveryChange) {
+  HttpResult opened = As("tellerbj").Post(
+      "/api/v1/cases", json::serialize(json::object{{"kind", "dispute"},
+                                                    {"customer", alice_},
+                                                    {"title", "ATM 取款未出钞"},
+                                                    {"detail", "客户称扣款 500 元未出钞"},
+                                                    {"owner", "superbj"},
+                                                    {"deadline", CstDate(-1)}}));
+  ASSERT_EQ(opened.status, 201) << opened.body;
+  int64_t id = opened.json().at("id").as_int64();
+  EXPECT_EQ(opened.json().at("state").as_string(), "open");
+  EXPECT_EQ(opened.json().at("owner_login").as_string(), "superbj");
+  EXPECT_TRUE(opened.json().at("overdue").as_bool());
+  std::string path = "/api/v1/cases/" + std::to_string(id);
+  HttpResult overdue = As("superbj").Get("/api/v1/cases?state=overdue");
+  ASSERT_EQ(overdue.status, 200);
+  EXPECT_EQ(overdue.json().at("cases").as_array().size(), 1u);
+  EXPECT_EQ(As("supersh").Get(path).status, 404);
+
+  auto change = [&](const std::string& who, json::object body) {
+    return As(who).Post(path + "/changes", json::serialize(body));
+  };
+  EXPECT_EQ(change("tellerbj", {{"state", "closed"}, {"note", "x"}}).status, 403);
+  EXPECT_EQ(change("superbj", {{"state", "closed"}, {"note", "x"}}).status, 409);  // Not resolved.
+  ASSERT_EQ(change("tellerbj", {{"state", "investigating"}}).status, 200);
+  EXPECT_EQ(change("tellerbj", {{"state", "resolved"}}).status, 400);  // A note is needed.
+  HttpResult resolved = change("tellerbj", {{"state", "resolved"}, {"note", "长款已退回客户"}});
+  ASSERT_EQ(resolved.status, 200) << resolved.body;
+  EXPECT_FALSE(resolved.json().at("overdue").as_bool());
+  ASSERT_EQ(change("superbj", {{"state", "closed"}, {"note", "复核无误"}}).status, 200);
+  EXPECT_EQ(change("superbj", {{"state", "investigating"}}).status, 409);
+  EXPECT_EQ(change("superbj", {{"owner", "tellersh"}}).status, 404);  // Not of BJ.
+
+  HttpResult read = As("tellerbj").Get(path);
+  ASSERT_EQ(read.status, 200);
+  json::value item = read.json();
+  EXPECT_EQ(item.at("state").as_string(), "closed");
+  std::vector<std::string> trail;
+  for (const auto& event : item.at("events").as_array())
+    trail.push_back(std::string(event.at("to_state").as_string()));
+  EXPECT_EQ(trail, (std::vector<std::string>{"open", "investigating", "resolved", "closed"}));
+  EXPECT_EQ(item.at("events").as_array().at(2).at("note").as_string(), "长款已退回客户");
+
+  // Bad cases are refused and open nothing.
+  EXPECT_EQ(As("tellerbj").Post("/api/v1/cases", R"({"kind":"rumour","title":"t","deadline":"2026-12-31"})").status,
+            400);
+  EXPECT_EQ(As("tellerbj")
+                .Post("/api/v1/cases", json::serialize(json::object{{"kind", "complaint"},
+                                                                     {"customer", carol_},
+                                                                     {"title", "t"},
+                                                                     {"deadline", CstDate(3)}}))
+                .status,
+            404);
+  EXPECT_EQ(As("tellerbj").Post("/api/v1/cases", R"({"kind":"complaint","title":"t","deadline":"tomorrow"})").status,
+            400);
+  HttpResult all = As("admin01").Get("/api/v1/cases");
+  ASSERT_EQ(all.status, 200);
+  EXPECT_EQ(all.json().at("cases").as_array().size(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BackOfficeTest, ::testing::Values("sqlite", "postgresql"),

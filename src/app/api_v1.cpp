@@ -6,6 +6,7 @@
 #include "app/api_common.h"
 #include "app/api_v1_backoffice.h"
 #include "app/api_v1_staff.h"
+#include "app/api_v1_workbench.h"
 #include "http/json.h"
 
 namespace ebank::app {
@@ -183,6 +184,7 @@ void AddApiV1Routes(http::Router& router, const ApiServices& api) {
   AddScheduledRoutes(router, api);
   AddStaffRoutes(router, api);
   AddBackOfficeRoutes(router, api);
+  AddWorkbenchRoutes(router, api);
   AddNotificationRoutes(router, api);
 
   router.Add(
@@ -611,6 +613,8 @@ json::object OpenApiDocument(const http::Router& router) {
                      [] {
                        json::object schemas = Schemas();
                        for (auto& [name, schema] : BackOfficeSchemas())
+                         schemas[name] = schema;
+                       for (auto& [name, schema] : WorkbenchSchemas())
                          schemas[name] = schema;
                        for (auto& [name, schema] : StaffSchemas())
                          schemas[name] = std::move(schema);

@@ -257,8 +257,8 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
   auto customer_only = [&api](CustomerHandler handler) {
     return CustomerOnly(api.sessions, std::move(handler));
   };
-  using CounterHandler = std::function<http::awaitable<Response>(const Request&, const Params&,
-                                                                 const services::Customer&)>;
+  using CounterHandler = std::function<http::awaitable<Response>(
+      const Request&, const Params&, const services::Customer&, const services::Staff&)>;
   // A handler for staff acting on the customer named in the path; audited.
   auto for_customer = [&api](CounterHandler handler) -> http::Handler {
     return StaffOnly(
@@ -268,7 +268,7 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
             const services::Staff& staff) -> http::awaitable<Response> {
           auto customer = api.customers.GetByNumber(params.at("number"), staff.scope());
           if (!customer.ok()) co_return http::Problem(request, customer.status());
-          Response response = co_await handler(request, params, *customer);
+          Response response = co_await handler(request, params, *customer, staff);
           (void)services::RecordAudit(
               api.customers.database(), api.clock,
               {"staff", staff.id, "counter", std::string(http::PathOf(request.target())),
@@ -282,7 +282,8 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
   router.Add(
       Verb::post, "/api/v1/customers/{number}/signing",
       for_customer([&api](const Request& request, const Params&,
-                          const services::Customer& customer) -> http::awaitable<Response> {
+                          const services::Customer& customer,
+                                 const services::Staff& staff) -> http::awaitable<Response> {
         auto body = ParseBody(
             request, {"login_id", "password", "reserved_info", "channels", "alert_threshold"});
         if (!body.ok()) co_return http::Problem(request, body.status());
@@ -312,6 +313,7 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
           if (!threshold.ok()) co_return http::Problem(request, threshold.status());
           input.alert_threshold_minor = *threshold;
         }
+        input.staff_id = staff.id;  // Campaigns credit the staff member who signed them up.
         Status status = api.signing.SignUp(customer.id, input);
         if (!status.ok()) co_return http::Problem(request, status);
         co_return http::Json(
@@ -323,7 +325,8 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
 
   router.Add(Verb::post, "/api/v1/customers/{number}/tools/totp",
              for_customer([&api](const Request& request, const Params&,
-                                 const services::Customer& customer) -> http::awaitable<Response> {
+                                 const services::Customer& customer,
+                                 const services::Staff&) -> http::awaitable<Response> {
                auto enrolment = api.signing.EnrolTotp(customer.id);
                if (!enrolment.ok()) co_return http::Problem(request, enrolment.status());
                auto qr = print::QrSvg(enrolment->otpauth_uri);
@@ -338,7 +341,8 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
 
   router.Add(Verb::post, "/api/v1/customers/{number}/tools/password-card",
              for_customer([&api](const Request& request, const Params&,
-                                 const services::Customer& customer) -> http::awaitable<Response> {
+                                 const services::Customer& customer,
+                                 const services::Staff&) -> http::awaitable<Response> {
                auto card = api.signing.IssuePasswordCard(customer.id);
                if (!card.ok()) co_return http::Problem(request, card.status());
                // The card exists in the clear only in this response, so its PDF comes
@@ -354,7 +358,8 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
 
   router.Add(Verb::post, "/api/v1/customers/{number}/tools/ukey",
              for_customer([&api](const Request& request, const Params&,
-                                 const services::Customer& customer) -> http::awaitable<Response> {
+                                 const services::Customer& customer,
+                                 const services::Staff&) -> http::awaitable<Response> {
                auto body = ParseBody(request, {"public_key_pem"});
                if (!body.ok()) co_return http::Problem(request, body.status());
                auto pem = http::RequiredString(*body, "public_key_pem");

@@ -163,12 +163,16 @@ Status SigningService::SignUp(int64_t customer_id, const SigningInput& input) {
       }
       return Status::Conflict("login_id_taken", "this login id is in use");
     }
+    store::SqlParams params{customer_id,      input.login_id,
+                            *hash,            input.reserved_info,
+                            Join(input.channels), input.alert_threshold_minor,
+                            clock_.NowMs(),   std::monostate{}};
+    if (input.staff_id) params[7] = *input.staff_id;
     return sql.Exec(
         "INSERT INTO signings (customer_id, login_id, password_hash, reserved_info, channels, "
-        "failed_logins, locked_until_ms, alert_threshold_minor, alert_channels, created_at_ms) "
-        "VALUES (?, ?, ?, ?, ?, 0, 0, ?, 'sms', ?)",
-        {customer_id, input.login_id, *hash, input.reserved_info, Join(input.channels),
-         input.alert_threshold_minor, clock_.NowMs()});
+        "failed_logins, locked_until_ms, alert_threshold_minor, alert_channels, created_at_ms, "
+        "staff_id) VALUES (?, ?, ?, ?, ?, 0, 0, ?, 'sms', ?, ?)",
+        params);
   });
   if (status.code() == Code::kConflict && status.reason() == "constraint") {
     return Status::Conflict("login_id_taken", "this login id is in use");

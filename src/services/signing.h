@@ -41,6 +41,9 @@ struct SigningInput {
   std::string reserved_info;
   std::vector<std::string> channels;  // "web", "mobile", "phone", "sms".
   int64_t alert_threshold_minor = 0;
+  // The staff member who signed the customer up at the counter (campaigns credit them);
+  // none for an online self sign-up.
+  std::optional<int64_t> staff_id;
 };
 
 struct SigningRecord {

@@ -491,6 +491,57 @@ INSERT INTO fee_discounts VALUES ('transfer_other_bank', 'mobile', 100);
 INSERT INTO fee_discounts VALUES ('ukey', 'web', 50);
 )sql";
 
+// The customer manager's workbench and the back office's registers (BO-4, BO-6, BO-7,
+// SVC-3): who signed each customer up at the counter (campaigns credit them); campaigns
+// over a unit and period; the large-fund-movement threshold per unit; and cases (差错,
+// disputes, complaints, inspection findings 检查发现 with their rectification) with every
+// change of state kept, so nothing about a case is ever lost.
+constexpr const char* kWorkbenchTemplate = R"sql(
+ALTER TABLE signings ADD COLUMN staff_id @INT@ REFERENCES staff (id);
+CREATE INDEX signings_staff ON signings (staff_id, created_at_ms);
+CREATE INDEX fee_charges_staff ON fee_charges (staff_id, at_ms);
+CREATE TABLE campaigns (
+  id @ID@,
+  name TEXT NOT NULL,
+  unit_id @INT@ NOT NULL REFERENCES units (id),
+  from_date TEXT NOT NULL,
+  to_date TEXT NOT NULL,
+  created_by @INT@ NOT NULL REFERENCES staff (id),
+  created_at_ms @INT@ NOT NULL
+);
+CREATE TABLE large_movement_thresholds (
+  unit_id @INT@ PRIMARY KEY REFERENCES units (id),
+  threshold_minor @INT@ NOT NULL CHECK (threshold_minor > 0),
+  updated_at_ms @INT@ NOT NULL
+);
+CREATE TABLE cases (
+  id @ID@,
+  kind TEXT NOT NULL CHECK (kind IN ('card_error', 'dispute', 'complaint', 'finding')),
+  unit_id @INT@ NOT NULL REFERENCES units (id),
+  customer_id @INT@ REFERENCES customers (id),
+  title TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  source TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('open', 'investigating', 'resolved', 'closed')),
+  owner_staff_id @INT@ NOT NULL REFERENCES staff (id),
+  deadline_date TEXT NOT NULL,
+  created_by @INT@ NOT NULL REFERENCES staff (id),
+  created_at_ms @INT@ NOT NULL,
+  updated_at_ms @INT@ NOT NULL
+);
+CREATE INDEX cases_unit ON cases (unit_id, state);
+CREATE TABLE case_events (
+  id @ID@,
+  case_id @INT@ NOT NULL REFERENCES cases (id),
+  at_ms @INT@ NOT NULL,
+  staff_id @INT@ NOT NULL REFERENCES staff (id),
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  note TEXT NOT NULL
+);
+CREATE INDEX case_events_case ON case_events (case_id, id);
+)sql";
+
 std::string Expand(std::string_view text, std::string_view id, std::string_view integer) {
   std::string out(text);
   for (auto [token, value] :
@@ -528,6 +579,8 @@ const std::vector<Migration>& Migrations() {
   static const std::string organisation_postgresql = ForPostgresql(kOrganisationTemplate);
   static const std::string backoffice_sqlite = ForSqlite(kBackOfficeTemplate);
   static const std::string backoffice_postgresql = ForPostgresql(kBackOfficeTemplate);
+  static const std::string workbench_sqlite = ForSqlite(kWorkbenchTemplate);
+  static const std::string workbench_postgresql = ForPostgresql(kWorkbenchTemplate);
   static const std::vector<Migration> migrations = {
       {1, "ledger", kLedgerSqlite, kLedgerPostgresql},
       {2, "customers", customers_sqlite, customers_postgresql},
@@ -537,6 +590,7 @@ const std::vector<Migration>& Migrations() {
       {6, "notifications", notifications_sqlite, notifications_postgresql},
       {7, "organisation", organisation_sqlite, organisation_postgresql},
       {8, "backoffice", backoffice_sqlite, backoffice_postgresql},
+      {9, "workbench", workbench_sqlite, workbench_postgresql},
   };
   return migrations;
 }
