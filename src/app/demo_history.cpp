@@ -17,6 +17,7 @@
 #include "services/organisation.h"
 #include "services/payments.h"
 #include "services/ukeys.h"
+#include "services/workbench.h"
 
 namespace ebank::app {
 namespace {
@@ -296,10 +297,10 @@ Status History::MakeCustomers(int count) {
       }
       EBANK_RETURN_IF_ERROR(sql.Exec(
           "INSERT INTO signings (customer_id, login_id, password_hash, reserved_info, channels, "
-          "failed_logins, locked_until_ms, alert_threshold_minor, alert_channels, created_at_ms) "
-          "VALUES (?, ?, ?, '演示历史', ?, 0, 0, 0, 'sms', ?)",
+          "failed_logins, locked_until_ms, alert_threshold_minor, alert_channels, created_at_ms, "
+          "staff_id) VALUES (?, ?, ?, '演示历史', ?, 0, 0, 0, 'sms', ?, ?)",
           {person.customer_id, fmt::format("history{:05}", i + 1), *hash, channels,
-           person.signed_at_ms}));
+           person.signed_at_ms, outlets_[person.outlet].teller}));
     }
     return Status::Ok();
   });
@@ -313,7 +314,9 @@ std::vector<Event> History::Plan() {
     const Person& person = people_[p];
     int64_t first_ms = std::max(person.created_at_ms, start_ms) + Between(0, 3 * kDayMs);
     if (first_ms >= end_ms) first_ms = end_ms - kDayMs;
-    events.push_back({first_ms, Kind::kCashIn, p, 0, Between(3'000, 50'000) * 100, "", "", ""});
+    // One in fifty brings a large sum: the workbench's large-fund-movement alerts.
+    int64_t opening = Chance(0.02) ? Between(60'000, 500'000) : Between(3'000, 50'000);
+    events.push_back({first_ms, Kind::kCashIn, p, 0, opening * 100, "", "", ""});
     for (int64_t n = Between(1, 8); n > 0; --n) {
       bool in = Chance(0.6);
       events.push_back({Between(first_ms + 1, end_ms), in ? Kind::kCashIn : Kind::kCashOut, p, 0,
@@ -501,6 +504,10 @@ Status History::SetTargets() {
   });
   if (!read.ok()) return read;
   std::string year = services::LimitDay(now_ms_).substr(0, 4);
+  services::WorkbenchService workbench(db_, clock_);
+  auto campaign = workbench.CreateCampaign(outlets_.front().checker, year + "年电子银行营销竞赛",
+                                           "HO", year + "-01-01", year + "-12-31", all);
+  if (!campaign.ok()) return campaign.status();
   for (const std::string& code : codes) {
     auto report = kpis.Report({code, year + "-01-01", "", services::kDormantDaysDefault}, all);
     if (!report.ok()) return report.status();

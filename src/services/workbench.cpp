@@ -221,10 +221,10 @@ Result<std::vector<Campaign>> WorkbenchService::Campaigns(const UnitScope& scope
   Status read = db_.Read([&](store::SqlSession& sql) -> Status {
     auto rows = sql.Query(
         fmt::format("SELECT m.id, m.name, u.code, m.from_date, m.to_date FROM campaigns m JOIN "
-                    "units u ON u.id = m.unit_id WHERE u.path LIKE ? ORDER BY m.from_date DESC, "
-                    "m.id DESC LIMIT {}",
+                    "units u ON u.id = m.unit_id WHERE u.path LIKE ? OR ? LIKE u.path || '%' "
+                    "ORDER BY m.from_date DESC, m.id DESC LIMIT {}",
                     kCampaignsListedMax),
-        {scope.LikePattern()});
+        {scope.LikePattern(), scope.path.empty() ? std::string("-") : scope.path});
     if (!rows.ok()) return rows.status();
     for (size_t r = 0; r < rows->size(); ++r) {
       campaigns.push_back({rows->Int(r, 0), rows->Text(r, 1), rows->Text(r, 2), rows->Text(r, 3),
@@ -245,7 +245,10 @@ Result<std::vector<LeaderboardRow>> WorkbenchService::Leaderboard(int64_t campai
         "m.unit_id WHERE m.id = ?",
         {campaign_id});
     if (!campaign.ok()) return campaign.status();
-    if (campaign->empty() || !scope.Contains(campaign->Text(0, 0))) {
+    // Seen by the staff of the campaign's units and of the units above it.
+    std::string path = campaign->empty() ? "" : campaign->Text(0, 0);
+    if (path.empty() || scope.path.empty() ||
+        !(scope.Contains(path) || scope.path.starts_with(path))) {
       return Status::NotFound("unknown_campaign", "no such campaign");
     }
     auto period = ParsePeriod(campaign->Text(0, 1), campaign->Text(0, 2));

@@ -76,9 +76,12 @@ class WorkbenchService {
   Result<Campaign> CreateCampaign(int64_t staff_id, const std::string& name,
                                   const std::string& unit_code, const std::string& from_date,
                                   const std::string& to_date, const UnitScope& scope);
+  // The campaigns over `scope`'s units and those over a unit above it (which its staff
+  // take part in), newest first.
   Result<std::vector<Campaign>> Campaigns(const UnitScope& scope);
   // The staff of the campaign's units ranked by the customers they signed up at the
-  // counter and the fees they charged in its period (NotFound "unknown_campaign").
+  // counter and the fees they charged in its period; for everyone who sees the campaign
+  // (NotFound "unknown_campaign" otherwise).
   Result<std::vector<LeaderboardRow>> Leaderboard(int64_t campaign_id, const UnitScope& scope);
 
  private:
