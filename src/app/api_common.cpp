@@ -230,4 +230,18 @@ http::Response FileResponse(const http::Request& request, Result<std::string> by
   return response;
 }
 
+json::object ObjectSchema(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> properties,
+    std::initializer_list<std::string_view> required) {
+  json::object fields;
+  for (const auto& [name, description] : properties)
+    fields[name] = json::object{{"description", description}};
+  json::array names;
+  for (std::string_view name : required)
+    names.push_back(json::string(name));
+  json::object schema{{"type", "object"}, {"properties", std::move(fields)}};
+  if (!names.empty()) schema["required"] = std::move(names);
+  return schema;
+}
+
 }  // namespace ebank::app::api

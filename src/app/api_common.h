@@ -88,6 +88,12 @@ http::awaitable<T> AwaitCallback(std::function<void(std::function<void(T)>)> sta
 // A numeric path parameter, or nullopt when it is not a positive integer.
 std::optional<int64_t> IdParam(const http::Params& params, const std::string& name);
 
+// An OpenAPI object schema whose properties are described in words (name, description),
+// with the `required` ones listed.
+boost::json::object ObjectSchema(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> properties,
+    std::initializer_list<std::string_view> required);
+
 // The body as a JSON object with only `allowed` fields.
 Result<boost::json::object> ParseBody(const http::Request& request,
                                       std::initializer_list<std::string_view> allowed);

@@ -440,18 +440,7 @@ void AddBackOfficeRoutes(http::Router& router, const ApiServices& api) {
 }
 
 json::object BackOfficeSchemas() {
-  auto properties = [](std::initializer_list<std::pair<std::string_view, std::string_view>> list,
-                       std::initializer_list<std::string_view> required) {
-    json::object fields;
-    for (const auto& [name, description] : list)
-      fields[name] = json::object{{"description", description}};
-    json::array names;
-    for (std::string_view name : required)
-      names.push_back(json::string(name));
-    json::object schema{{"type", "object"}, {"properties", std::move(fields)}};
-    if (!names.empty()) schema["required"] = std::move(names);
-    return schema;
-  };
+  const auto& properties = ObjectSchema;
   std::string metrics;
   for (const services::KpiMetric& metric : services::kKpiMetrics)
     metrics += (metrics.empty() ? "" : ", ") + std::string(metric.name);

@@ -379,18 +379,7 @@ void AddWorkbenchRoutes(http::Router& router, const ApiServices& api) {
 }
 
 json::object WorkbenchSchemas() {
-  auto properties = [](std::initializer_list<std::pair<std::string_view, std::string_view>> list,
-                       std::initializer_list<std::string_view> required) {
-    json::object fields;
-    for (const auto& [name, description] : list)
-      fields[name] = json::object{{"description", description}};
-    json::array names;
-    for (std::string_view name : required)
-      names.push_back(json::string(name));
-    json::object schema{{"type", "object"}, {"properties", std::move(fields)}};
-    if (!names.empty()) schema["required"] = std::move(names);
-    return schema;
-  };
+  const auto& properties = ObjectSchema;
   return json::object{
       {"CustomerOverview",
        properties({{"accounts", "array of Account"},
