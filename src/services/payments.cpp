@@ -10,6 +10,7 @@
 #include "services/notifications.h"
 #include "services/outbox.h"
 #include "services/staff.h"
+#include "services/usage.h"
 
 namespace ebank::services {
 namespace {
@@ -112,51 +113,6 @@ const ToolLimit& Find(const std::vector<ToolLimit>& limits, Tool tool) {
     if (limit.tool == tool) return limit;
   }
   return DefaultLimitFor(tool);
-}
-
-const ClassCap* CapFor(int account_class) {
-  for (const ClassCap& cap : kClassCaps) {
-    if (cap.account_class == account_class) return &cap;
-  }
-  return nullptr;
-}
-
-// One counter a payment's amount is added to: `table` keyed by (`key_column`, `period_column`).
-struct Usage {
-  std::string_view table;
-  std::string_view key_column;
-  store::SqlValue key;
-  std::string_view period_column;
-  std::string period;
-  int64_t cap;
-  Status refusal;  // When the amount would pass the cap.
-};
-
-// Adds `amount` to every counter, or to none when it would pass one's cap. A negative
-// amount gives back what an earlier call took and is never refused.
-Status AddUsage(store::SqlSession& sql, const std::vector<Usage>& usages, int64_t amount) {
-  std::vector<bool> exists;
-  for (const Usage& usage : usages) {
-    auto used = sql.Query(fmt::format("SELECT used_minor FROM {} WHERE {} = ? AND {} = ?",
-                                      usage.table, usage.key_column, usage.period_column),
-                          {usage.key, usage.period});
-    if (!used.ok()) return used.status();
-    int64_t already = used->empty() ? 0 : used->Int(0, 0);
-    if (amount > 0 && already + amount > usage.cap) return usage.refusal;
-    exists.push_back(!used->empty());
-  }
-  for (size_t i = 0; i < usages.size(); ++i) {
-    const Usage& usage = usages[i];
-    EBANK_RETURN_IF_ERROR(
-        exists[i] ? sql.Exec(fmt::format("UPDATE {} SET used_minor = used_minor + ? WHERE {} = ? "
-                                         "AND {} = ?",
-                                         usage.table, usage.key_column, usage.period_column),
-                             {amount, usage.key, usage.period})
-                  : sql.Exec(fmt::format("INSERT INTO {} ({}, {}, used_minor) VALUES (?, ?, ?)",
-                                         usage.table, usage.key_column, usage.period_column),
-                             {usage.key, usage.period, amount}));
-  }
-  return Status::Ok();
 }
 
 // The class II/III caps a payment between `from` and `to` counts against: money leaving a

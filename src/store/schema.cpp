@@ -542,6 +542,123 @@ CREATE TABLE case_events (
 CREATE INDEX case_events_case ON case_events (case_id, id);
 )sql";
 
+// Cards and the card host (CARD-1, CARD-2, CH-ATM, CH-POS, BO-5): cards are known by a
+// keyed token of their PAN and its last four digits, never the PAN; a PIN by its keyed
+// verification value, never the PIN or its block. Terminals (ATM, CRS, POS) and merchants
+// are the back office's registers; every ISO 8583 transaction is one card_transactions row,
+// unique per terminal, local date and STAN (so a retransmission or a reversal finds it),
+// written in the same database transaction as its money. A settlement compares a
+// terminal's batch totals with the host's.
+constexpr const char* kCardsTemplate = R"sql(
+CREATE TABLE cards (
+  id @ID@,
+  pan_token TEXT NOT NULL UNIQUE,
+  last_four TEXT NOT NULL,
+  bin TEXT NOT NULL,
+  account_number TEXT NOT NULL REFERENCES bank_accounts (number),
+  customer_id @INT@ NOT NULL REFERENCES customers (id),
+  expiry TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active', 'lost', 'frozen', 'closed')),
+  pin_verifier TEXT NOT NULL,
+  pin_failures @INT@ NOT NULL,
+  pin_failure_day TEXT NOT NULL,
+  atm_enabled @INT@ NOT NULL,
+  pos_enabled @INT@ NOT NULL,
+  atm_daily_minor @INT@ NOT NULL CHECK (atm_daily_minor >= 0),
+  pos_daily_minor @INT@ NOT NULL CHECK (pos_daily_minor >= 0),
+  issued_at_ms @INT@ NOT NULL
+);
+CREATE INDEX cards_account ON cards (account_number);
+CREATE INDEX cards_customer ON cards (customer_id);
+CREATE TABLE card_usage (
+  card_id @INT@ NOT NULL REFERENCES cards (id),
+  period TEXT NOT NULL,
+  used_minor @INT@ NOT NULL,
+  PRIMARY KEY (card_id, period)
+);
+CREATE TABLE merchants (
+  id @ID@,
+  code TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  category TEXT NOT NULL,
+  unit_id @INT@ NOT NULL REFERENCES units (id),
+  account_number TEXT NOT NULL REFERENCES bank_accounts (number),
+  mdr_bp @INT@ NOT NULL CHECK (mdr_bp >= 0 AND mdr_bp <= 1000),
+  address TEXT NOT NULL,
+  created_at_ms @INT@ NOT NULL
+);
+CREATE TABLE merchant_visits (
+  id @ID@,
+  merchant_id @INT@ NOT NULL REFERENCES merchants (id),
+  staff_id @INT@ NOT NULL REFERENCES staff (id),
+  visited_at_ms @INT@ NOT NULL,
+  note TEXT NOT NULL
+);
+CREATE INDEX merchant_visits_merchant ON merchant_visits (merchant_id, visited_at_ms);
+CREATE TABLE terminals (
+  id @ID@,
+  code TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('atm', 'crs', 'pos')),
+  unit_id @INT@ NOT NULL REFERENCES units (id),
+  merchant_id @INT@ REFERENCES merchants (id),
+  location TEXT NOT NULL,
+  keeper_staff_id @INT@ NOT NULL REFERENCES staff (id),
+  pin_key_sealed TEXT NOT NULL,
+  pin_key_check TEXT NOT NULL,
+  cash_account_id @INT@,
+  status TEXT NOT NULL CHECK (status IN ('active', 'retired')),
+  batch @INT@ NOT NULL,
+  last_activity_ms @INT@,
+  created_at_ms @INT@ NOT NULL
+);
+CREATE TABLE card_transactions (
+  id @ID@,
+  terminal_id @INT@ NOT NULL REFERENCES terminals (id),
+  local_date TEXT NOT NULL,
+  stan TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  card_id @INT@ REFERENCES cards (id),
+  last_four TEXT NOT NULL,
+  amount_minor @INT@ NOT NULL,
+  currency TEXT NOT NULL,
+  fee_minor @INT@ NOT NULL,
+  response TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  original_id @INT@,
+  ledger_seq @INT@ NOT NULL,
+  hold_id @INT@ NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('approved', 'declined', 'reversed', 'completed',
+                                       'reversal_unmatched')),
+  batch @INT@ NOT NULL,
+  at_ms @INT@ NOT NULL,
+  reversed_at_ms @INT@,
+  payee_account_id @INT@,
+  UNIQUE (terminal_id, local_date, stan)
+);
+CREATE INDEX card_transactions_batch ON card_transactions (terminal_id, batch);
+CREATE INDEX card_transactions_card ON card_transactions (card_id, at_ms);
+CREATE INDEX card_transactions_at ON card_transactions (at_ms);
+CREATE TABLE terminal_settlements (
+  id @ID@,
+  terminal_id @INT@ NOT NULL REFERENCES terminals (id),
+  batch @INT@ NOT NULL,
+  host_debits @INT@ NOT NULL,
+  host_debits_minor @INT@ NOT NULL,
+  host_credits @INT@ NOT NULL,
+  host_credits_minor @INT@ NOT NULL,
+  terminal_debits @INT@ NOT NULL,
+  terminal_debits_minor @INT@ NOT NULL,
+  terminal_credits @INT@ NOT NULL,
+  terminal_credits_minor @INT@ NOT NULL,
+  matched @INT@ NOT NULL,
+  case_id @INT@ REFERENCES cases (id),
+  at_ms @INT@ NOT NULL,
+  UNIQUE (terminal_id, batch)
+);
+INSERT INTO fee_schedules VALUES ('atm_other_bank', '跨行取款手续费', 'Cross-bank ATM withdrawal fee', 400, 'CNY', 1, 0);
+INSERT INTO fee_schedules VALUES ('pos_mdr', '收单商户手续费', 'POS merchant discount (MDR)', 0, 'CNY', 0, 0);
+)sql";
+
 std::string Expand(std::string_view text, std::string_view id, std::string_view integer) {
   std::string out(text);
   for (auto [token, value] :
@@ -581,6 +698,8 @@ const std::vector<Migration>& Migrations() {
   static const std::string backoffice_postgresql = ForPostgresql(kBackOfficeTemplate);
   static const std::string workbench_sqlite = ForSqlite(kWorkbenchTemplate);
   static const std::string workbench_postgresql = ForPostgresql(kWorkbenchTemplate);
+  static const std::string cards_sqlite = ForSqlite(kCardsTemplate);
+  static const std::string cards_postgresql = ForPostgresql(kCardsTemplate);
   static const std::vector<Migration> migrations = {
       {1, "ledger", kLedgerSqlite, kLedgerPostgresql},
       {2, "customers", customers_sqlite, customers_postgresql},
@@ -591,6 +710,7 @@ const std::vector<Migration>& Migrations() {
       {7, "organisation", organisation_sqlite, organisation_postgresql},
       {8, "backoffice", backoffice_sqlite, backoffice_postgresql},
       {9, "workbench", workbench_sqlite, workbench_postgresql},
+      {10, "cards", cards_sqlite, cards_postgresql},
   };
   return migrations;
 }

@@ -1,0 +1,57 @@
+// The card host's TCP server: terminals and switches connect, each message framed by a
+// 2-byte big-endian length (iso8583::Frame). Per connection, requests are answered in the
+// order they came (the response to each carries its STAN, 11, and terminal, 41, so a
+// client pipelining requests matches them). Limits: connections, message size, a read
+// timeout per message once started and an idle timeout between messages (terminals send
+// 0800 echoes to stay connected). Handlers run on their own pool, as in http::Server, so
+// a handler waiting for the database never holds up another connection. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <string>
+
+#include "cardhost/host.h"
+#include "core/status.h"
+#include "iso8583/iso8583.h"
+
+namespace ebank::cardhost {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8583;
+  size_t connections_max = 5000;
+  size_t message_bytes_max = iso8583::kMessageBytesMax;
+  int read_timeout_s = 10;   // To read a message once its first byte came.
+  int idle_timeout_s = 300;  // Between messages.
+  size_t handler_threads = 32;
+  const iso8583::Spec* spec = nullptr;  // nullptr: iso8583::Spec::Ascii87().
+};
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, Host& host, ServerOptions options);
+  ~Server();
+  // Binds and starts accepting; returns the bound port (the given one, or the one the
+  // system chose for port 0).
+  Result<uint16_t> Listen();
+  void StopAccepting();
+  int64_t connections_open() const { return connections_open_.load(); }
+
+ private:
+  boost::asio::awaitable<void> Accept();
+  boost::asio::awaitable<void> Session(boost::asio::ip::tcp::socket socket);
+
+  boost::asio::io_context& io_;
+  Host& host_;
+  const ServerOptions options_;
+  const iso8583::Spec& spec_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::thread_pool handlers_;
+  std::atomic<int64_t> connections_open_{0};
+};
+
+}  // namespace ebank::cardhost
