@@ -1,5 +1,6 @@
 #include "app/demo.h"
 
+#include "app/demo_cards.h"
 #include "app/demo_history.h"
 
 #include <sys/stat.h>
@@ -1054,16 +1055,20 @@ Status RunDemo(const DemoOptions& options) {
   services::OutboxDispatcher outbox(**sql, sms, clock);
   auto delivered = outbox.DeliverPending();
   if (!delivered.ok()) return delivered.status();
+  int cards_created = 0;
+  auto cards = EnsureDemoCards(**sql, ledger, *secrets, clock, data_dir, &cards_created);
+  if (!cards.ok()) return cards.status();
   auto guide = bank.Guide();
   if (!guide.ok()) return guide.status();
+  *guide += *cards;
   EBANK_RETURN_IF_ERROR(WriteFile(data_dir / "demo" / "guide.txt", *guide));
   std::fputs(guide->c_str(), stdout);
-  if (bank.created() == 0) {
+  if (bank.created() + cards_created == 0) {
     std::printf(
         "演示银行已存在，未新建任何内容 / the demo bank exists already; nothing was created\n");
   } else {
-    std::printf("演示银行已建好（新建 %d 项）/ demo bank built (%d new objects)\n", bank.created(),
-                bank.created());
+    std::printf("演示银行已建好（新建 %d 项）/ demo bank built (%d new objects)\n",
+                bank.created() + cards_created, bank.created() + cards_created);
   }
   if (history->customers > 0) {
     std::printf(

@@ -9,6 +9,7 @@
 #include "app/bench.h"
 #include "app/bench_http.h"
 #include "app/bench_kpi.h"
+#include "app/card_tools.h"
 #include "app/demo.h"
 #include "app/demo_history.h"
 #include "app/serve.h"
@@ -89,6 +90,12 @@ int main(int argc, char** argv) {
                    "Where the operator token is kept (EBANK_OPERATOR_TOKEN overrides)")
       ->capture_default_str();
   serve_command->add_option("--port-file", serve.port_file, "Write the bound HTTP port here");
+  serve_command
+      ->add_option("--card-listen", serve.card_listen,
+                   "address:port of the card host (ISO 8583 for ATM/CRS/POS); '' for none")
+      ->capture_default_str();
+  serve_command->add_option("--card-port-file", serve.card_port_file,
+                            "Write the card host's bound port here");
   serve_command->add_option("--threads", serve.threads, "I/O threads (0: one per core)");
   serve_command->add_option("--handler-threads", serve.handler_threads,
                             "threads that run request handlers (they may wait for the database)");
@@ -209,6 +216,45 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
 
+  ebank::app::BenchCardOptions bench_card;
+  auto* bench_card_command = bench_command->add_subcommand(
+      "card", "Authorisations per second through the card host over loopback TCP (ISO 8583)");
+  bench_card_command->add_flag("--json", bench_card.json, "Print one JSON document");
+  bench_card_command->add_option("--seconds", bench_card.seconds, "Seconds per backend")
+      ->capture_default_str();
+  bench_card_command->add_option("--backends", bench_card.backends, "sqlite,postgresql")
+      ->delimiter(',');
+  bench_card_command->add_option("--connections", bench_card.connections, "ATMs (connections)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  bench_card_command->add_option("--cards", bench_card.cards, "Funded cards")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  bench_card_command->add_option("--handler-threads", bench_card.handler_threads,
+                                 "The card host's handler threads")
+      ->capture_default_str();
+
+  // The terminals: `ebank atm` and `ebank pos`.
+  ebank::app::TerminalToolOptions terminal_tool;
+  auto* atm_command = app.add_subcommand(
+      "atm", "An interactive ATM speaking ISO 8583 to the card host (card, PIN, then a menu)");
+  auto* pos_command = app.add_subcommand(
+      "pos", "An interactive POS terminal speaking ISO 8583 to the card host");
+  for (auto* command : {atm_command, pos_command}) {
+    command->add_option("--host", terminal_tool.host, "The card host's address:port")
+        ->capture_default_str();
+    command->add_option("--terminal", terminal_tool.terminal, "Terminal code (field 41)")
+        ->required();
+    command->add_option("--key-file", terminal_tool.key_file,
+                        "The terminal's PIN key file (written by `ebank demo`)")
+        ->required();
+    command->add_option("--acquirer", terminal_tool.acquirer,
+                        "Acquiring institution code (field 32)")
+        ->capture_default_str();
+  }
+  pos_command->add_option("--merchant", terminal_tool.merchant, "Merchant code (field 42)")
+      ->required();
+
   CLI11_PARSE(app, argc, argv);
   // Logs go to stderr, so that a command's output (bench --json) stays clean on stdout.
   spdlog::set_default_logger(spdlog::stderr_color_mt("ebank"));
@@ -239,6 +285,9 @@ int main(int argc, char** argv) {
     }
     if (*bench_http_command) return ebank::app::BenchHttp(bench_http);
     if (*bench_kpi_command) return ebank::app::BenchKpi(bench_kpi);
+    if (*bench_card_command) return ebank::app::BenchCard(bench_card);
+    if (*atm_command) return ebank::app::Atm(terminal_tool);
+    if (*pos_command) return ebank::app::Pos(terminal_tool);
   } catch (const std::exception& error) {
     spdlog::error("{}", error.what());
     return 1;

@@ -18,11 +18,14 @@
 #include "app/api_v1.h"
 #include "app/ledger_api.h"
 #include "app/static_files.h"
+#include "cardhost/host.h"
+#include "cardhost/server.h"
 #include "http/server.h"
 #include "ledger/ledger.h"
 #include "security/password_transport.h"
 #include "security/random.h"
 #include "security/secret_box.h"
+#include "services/cards.h"
 #include "services/outbox.h"
 #include "services/scheduled.h"
 #include "store/open.h"
@@ -78,6 +81,15 @@ void RenderMetrics(std::string& out, const ledger::Ledger& ledger, const http::S
               static_cast<double>(hm.connections_open.load()));
   RenderCounter(out, "ebank_http_connections_refused_total", "", hm.connections_refused.value());
   hm.latency.Render(out, "ebank_http_request_seconds", "");
+}
+
+void RenderCardMetrics(std::string& out, cardhost::Host& host) {
+  auto& cm = host.metrics();
+  RenderCounter(out, "ebank_card_requests_total", "", cm.requests.value());
+  RenderCounter(out, "ebank_card_approved_total", "", cm.approved.value());
+  RenderCounter(out, "ebank_card_declined_total", "", cm.declined.value());
+  RenderCounter(out, "ebank_card_malformed_total", "", cm.malformed.value());
+  cm.latency.Render(out, "ebank_card_request_seconds", "");
 }
 
 bool SplitListen(const std::string& listen, std::string* address, uint16_t* port) {
@@ -184,6 +196,13 @@ int Serve(const ServeOptions& options) {
                  notifications};
   // Development gateway: messages land in a file (see README); a bank plugs its SMS
   // centre in here.
+  auto card_keys = services::CardKeys::LoadOrCreate(options.data_dir + "/card-keys");
+  if (!card_keys.ok()) {
+    spdlog::error("{}", card_keys.status().ToString());
+    return 1;
+  }
+  services::CardService cards(**sql, *ledger, *secrets, *card_keys, clock);
+  cardhost::Host card_host(cards);
   services::FileSmsGateway sms(options.data_dir + "/sms-outbox.jsonl");
   services::OutboxDispatcher outbox(**sql, sms, clock);
   outbox.Start(kOutboxIntervalMs);
@@ -204,6 +223,7 @@ int Serve(const ServeOptions& options) {
       [&](const http::Request& request, const http::Params&) -> http::awaitable<http::Response> {
         std::string out;
         RenderMetrics(out, *ledger, server);
+        RenderCardMetrics(out, card_host);
         co_return http::Text(request, 200, std::move(out), "text/plain; version=0.0.4");
       });
   AddLedgerRoutes(router, api);
@@ -232,6 +252,24 @@ int Serve(const ServeOptions& options) {
   }
   if (!options.port_file.empty()) {
     std::ofstream(options.port_file) << *port << "\n";
+  }
+  std::optional<cardhost::Server> card_server;
+  if (!options.card_listen.empty()) {
+    cardhost::ServerOptions card_options;
+    if (!SplitListen(options.card_listen, &card_options.address, &card_options.port)) {
+      spdlog::error("--card-listen must be address:port, not '{}'", options.card_listen);
+      return 2;
+    }
+    card_server.emplace(io, card_host, card_options);
+    auto card_port = card_server->Listen();
+    if (!card_port.ok()) {
+      spdlog::error("{}", card_port.status().ToString());
+      return 1;
+    }
+    if (!options.card_port_file.empty()) {
+      std::ofstream(options.card_port_file) << *card_port << "\n";
+    }
+    spdlog::info("card host (ISO 8583) on {}:{}", card_options.address, *card_port);
   }
   spdlog::info("ebank serving on http://{}:{} (database: {}, operator token in {})",
                server_options.address, *port, backend,
@@ -285,6 +323,7 @@ int Serve(const ServeOptions& options) {
     if (error) return;
     spdlog::info("ebank: signal {} received, finishing requests in flight", signal);
     server.StopAccepting();
+    if (card_server) card_server->StopAccepting();
     expiry.cancel();
     asio::post(background, [&] { scheduler.cancel(); });
     wait_drained(kShutdownGraceS * 10);
