@@ -12,6 +12,7 @@
 #include "cardhost/server.h"
 #include "ledger/verify.h"
 #include "services/cards.h"
+#include "services/kpi.h"
 #include "services/tests/scaffold.h"
 
 namespace ebank::cardhost {
@@ -471,6 +472,24 @@ TEST_P(CardHostTest, ConcurrentTerminalsNeverOverdraw) {
     thread.join();
   EXPECT_EQ(approved.load(), 10);  // 10,000.00 was all there was.
   EXPECT_EQ(Balance(bob_account_), 0);
+}
+
+TEST_P(CardHostTest, SelfServiceCountsAsEChannelTransactions) {
+  auto client = Connect();
+  Terminal atm = At(*client, "ATM00001");
+  ASSERT_EQ(Code(atm.Inquiry(alice_card_)), "00");  // Moves nothing: not counted.
+  ASSERT_EQ(Code(atm.Withdraw(alice_card_, 10000)), "00");
+  ASSERT_EQ(Code(atm.Withdraw(alice_card_, 20000)), "00");
+  ASSERT_EQ(Code(atm.Reverse(atm.last_request())), "00");  // Undone: not counted.
+  CardInput wrong = alice_card_;
+  wrong.pin = "000000";
+  ASSERT_EQ(Code(atm.Withdraw(wrong, 10000)), "55");  // Declined: not counted.
+  services::KpiService kpis(bank_.db(), bank_.env().clock());
+  auto unit = services::UnitScope{1, "/1/"};
+  auto report = kpis.Report({"HO", "2026-01-01", "2026-01-01", 180}, unit);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->unit.counts.e_transactions, 1);
+  EXPECT_EQ(report->unit.counts.counter_transactions, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CardHostTest, ::testing::Values("sqlite", "postgresql"),

@@ -100,6 +100,17 @@ Status CountUnits(store::SqlSession& sql, const std::string& pattern, int64_t fr
       {pattern, from_ms, to_ms}, counts, [](KpiCounts& c, const store::SqlRows& rows, size_t r) {
         c.e_transactions += IntOrZero(rows, r, 1);
       }));
+  // Self-service: what ATMs, CRSs and POS terminals carried out, counted for the terminal's
+  // unit (balance inquiries move nothing and are not counted).
+  EBANK_RETURN_IF_ERROR(ByUnit(
+      sql,
+      "SELECT t.unit_id, COUNT(*) FROM card_transactions x JOIN terminals t ON t.id = "
+      "x.terminal_id JOIN units u ON u.id = t.unit_id WHERE u.path LIKE ? AND x.state IN "
+      "('approved', 'completed') AND x.kind <> 'inquiry' AND x.at_ms >= ? AND x.at_ms < ? "
+      "GROUP BY t.unit_id",
+      {pattern, from_ms, to_ms}, counts, [](KpiCounts& c, const store::SqlRows& rows, size_t r) {
+        c.e_transactions += IntOrZero(rows, r, 1);
+      }));
   EBANK_RETURN_IF_ERROR(ByUnit(
       sql,
       "SELECT a.unit_id, COUNT(*) FROM approvals a JOIN units u ON u.id = a.unit_id WHERE u.path "

@@ -14,8 +14,10 @@
 //   no login and no payment in those days (a customer who signed up yesterday is new, not
 //   asleep).
 // - e_transactions: completed payments (every payment is made on an e-channel: web,
-//   mobile, scheduled, API); counter_transactions: counter cash carried out; all =
-//   e + counter; substitution_rate (替代率) = e ÷ all, in percent.
+//   mobile, scheduled, API) and the self-service transactions of the unit's ATMs, CRSs and
+//   POS terminals (approved, not reversed, inquiries left out); counter_transactions:
+//   counter cash carried out; all = e + counter; substitution_rate (替代率) = e ÷ all, in
+//   percent.
 // - cards_issued: debit and credit cards opened in the period; card_balance: what debit
 //   card accounts hold now (CNY).
 // Thread-safe.
