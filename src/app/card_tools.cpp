@@ -5,7 +5,14 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 #include <atomic>
 #include <chrono>
@@ -41,6 +48,7 @@ constexpr int64_t kBenchAmountMinor = 100;         // 1.00 per withdrawal.
 constexpr const char* kBenchPin = "123456";
 constexpr int kLedgerAccounts = 10000;
 constexpr int kLedgerClients = 64;
+constexpr int kLoadThreads = 2;
 
 bool SplitHost(const std::string& host, std::string* address, uint16_t* port) {
   size_t colon = host.rfind(':');
@@ -359,38 +367,75 @@ CardCase RunCardCase(const std::string& database, const BenchCardOptions& option
   cardhost::Server server(io, host, server_options);
   auto port = server.Listen();
   if (!port.ok()) throw std::runtime_error(port.status().ToString());
-  std::thread io_thread([&io] { io.run(); });
+  // As `ebank serve` runs it: one I/O thread per core.
+  std::vector<std::thread> io_threads;
+  for (unsigned i = 0; i < std::max(1u, std::thread::hardware_concurrency()); ++i)
+    io_threads.emplace_back([&io] { io.run(); });
 
+  // The load: one coroutine per ATM on kLoadThreads threads, each sending a withdrawal and
+  // waiting for its answer, again and again (a thread per terminal would spend the machine's
+  // two cores switching between threads).
   std::atomic<bool> stop{false};
   std::atomic<int64_t> approved{0}, declined{0}, failed{0};
   std::vector<std::vector<double>> latencies(terminals.size());
-  std::vector<std::thread> threads;
-  auto started = std::chrono::steady_clock::now();
+  boost::asio::io_context load;
   for (size_t t = 0; t < terminals.size(); ++t) {
-    threads.emplace_back([&, t] {
-      auto client = cardhost::Client::Connect("127.0.0.1", *port, 30000);
-      if (!client.ok()) {
-        failed++;
-        return;
-      }
-      cardhost::Terminal atm(**client, terminals[t].first, "", terminals[t].second);
-      std::mt19937 random(static_cast<unsigned>(t) + 1);
-      std::uniform_int_distribution<size_t> pick(0, inputs.size() - 1);
-      while (!stop.load(std::memory_order_relaxed)) {
-        auto sent = std::chrono::steady_clock::now();
-        auto response = atm.Withdraw(inputs[pick(random)], kBenchAmountMinor);
-        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                              sent)
-                        .count();
-        if (!response.ok()) {
-          failed++;
-          return;
-        }
-        latencies[t].push_back(ms);
-        (response->Get(39) == "00" ? approved : declined)++;
-      }
-    });
+    boost::asio::co_spawn(
+        load,
+        [&, t]() -> boost::asio::awaitable<void> {
+          namespace asio = boost::asio;
+          constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+          asio::ip::tcp::socket socket(co_await asio::this_coro::executor);
+          auto [connect_error] = co_await socket.async_connect(
+              {asio::ip::make_address("127.0.0.1"), *port}, kTuple);
+          if (connect_error) {
+            failed++;
+            co_return;
+          }
+          socket.set_option(asio::ip::tcp::no_delay(true));
+          cardhost::Terminal atm(terminals[t].first, "", terminals[t].second);
+          std::mt19937 random(static_cast<unsigned>(t) + 1);
+          std::uniform_int_distribution<size_t> pick(0, inputs.size() - 1);
+          std::string header(iso8583::kFrameHeaderBytes, '\0'), body;
+          while (!stop.load(std::memory_order_relaxed)) {
+            auto request = atm.Request("0200", "010000", inputs[pick(random)], kBenchAmountMinor);
+            auto packed = request.ok() ? iso8583::Pack(iso8583::Spec::Ascii87(), *request)
+                                       : Result<std::string>(request.status());
+            if (!packed.ok()) {
+              failed++;
+              co_return;
+            }
+            std::string framed = iso8583::Frame(*packed);
+            auto sent = std::chrono::steady_clock::now();
+            auto [write_error, written] =
+                co_await asio::async_write(socket, asio::buffer(framed), kTuple);
+            auto [header_error, header_read] =
+                co_await asio::async_read(socket, asio::buffer(header), kTuple);
+            auto length = iso8583::FrameLength(header);
+            if (write_error || header_error || !length.ok()) {
+              failed++;
+              co_return;
+            }
+            body.resize(*length);
+            auto [body_error, body_read] =
+                co_await asio::async_read(socket, asio::buffer(body), kTuple);
+            auto response = iso8583::Unpack(iso8583::Spec::Ascii87(), body);
+            if (body_error || !response.ok()) {
+              failed++;
+              co_return;
+            }
+            latencies[t].push_back(std::chrono::duration<double, std::milli>(
+                                       std::chrono::steady_clock::now() - sent)
+                                       .count());
+            (response->Get(39) == "00" ? approved : declined)++;
+          }
+        },
+        boost::asio::detached);
   }
+  auto started = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kLoadThreads; ++i)
+    threads.emplace_back([&load] { load.run(); });
   std::this_thread::sleep_for(std::chrono::duration<double>(options.seconds));
   stop = true;
   for (auto& thread : threads)
@@ -399,7 +444,8 @@ CardCase RunCardCase(const std::string& database, const BenchCardOptions& option
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   server.StopAccepting();
   io.stop();
-  io_thread.join();
+  for (auto& thread : io_threads)
+    thread.join();
   const auto& lm = ledger.metrics();
   int64_t batches = static_cast<int64_t>(lm.batches.value());
   std::vector<double> all;

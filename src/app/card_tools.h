@@ -27,14 +27,15 @@ struct BenchCardOptions {
   bool json = false;
   double seconds = 10.0;
   std::vector<std::string> backends = {"sqlite", "postgresql"};
-  int connections = 64;  // Terminals, one connection and one thread each.
+  int connections = 256;  // Terminals, one connection each.
   int cards = 1000;
-  size_t handler_threads = 64;
+  size_t handler_threads = 4;
 };
 
 // `ebank bench card`: for each backend a bank in a temporary folder with `cards` funded
-// cards and `connections` ATMs, the card host on a loopback port, and one thread per ATM
-// sending withdrawals of 1.00 with a PIN (a random card each time) for `seconds`; prints
+// cards and `connections` ATMs, the card host on a loopback port, and one connection per
+// ATM (coroutines on two threads) sending withdrawals of 1.00 with a PIN (a random card
+// each time), one at a time, for `seconds`; prints
 // approved authorisations per second, p50 and p99, next to the in-process ledger figure
 // (64 clients, batch 1) of the same backend. Returns the exit code.
 int BenchCard(const BenchCardOptions& options);

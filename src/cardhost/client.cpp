@@ -95,7 +95,14 @@ Result<Message> Client::Exchange(const Message& request) {
 
 Terminal::Terminal(Client& client, std::string terminal_code, std::string merchant_code,
                    std::string pin_key_hex, std::string acquirer)
-    : client_(client),
+    : Terminal(std::move(terminal_code), std::move(merchant_code), std::move(pin_key_hex),
+               std::move(acquirer)) {
+  client_ = &client;
+}
+
+Terminal::Terminal(std::string terminal_code, std::string merchant_code, std::string pin_key_hex,
+                   std::string acquirer)
+    : client_(nullptr),
       terminal_code_(std::move(terminal_code)),
       merchant_code_(std::move(merchant_code)),
       acquirer_(std::move(acquirer)) {
@@ -121,8 +128,9 @@ Message Terminal::Base(std::string_view mti) {
 }
 
 Result<Message> Terminal::Send(const Message& request) {
+  if (!client_) return Status::Internal("no_connection", "this terminal only builds requests");
   last_request_ = request;
-  auto response = client_.Exchange(request);
+  auto response = client_->Exchange(request);
   if (!response.ok()) return response;
   // A terminal counts what the host approved, for its settlement.
   if (response->Get(39) == "00" && request.Has(4)) {
@@ -233,7 +241,8 @@ Message Terminal::ReversalOf(const Message& original) const {
 }
 
 Result<Message> Terminal::Reverse(const Message& original) {
-  auto response = client_.Exchange(ReversalOf(original));
+  if (!client_) return Status::Internal("no_connection", "this terminal only builds requests");
+  auto response = client_->Exchange(ReversalOf(original));
   if (!response.ok()) return response;
   // A terminal takes back what it had counted as approved.
   auto counted = counted_.find(std::string(original.Get(11)));
@@ -258,7 +267,8 @@ Result<Message> Terminal::Settle(int64_t batch, const services::BatchTotals& tot
   message.Set(76, fmt::format("{:010d}", totals.debits));
   message.Set(86, fmt::format("{:016d}", totals.credits_minor));
   message.Set(88, fmt::format("{:016d}", totals.debits_minor));
-  auto response = client_.Exchange(message);
+  if (!client_) return Status::Internal("no_connection", "this terminal only builds requests");
+  auto response = client_->Exchange(message);
   if (response.ok() && (response->Get(39) == "00" || response->Get(39) == "95")) {
     totals_ = {};
     counted_.clear();

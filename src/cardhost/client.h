@@ -55,6 +55,9 @@ class Terminal {
   // `merchant_code` for a POS, "" for an ATM; `pin_key_hex` the terminal's PIN key.
   Terminal(Client& client, std::string terminal_code, std::string merchant_code,
            std::string pin_key_hex, std::string acquirer = std::string(services::kOwnInstitutionCode));
+  // A terminal that only builds requests (Request, ReversalOf) for someone else to send.
+  Terminal(std::string terminal_code, std::string merchant_code, std::string pin_key_hex,
+           std::string acquirer = std::string(services::kOwnInstitutionCode));
 
   Result<iso8583::Message> SignOn();
   Result<iso8583::Message> Echo();
@@ -87,7 +90,7 @@ class Terminal {
  private:
   iso8583::Message Base(std::string_view mti);
 
-  Client& client_;
+  Client* client_;  // nullptr: builds requests only.
   std::string terminal_code_;
   std::string merchant_code_;
   std::optional<security::PinKey> pin_key_;

@@ -3,6 +3,11 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <chrono>
 #include <map>
 
@@ -154,16 +159,7 @@ Message Host::Handle(const Message& request) {
   } else {
     response.Set(39, "12");
   }
-  std::string_view code = response.Get(39);
-  if (code == kApproved) {
-    metrics_.approved.Add();
-  } else if (code == kFormatError) {
-    metrics_.malformed.Add();
-  } else {
-    metrics_.declined.Add();
-  }
-  metrics_.latency.Observe(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  Count(response, started);
   return response;
 }
 
@@ -174,12 +170,12 @@ Message Host::Network(const Message& request, Message response) {
   return response;
 }
 
-Message Host::Financial(const Message& request, Message response) {
+std::optional<services::CardRequest> Host::Decode(const Message& request, Message& response) {
   auto operation = OperationOf(request.mti(), request.Get(3));
   std::optional<int64_t> amount = request.Has(4) ? ParseCount(request.Get(4)) : int64_t{0};
   if (!operation || !amount || (request.Has(49) && request.Get(49) != kCnyNumeric)) {
     response.Set(39, operation ? kFormatError : std::string_view("12"));
-    return response;
+    return std::nullopt;
   }
   services::CardRequest card_request;
   card_request.operation = *operation;
@@ -193,7 +189,10 @@ Message Host::Financial(const Message& request, Message response) {
   card_request.to_account = std::string(request.Get(103));
   card_request.original_reference = std::string(request.Get(37));
   card_request.acquirer = std::string(request.Get(32));
-  auto result = cards_.Authorise(card_request);
+  return card_request;
+}
+
+Message Host::Answered(const Result<services::CardResult>& result, Message response) {
   if (!result.ok()) {
     response.Set(39, ResponseCode(result.status()));
     if (result.status().code() == Code::kInternal) {
@@ -203,6 +202,55 @@ Message Host::Financial(const Message& request, Message response) {
   }
   Answer(response, *result);
   return response;
+}
+
+Message Host::Financial(const Message& request, Message response) {
+  auto card_request = Decode(request, response);
+  if (!card_request) return response;
+  return Answered(cards_.Authorise(*card_request), std::move(response));
+}
+
+boost::asio::awaitable<Message> Host::HandleAsync(const Message& request) {
+  namespace asio = boost::asio;
+  std::string_view mti = request.mti();
+  if (!request.Has(41) || (mti != "0200" && mti != "0100" && mti != "0220")) {
+    co_return Handle(request);
+  }
+  auto started = std::chrono::steady_clock::now();
+  metrics_.requests.Add();
+  Message response = ResponseTo(request);
+  auto card_request = Decode(request, response);
+  if (card_request) {
+    // Resumes on this coroutine's executor, holding no thread while the ledger works.
+    auto result = co_await asio::async_initiate<decltype(asio::use_awaitable),
+                                                void(Result<services::CardResult>)>(
+        [this, &card_request](auto handler) {
+          auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+          cards_.AuthoriseAsync(*card_request, [shared](Result<services::CardResult> answer) {
+            auto executor = asio::get_associated_executor(*shared);
+            asio::post(executor, [shared, answer = std::move(answer)]() mutable {
+              (*shared)(std::move(answer));
+            });
+          });
+        },
+        asio::use_awaitable);
+    response = Answered(result, std::move(response));
+  }
+  Count(response, started);
+  co_return response;
+}
+
+void Host::Count(const Message& response, std::chrono::steady_clock::time_point started) {
+  std::string_view code = response.Get(39);
+  if (code == kApproved) {
+    metrics_.approved.Add();
+  } else if (code == kFormatError) {
+    metrics_.malformed.Add();
+  } else {
+    metrics_.declined.Add();
+  }
+  metrics_.latency.Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
 Message Host::Reversal(const Message& request, Message response) {

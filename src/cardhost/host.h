@@ -17,6 +17,9 @@
 // code, 39 response code, 54 balances. Thread-safe.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <optional>
 #include <string_view>
 
 #include "core/metrics.h"
@@ -46,6 +49,9 @@ class Host {
   // The response to `request` (never throws; a request the host cannot read is answered
   // with code 30, one it cannot serve with 91 or 96).
   iso8583::Message Handle(const iso8583::Message& request);
+  // Handle, holding no thread while the ledger moves money (authorisations); the server
+  // runs this one.
+  boost::asio::awaitable<iso8583::Message> HandleAsync(const iso8583::Message& request);
   // The answer to bytes that did not unpack: a response with code 30 when their MTI is a
   // request's, else nothing (the connection is then closed).
   static std::optional<iso8583::Message> Malformed(std::string_view bytes);
@@ -54,6 +60,13 @@ class Host {
  private:
   iso8583::Message Network(const iso8583::Message& request, iso8583::Message response);
   iso8583::Message Financial(const iso8583::Message& request, iso8583::Message response);
+  // The card service's request in a 0200/0100/0220; nullopt (and code 30 or 12 set) when
+  // the message cannot be one.
+  static std::optional<services::CardRequest> Decode(const iso8583::Message& request,
+                                                     iso8583::Message& response);
+  static iso8583::Message Answered(const Result<services::CardResult>& result,
+                                   iso8583::Message response);
+  void Count(const iso8583::Message& response, std::chrono::steady_clock::time_point started);
   iso8583::Message Reversal(const iso8583::Message& request, iso8583::Message response);
   iso8583::Message Settlement(const iso8583::Message& request, iso8583::Message response);
 

@@ -98,10 +98,8 @@ asio::awaitable<void> Server::Session(tcp::socket socket) {
     auto request = iso8583::Unpack(spec_, body);
     if (request.ok()) {
       // Runs on the handler pool; this coroutine resumes on its own executor.
-      response = co_await asio::co_spawn(
-          handlers_,
-          [&]() -> asio::awaitable<iso8583::Message> { co_return host_.Handle(*request); },
-          asio::use_awaitable);
+      response = co_await asio::co_spawn(handlers_, host_.HandleAsync(*request),
+                                         asio::use_awaitable);
     } else {
       host_.metrics().malformed.Add();
       spdlog::warn("card host: malformed message: {}", request.status().message());

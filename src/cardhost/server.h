@@ -27,7 +27,8 @@ struct ServerOptions {
   size_t message_bytes_max = iso8583::kMessageBytesMax;
   int read_timeout_s = 10;   // To read a message once its first byte came.
   int idle_timeout_s = 300;  // Between messages.
-  size_t handler_threads = 32;
+  // Handlers read the database and check PINs; they do not wait for the ledger.
+  size_t handler_threads = 4;
   const iso8583::Spec* spec = nullptr;  // nullptr: iso8583::Spec::Ascii87().
 };
 

@@ -370,7 +370,7 @@ struct CardService::Context {
 // A card transaction's row, written in the ledger's transaction around its money: claimed
 // (inserted) before the command, so a twin finds it; declined with the reason when the
 // card's limits or the ledger refuse; given its journal entry and hold when approved.
-class CardService::Effect final : public ledger::Effect {
+class CardEffect final : public ledger::Effect {
  public:
   struct Row {
     int64_t terminal_id = 0;
@@ -391,7 +391,8 @@ class CardService::Effect final : public ledger::Effect {
     std::optional<FeeCharge> fee_charge;  // Recorded when approved.
   };
 
-  Effect(Row row, std::vector<Usage> usages) : row_(std::move(row)), usages_(std::move(usages)) {}
+  CardEffect(Row row, std::vector<Usage> usages)
+      : row_(std::move(row)), usages_(std::move(usages)) {}
 
   Status Before(ledger::WriteTransaction& transaction) override {
     store::SqlSession& sql = store::SqlOf(transaction);
@@ -790,6 +791,16 @@ Result<std::vector<MerchantVisit>> CardService::Visits(const std::string& mercha
 
 // --- The host. ---
 
+namespace {
+// A request answered without the ledger (a decline, an inquiry, a retransmission).
+Result<CardService::Prepared> Answered(Result<CardResult> answer) {
+  if (!answer.ok()) return answer.status();
+  CardService::Prepared prepared;
+  prepared.answer = std::move(*answer);
+  return prepared;
+}
+}  // namespace
+
 Status CardService::Touch(int64_t terminal_id) {
   return db_.Transaction(
       [&](store::SqlSession& sql) { return TouchIn(sql, terminal_id, clock_.NowMs()); });
@@ -980,7 +991,7 @@ Result<ledger::AccountId> CardService::FeeAccount(int64_t unit_id) {
   return *account;
 }
 
-Result<CardResult> CardService::Authorise(const CardRequest& request) {
+Result<CardService::Prepared> CardService::Prepare(const CardRequest& request) {
   const CardOperation operation = request.operation;
   const bool moves_money = operation != CardOperation::kInquiry;
   if (!IsDigits(request.stan, 6) || !IsLocalDate(request.local_date) ||
@@ -999,48 +1010,48 @@ Result<CardResult> CardService::Authorise(const CardRequest& request) {
   Context& context = *loaded;
   const Terminal& terminal = context.terminal.terminal;
   if (context.existing) {
-    return Replay(terminal.id, request.local_date, request.stan, fingerprint);
+    return Answered(Replay(terminal.id, request.local_date, request.stan, fingerprint));
   }
   context.last_four = pan_valid ? std::string(security::PanLastFour(request.pan)) : "";
   auto decline = [&](Status reason) { return Decline(context, request, fingerprint, reason); };
 
   if (!TerminalMay(terminal.kind, operation) ||
       (terminal.kind == "pos" && request.merchant_code != terminal.merchant_code.value_or(""))) {
-    return decline(Status::Rejected("terminal_not_permitted", "not at this terminal"));
+    return Answered(decline(Status::Rejected("terminal_not_permitted", "not at this terminal")));
   }
-  if (!context.card) return decline(Status::NotFound("unknown_card", "no such card"));
+  if (!context.card) return Answered(decline(Status::NotFound("unknown_card", "no such card")));
   const Card& card = context.card->card;
   if (card.status != "active") {
-    return decline(Status::Rejected("card_" + card.status, "the card is " + card.status));
+    return Answered(decline(Status::Rejected("card_" + card.status, "the card is " + card.status)));
   }
   if (request.expiry != card.expiry) {
-    return decline(Status::NotFound("unknown_card", "the expiry date is not the card's"));
+    return Answered(decline(Status::NotFound("unknown_card", "the expiry date is not the card's")));
   }
   if (card.expiry < CurrentYymm(clock_.NowMs())) {
-    return decline(Status::Rejected("card_expired", "the card has expired"));
+    return Answered(decline(Status::Rejected("card_expired", "the card has expired")));
   }
   if (!context.account || context.account->status != "active") {
-    return decline(Status::Rejected("account_frozen", "the card's account is not active"));
+    return Answered(decline(Status::Rejected("account_frozen", "the card's account is not active")));
   }
   bool at_atm = IsAtmKind(terminal.kind);
   if (at_atm ? !card.atm_enabled : !card.pos_enabled) {
-    return decline(Status::Rejected("card_channel_disabled", "the card is switched off here"));
+    return Answered(decline(Status::Rejected("card_channel_disabled", "the card is switched off here")));
   }
   if (NeedsPin(operation)) {
     Status pin = CheckPin(context, request);
-    if (!pin.ok()) return decline(pin);
+    if (!pin.ok()) return Answered(decline(pin));
   }
   if (operation == CardOperation::kWithdrawal && request.amount_minor > kAtmWithdrawalMaxMinor) {
-    return decline(Status::Rejected("amount_over_limit", "at most 3,000 yuan a withdrawal"));
+    return Answered(decline(Status::Rejected("amount_over_limit", "at most 3,000 yuan a withdrawal")));
   }
   if (operation == CardOperation::kTransfer &&
       (!context.to_account || context.to_account->status != "active" ||
        context.to_account->number == card.account_number ||
        context.to_account->currency != "CNY")) {
-    return decline(Status::NotFound("unknown_account", "no such account to pay"));
+    return Answered(decline(Status::NotFound("unknown_account", "no such account to pay")));
   }
   if (!at_atm && !context.merchant_account) {
-    return decline(Status::Rejected("terminal_not_permitted", "the merchant has no account"));
+    return Answered(decline(Status::Rejected("terminal_not_permitted", "the merchant has no account")));
   }
   if (operation == CardOperation::kCompletion || operation == CardOperation::kRefund) {
     const auto& original = context.original;
@@ -1051,10 +1062,10 @@ Result<CardResult> CardService::Authorise(const CardRequest& request) {
                       : (original->operation == CardOperation::kPurchase ||
                          original->operation == CardOperation::kCompletion) &&
                             original->state == "approved");
-    if (!found) return decline(Status::NotFound("unknown_original", "no such original"));
-    if (!open) return decline(Status::Rejected("original_not_open", "the original is closed"));
+    if (!found) return Answered(decline(Status::NotFound("unknown_original", "no such original")));
+    if (!open) return Answered(decline(Status::Rejected("original_not_open", "the original is closed")));
     if (request.amount_minor > original->amount_minor) {
-      return decline(Status::Rejected("amount_over_limit", "more than the original"));
+      return Answered(decline(Status::Rejected("amount_over_limit", "more than the original")));
     }
   }
 
@@ -1069,11 +1080,11 @@ Result<CardResult> CardService::Authorise(const CardRequest& request) {
     if (!read.ok()) return read;
     if (!booked) return Status::Internal("account_missing", "the card's ledger account is missing");
     auto recorded = Decline(context, request, fingerprint, Status::Ok());
-    if (!recorded.ok()) return recorded;
+    if (!recorded.ok()) return recorded.status();
     recorded->auth_code = fmt::format("{:06d}", recorded->transaction_id % 1000000);
     recorded->balance_minor = booked->normal_balance();
     recorded->available_minor = booked->available();
-    return recorded;
+    return Answered(std::move(recorded));
   }
 
   // The money: accounts, fee, limits, then one ledger request with the row as its effect.
@@ -1173,25 +1184,55 @@ Result<CardResult> CardService::Authorise(const CardRequest& request) {
                                         {accounts.fee, fee, Currency::Cny()}},
                                        Memo(operation, terminal.code)}});
   }
-  std::vector<ledger::Outcome> outcomes = ledger_.Execute(std::move(requests));
+  Prepared prepared;
+  prepared.requests = std::move(requests);
+  prepared.effect = std::move(effect);
+  prepared.fee_minor = fee;
+  return prepared;
+}
+
+CardResult CardService::Finish(const Prepared& prepared,
+                               const std::vector<ledger::Outcome>& outcomes) {
   const ledger::Outcome& outcome = outcomes.front();
   CardResult result;
   if (outcome.status.reason() == "duplicate_transmission") {
-    // A twin of this request was claimed first: its answer, if it is the same request.
-    return Replay(terminal.id, request.local_date, request.stan, fingerprint);
-  }
-  if (outcome.status.code() == Code::kUnavailable || outcome.status.code() == Code::kInternal) {
-    return outcome.status;
+    // A twin of this request is being answered: the terminal retries and gets its answer.
+    result.status = Status::Unavailable("duplicate_in_flight", "the same request is in flight");
+    return result;
   }
   result.status = outcome.status;
-  result.transaction_id = effect->id();
-  result.reference = CardReference(effect->id());
-  result.fee_minor = fee;
+  if (outcome.status.code() == Code::kUnavailable || outcome.status.code() == Code::kInternal) {
+    return result;
+  }
+  const Effect& effect = *prepared.effect;
+  result.transaction_id = effect.id();
+  result.reference = CardReference(effect.id());
+  result.fee_minor = prepared.fee_minor;
   if (outcome.status.ok()) {
-    result.auth_code = fmt::format("{:06d}", effect->id() % 1000000);
-    result.balance_minor = effect->balance();
+    result.auth_code = fmt::format("{:06d}", effect.id() % 1000000);
+    result.balance_minor = effect.balance();
   }
   return result;
+}
+
+Result<CardResult> CardService::Authorise(const CardRequest& request) {
+  auto prepared = Prepare(request);
+  if (!prepared.ok()) return prepared.status();
+  if (prepared->answer) return std::move(*prepared->answer);
+  std::vector<ledger::Outcome> outcomes = ledger_.Execute(std::move(prepared->requests));
+  return Finish(*prepared, outcomes);
+}
+
+void CardService::AuthoriseAsync(const CardRequest& request, CardCallback done) {
+  auto prepared = Prepare(request);
+  if (!prepared.ok()) return done(prepared.status());
+  if (prepared->answer) return done(std::move(*prepared->answer));
+  auto shared = std::make_shared<Prepared>(std::move(*prepared));
+  std::vector<ledger::Request> requests = std::move(shared->requests);
+  ledger_.Submit(std::move(requests),
+                 [this, shared, done = std::move(done)](std::vector<ledger::Outcome> outcomes) {
+                   done(Finish(*shared, outcomes));
+                 });
 }
 
 // A reversal's effect: claims the original in the batch's transaction (a second reversal

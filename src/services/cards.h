@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -200,6 +201,9 @@ struct Settlement {
   bool replayed = false;
 };
 
+// A card transaction's rows, written with its money (cards.cpp).
+class CardEffect;
+
 class CardService {
  public:
   CardService(store::SqlDatabase& db, ledger::Ledger& ledger, const security::SecretBox& secrets,
@@ -235,6 +239,20 @@ class CardService {
   // Network management (sign-on, echo): the terminal exists and is active; touches it.
   Status SignOn(const std::string& terminal_code);
   Result<CardResult> Authorise(const CardRequest& request);
+  // Authorise, answering through `done` without holding the caller's thread while the ledger
+  // works: the reads and checks run on the caller's thread, `done` on the ledger's when
+  // money moves (it must not block). A twin of a request still in flight is answered
+  // Unavailable "duplicate_in_flight" (code 91: the terminal retries and gets the answer).
+  using CardCallback = std::function<void(Result<CardResult>)>;
+  void AuthoriseAsync(const CardRequest& request, CardCallback done);
+
+  // What Authorise decided before the ledger: an answer, or the ledger requests to submit.
+  struct Prepared {
+    std::optional<CardResult> answer;
+    std::vector<ledger::Request> requests;
+    std::shared_ptr<CardEffect> effect;
+    int64_t fee_minor = 0;
+  };
   // Undoes the transaction (terminal, date, STAN) exactly once; again, it answers as the
   // first time. A reversal of something never seen is kept, so that the original, should
   // it still arrive, is refused (NotFound "unknown_original" is the answer either way).
@@ -247,7 +265,9 @@ class CardService {
 
  private:
   struct Context;
-  class Effect;
+  using Effect = CardEffect;
+  Result<Prepared> Prepare(const CardRequest& request);
+  static CardResult Finish(const Prepared& prepared, const std::vector<ledger::Outcome>& outcomes);
   Result<Context> Load(const CardRequest& request, const std::string& token);
   Status CheckPin(Context& context, const CardRequest& request);
   Result<CardResult> Decline(const Context& context, const CardRequest& request,
