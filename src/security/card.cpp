@@ -1,17 +1,43 @@
 #include "security/card.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
+#include <array>
 #include <cassert>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <initializer_list>
 #include <memory>
+#include <span>
 
 #include "core/hash.h"
 #include "security/constant_time.h"
 
 namespace ebank::security {
 namespace {
+
+// A PIN field (format 0's whole block, format 4's first half) is 16 nibbles: control, PIN
+// length, then the PIN and fill.
+constexpr size_t kPinFieldNibbles = 16;
+constexpr size_t kPinFieldHeaderNibbles = 2;
+constexpr unsigned kFormat0Control = 0x0;
+constexpr unsigned kFormat0Fill = 0xf;
+constexpr unsigned kFormat4Control = 0x4;
+constexpr unsigned kFormat4Fill = 0xa;
+// Format 0's PAN field holds this many digits, right-aligned; format 4's PAN field counts
+// the PAN's digits beyond this many in its first nibble.
+constexpr size_t kPanFieldDigits = 12;
+constexpr std::string_view kPanTokenPrefix = "pan:";
+constexpr std::string_view kPinVerifierSeparator = ":";
+constexpr size_t kSha256Bytes = 32;
+
+void Wipe(std::string& secret) {
+  OPENSSL_cleanse(secret.data(), secret.size());
+}
 
 bool AllDigits(std::string_view text) {
   for (char c : text) {
@@ -20,40 +46,87 @@ bool AllDigits(std::string_view text) {
   return !text.empty();
 }
 
-int Nibble(char hex) {
+int HexValue(char hex) {
   if (hex >= '0' && hex <= '9') return hex - '0';
   if (hex >= 'A' && hex <= 'F') return hex - 'A' + 10;
   if (hex >= 'a' && hex <= 'f') return hex - 'a' + 10;
   return -1;
 }
 
-// Hex (either case) to bytes; false for odd lengths and other characters.
+unsigned GetNibble(std::string_view bytes, size_t index) {
+  auto byte = static_cast<unsigned char>(bytes[index / 2]);
+  return index % 2 == 0 ? byte >> 4 : byte & 0xfu;
+}
+
+void SetNibble(std::string& bytes, size_t index, unsigned value) {
+  auto byte = static_cast<unsigned char>(bytes[index / 2]);
+  byte = index % 2 == 0 ? static_cast<unsigned char>((byte & 0x0f) | value << 4)
+                        : static_cast<unsigned char>((byte & 0xf0) | value);
+  bytes[index / 2] = static_cast<char>(byte);
+}
+
+// `a` xor `b` into `a`. REQUIRES: a.size() == b.size().
+void XorInto(std::string& a, std::string_view b) {
+  assert(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i)
+    a[i] = static_cast<char>(a[i] ^ b[i]);
+}
+
+// Hex of either case to bytes; false for odd lengths and other characters. The output is
+// reserved up front so that no reallocation leaves a copy of a key behind unwiped.
 bool DecodeHex(std::string_view hex, std::string* out) {
-  if (hex.size() % 2 != 0) return false;
   out->clear();
+  if (hex.size() % 2 != 0) return false;
+  out->reserve(hex.size() / 2);
   for (size_t i = 0; i < hex.size(); i += 2) {
-    int high = Nibble(hex[i]), low = Nibble(hex[i + 1]);
-    if (high < 0 || low < 0) return false;
+    int high = HexValue(hex[i]), low = HexValue(hex[i + 1]);
+    if (high < 0 || low < 0) {
+      Wipe(*out);
+      return false;
+    }
     out->push_back(static_cast<char>(high << 4 | low));
   }
   return true;
 }
 
-std::string HmacHex(const std::string& key, std::string_view first, std::string_view second) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  std::string message;
-  message.reserve(first.size() + second.size());
-  message.append(first).append(second);
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
-  OPENSSL_cleanse(message.data(), message.size());
-  std::string hex = HexEncode(std::string_view(reinterpret_cast<char*>(digest), length));
-  OPENSSL_cleanse(digest, sizeof digest);
-  return hex;
+// HMAC-SHA256 of the concatenated `parts` as lowercase hex. The parts are fed to the MAC one
+// by one, so that no copy of a PIN is made. OpenSSL failing here is no input's fault and
+// leaves no safe answer (see PanTokenizer), so the process stops.
+std::string HmacSha256Hex(std::string_view key, std::initializer_list<std::string_view> parts) {
+  static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> context(
+      hmac != nullptr ? EVP_MAC_CTX_new(hmac) : nullptr, EVP_MAC_CTX_free);
+  char digest_name[] = "SHA256";
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+      OSSL_PARAM_construct_end()};
+  bool ok = context != nullptr &&
+            EVP_MAC_init(context.get(), reinterpret_cast<const unsigned char*>(key.data()),
+                         key.size(), params) == 1;
+  for (std::string_view part : parts) {
+    ok = ok && EVP_MAC_update(context.get(), reinterpret_cast<const unsigned char*>(part.data()),
+                              part.size()) == 1;
+  }
+  std::array<unsigned char, kSha256Bytes> mac{};
+  size_t mac_size = 0;
+  ok = ok && EVP_MAC_final(context.get(), mac.data(), &mac_size, mac.size()) == 1 &&
+       mac_size == mac.size();
+  if (!ok) {
+    std::fputs("ebank: OpenSSL cannot compute HMAC-SHA256 for a card token\n", stderr);
+    std::abort();
+  }
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
 }
 
-// A PAN as format 0 needs it: 13 to 19 digits (the check digit is the caller's business).
+Status CheckPin(std::string_view pin) {
+  if (pin.size() < kPinDigitsMin || pin.size() > kPinDigitsMax || !AllDigits(pin)) {
+    return Status::Invalid("invalid_pin", "a PIN is 4 to 12 digits");
+  }
+  return Status::Ok();
+}
+
+// A PAN as the PIN block formats need it: 13 to 19 digits. The check digit is the caller's
+// business; a PIN block is built for whatever number the card carries.
 Status CheckPanDigits(std::string_view pan) {
   if (pan.size() < kPanDigitsMin || pan.size() > kPanDigitsMax || !AllDigits(pan)) {
     return Status::Invalid("pan_malformed", "a card number is 13 to 19 digits");
@@ -61,16 +134,61 @@ Status CheckPanDigits(std::string_view pan) {
   return Status::Ok();
 }
 
-// The PAN field of format 0: four zero nibbles and the 12 rightmost digits but the check
-// digit, as 8 bytes.
-std::string PanField(std::string_view pan) {
-  std::string_view digits = pan.substr(pan.size() - 13, 12);
-  std::string field(8, '\0');
-  for (size_t i = 0; i < 12; ++i) {
-    size_t nibble = i + 4;
-    int value = digits[i] - '0';
-    field[nibble / 2] = static_cast<char>(field[nibble / 2] | (nibble % 2 ? value : value << 4));
+Status PinBlockRefused() {
+  return Status::Invalid("pin_block_format", "not a well-formed PIN block");
+}
+
+// The 8-byte PIN field of formats 0 and 4. REQUIRES: CheckPin(pin) is OK.
+std::string PinField(std::string_view pin, unsigned control, unsigned fill) {
+  std::string field(kPinBlockBytes, '\0');
+  SetNibble(field, 0, control);
+  SetNibble(field, 1, static_cast<unsigned>(pin.size()));
+  for (size_t i = kPinFieldHeaderNibbles; i < kPinFieldNibbles; ++i) {
+    size_t digit = i - kPinFieldHeaderNibbles;
+    SetNibble(field, i, digit < pin.size() ? static_cast<unsigned>(pin[digit] - '0') : fill);
   }
+  return field;
+}
+
+// The PIN in an 8-byte PIN field of formats 0 and 4, or "pin_block_format".
+Result<std::string> PinFromField(std::string_view field, unsigned control, unsigned fill) {
+  size_t length = GetNibble(field, 1);
+  if (GetNibble(field, 0) != control || length < kPinDigitsMin || length > kPinDigitsMax) {
+    return PinBlockRefused();
+  }
+  std::string pin;
+  pin.reserve(kPinDigitsMax);
+  for (size_t i = kPinFieldHeaderNibbles; i < kPinFieldNibbles; ++i) {
+    size_t digit = i - kPinFieldHeaderNibbles;
+    unsigned nibble = GetNibble(field, i);
+    if (digit < length ? nibble > 9 : nibble != fill) {
+      Wipe(pin);
+      return PinBlockRefused();
+    }
+    if (digit < length) pin.push_back(static_cast<char>('0' + nibble));
+  }
+  return pin;
+}
+
+// Format 0's PAN field: four zero nibbles, then the 12 rightmost digits but the check digit.
+// REQUIRES: CheckPanDigits(pan) is OK.
+std::string PanFieldFormat0(std::string_view pan) {
+  std::string_view digits = pan.substr(pan.size() - 1 - kPanFieldDigits, kPanFieldDigits);
+  std::string field(kPinBlockBytes, '\0');
+  size_t first = 2 * kPinBlockBytes - kPanFieldDigits;
+  for (size_t i = 0; i < digits.size(); ++i)
+    SetNibble(field, first + i, static_cast<unsigned>(digits[i] - '0'));
+  return field;
+}
+
+// Format 4's PAN field: the number of PAN digits beyond 12, then the whole PAN, then zeros.
+// (ISO 9564-1 also pads PANs shorter than 12 digits; ours are 13 to 19.)
+// REQUIRES: CheckPanDigits(pan) is OK.
+std::string PanFieldFormat4(std::string_view pan) {
+  std::string field(kPinBlockAesBytes, '\0');
+  SetNibble(field, 0, static_cast<unsigned>(pan.size() - kPanFieldDigits));
+  for (size_t i = 0; i < pan.size(); ++i)
+    SetNibble(field, 1 + i, static_cast<unsigned>(pan[i] - '0'));
   return field;
 }
 
@@ -81,92 +199,71 @@ bool LuhnValid(std::string_view pan) {
   return LuhnCheckDigit(pan.substr(0, pan.size() - 1)) == pan.back();
 }
 
-char LuhnCheckDigit(std::string_view digits) {
-  // From the right, every second digit (starting with the one next to the check digit) is
-  // doubled, and 9 taken off when the double has two digits.
+char LuhnCheckDigit(std::string_view pan_without_check) {
+  // From the right, every second digit, starting with the one that will stand next to the
+  // check digit, is doubled, and 9 taken off a double of two digits.
   int sum = 0;
-  bool twice = true;
-  for (size_t i = digits.size(); i-- > 0; twice = !twice) {
-    assert(digits[i] >= '0' && digits[i] <= '9');
-    int value = digits[i] - '0';
-    if (twice) value = value * 2 > 9 ? value * 2 - 9 : value * 2;
+  bool doubled = true;
+  for (size_t i = pan_without_check.size(); i-- > 0; doubled = !doubled) {
+    assert(pan_without_check[i] >= '0' && pan_without_check[i] <= '9');
+    int value = pan_without_check[i] - '0';
+    if (doubled) value = value * 2 > 9 ? value * 2 - 9 : value * 2;
     sum += value;
   }
   return static_cast<char>('0' + (10 - sum % 10) % 10);
 }
 
 Status CheckPan(std::string_view pan) {
-  if (pan.size() < kPanDigitsMin || pan.size() > kPanDigitsMax || !AllDigits(pan)) {
-    return Status::Invalid("pan_malformed", "a card number is 13 to 19 digits");
+  EBANK_RETURN_IF_ERROR(CheckPanDigits(pan));
+  if (!LuhnValid(pan)) {
+    return Status::Invalid("pan_check_digit", "the card number's check digit is wrong");
   }
-  if (!LuhnValid(pan)) return Status::Invalid("pan_check_digit", "the card number's check digit is wrong");
   return Status::Ok();
 }
 
 std::string MaskPan(std::string_view pan) {
-  if (pan.size() < 10) return std::string(pan.size(), '*');
-  return std::string(pan.substr(0, 6)) + std::string(pan.size() - 10, '*') +
-         std::string(pan.substr(pan.size() - 4));
+  constexpr size_t kShownFirst = 6, kShownLast = 4;
+  if (pan.size() < kPanDigitsMin) return std::string(pan.size(), '*');
+  return std::string(pan.substr(0, kShownFirst)) +
+         std::string(pan.size() - kShownFirst - kShownLast, '*') +
+         std::string(pan.substr(pan.size() - kShownLast));
 }
 
 std::string_view PanLastFour(std::string_view pan) {
   return pan.size() < 4 ? pan : pan.substr(pan.size() - 4);
 }
 
-std::string MakePan(std::string_view digits) {
-  return std::string(digits) + LuhnCheckDigit(digits);
+std::string MakePan(std::string_view bin_and_account_digits) {
+  return std::string(bin_and_account_digits) + LuhnCheckDigit(bin_and_account_digits);
 }
 
 PanTokenizer::PanTokenizer(std::string key_bytes) : key_(std::move(key_bytes)) {
   assert(key_.size() >= kCardKeyBytesMin);
 }
-PanTokenizer::~PanTokenizer() { OPENSSL_cleanse(key_.data(), key_.size()); }
-std::string PanTokenizer::Token(std::string_view pan) const { return HmacHex(key_, "pan:", pan); }
+
+PanTokenizer::~PanTokenizer() {
+  Wipe(key_);
+}
+
+std::string PanTokenizer::Token(std::string_view pan) const {
+  return HmacSha256Hex(key_, {kPanTokenPrefix, pan});
+}
 
 Result<std::string> PinBlockFormat0(std::string_view pin, std::string_view pan) {
-  if (pin.size() < kPinDigitsMin || pin.size() > kPinDigitsMax || !AllDigits(pin)) {
-    return Status::Invalid("invalid_pin", "a PIN is 4 to 12 digits");
-  }
+  EBANK_RETURN_IF_ERROR(CheckPin(pin));
   EBANK_RETURN_IF_ERROR(CheckPanDigits(pan));
-  // PIN field: control 0, length, the digits, filler F.
-  std::string nibbles = "0";
-  nibbles += static_cast<char>(pin.size() < 10 ? '0' + pin.size() : 'A' + pin.size() - 10);
-  nibbles.append(pin);
-  nibbles.resize(16, 'F');
-  std::string block;
-  DecodeHex(nibbles, &block);
-  OPENSSL_cleanse(nibbles.data(), nibbles.size());
-  std::string pan_field = PanField(pan);
-  for (size_t i = 0; i < kPinBlockBytes; ++i)
-    block[i] = static_cast<char>(block[i] ^ pan_field[i]);
+  std::string block = PinField(pin, kFormat0Control, kFormat0Fill);
+  XorInto(block, PanFieldFormat0(pan));
   return block;
 }
 
 Result<std::string> PinFromFormat0(std::string_view clear_block, std::string_view pan) {
-  if (clear_block.size() != kPinBlockBytes) {
-    return Status::Invalid("pin_block_format", "a PIN block is 8 bytes");
-  }
+  if (clear_block.size() != kPinBlockBytes) return PinBlockRefused();
   EBANK_RETURN_IF_ERROR(CheckPanDigits(pan));
-  std::string pan_field = PanField(pan);
-  std::string nibbles;
-  for (size_t i = 0; i < kPinBlockBytes; ++i) {
-    auto byte = static_cast<unsigned char>(clear_block[i] ^ pan_field[i]);
-    nibbles.push_back(static_cast<char>(byte >> 4));
-    nibbles.push_back(static_cast<char>(byte & 0xf));
-  }
-  Status refused = Status::Invalid("pin_block_format", "not a format 0 PIN block");
-  size_t length = static_cast<size_t>(nibbles[1]);
-  if (nibbles[0] != 0 || length < kPinDigitsMin || length > kPinDigitsMax) return refused;
-  std::string pin;
-  for (size_t i = 0; i < 14; ++i) {
-    int nibble = nibbles[2 + i];
-    if (i < length ? nibble > 9 : nibble != 0xf) {
-      OPENSSL_cleanse(pin.data(), pin.size());
-      return refused;
-    }
-    if (i < length) pin.push_back(static_cast<char>('0' + nibble));
-  }
-  OPENSSL_cleanse(nibbles.data(), nibbles.size());
+  std::string field(clear_block);
+  XorInto(field, PanFieldFormat0(pan));
+  auto pin = PinFromField(field, kFormat0Control, kFormat0Fill);
+  Wipe(field);
   return pin;
 }
 
@@ -177,92 +274,166 @@ Result<PinKey> PinKey::FromHex(std::string_view hex, Algorithm algorithm) {
                    ? key.size() == 16 || key.size() == 24
                    : key.size() == 16 || key.size() == 24 || key.size() == 32;
   if (!sized) {
-    OPENSSL_cleanse(key.data(), key.size());
+    Wipe(key);
     return Status::Invalid("invalid_pin_key",
                            "a TDES PIN key is 16 or 24 bytes, an AES one 16, 24 or 32");
   }
   return PinKey(std::move(key), algorithm);
 }
 
-PinKey::~PinKey() { OPENSSL_cleanse(key_.data(), key_.size()); }
+PinKey& PinKey::operator=(const PinKey& other) {
+  if (this != &other) {
+    Wipe(key_);
+    key_ = other.key_;
+    algorithm_ = other.algorithm_;
+  }
+  return *this;
+}
+
+PinKey& PinKey::operator=(PinKey&& other) {
+  if (this != &other) {
+    Wipe(key_);
+    key_ = std::move(other.key_);
+    algorithm_ = other.algorithm_;
+  }
+  return *this;
+}
+
+PinKey::~PinKey() {
+  Wipe(key_);
+}
+
+size_t PinKey::block_bytes() const {
+  return algorithm_ == Algorithm::kTdes ? kPinBlockBytes : kPinBlockAesBytes;
+}
 
 Result<std::string> PinKey::Crypt(std::string_view block, bool encrypt) const {
-  size_t block_bytes = algorithm_ == Algorithm::kTdes ? kPinBlockBytes : kPinBlockAesBytes;
-  if (block.size() != block_bytes) {
-    return Status::Invalid("pin_block_format", "a PIN block is one cipher block");
+  if (block.size() != block_bytes()) {
+    return Status::Invalid("pin_block_format",
+                           "a PIN block is " + std::to_string(block_bytes()) + " bytes");
   }
+  // TDES (DES-EDE and DES-EDE3) and AES in ECB mode are in OpenSSL 3's default provider.
   const EVP_CIPHER* cipher = nullptr;
   if (algorithm_ == Algorithm::kTdes) {
     cipher = key_.size() == 16 ? EVP_des_ede_ecb() : EVP_des_ede3_ecb();
+  } else if (key_.size() == 16) {
+    cipher = EVP_aes_128_ecb();
   } else {
-    cipher = key_.size() == 16 ? EVP_aes_128_ecb()
-                               : key_.size() == 24 ? EVP_aes_192_ecb() : EVP_aes_256_ecb();
+    cipher = key_.size() == 24 ? EVP_aes_192_ecb() : EVP_aes_256_ecb();
   }
+  // Freeing the context also wipes its key schedule.
   std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> context(EVP_CIPHER_CTX_new(),
-                                                                         EVP_CIPHER_CTX_free);
-  std::string out(block_bytes + 16, '\0');
+                                                                          EVP_CIPHER_CTX_free);
+  // Room for the one block and, though padding is off, the final block OpenSSL may write.
+  std::string out(2 * block.size(), '\0');
+  auto* out_bytes = reinterpret_cast<unsigned char*>(out.data());
   int written = 0, final_written = 0;
-  bool ok = context &&
+  bool ok = context != nullptr &&
             EVP_CipherInit_ex(context.get(), cipher, nullptr,
                               reinterpret_cast<const unsigned char*>(key_.data()), nullptr,
                               encrypt ? 1 : 0) == 1 &&
             EVP_CIPHER_CTX_set_padding(context.get(), 0) == 1 &&
-            EVP_CipherUpdate(context.get(), reinterpret_cast<unsigned char*>(out.data()), &written,
+            EVP_CipherUpdate(context.get(), out_bytes, &written,
                              reinterpret_cast<const unsigned char*>(block.data()),
                              static_cast<int>(block.size())) == 1 &&
-            EVP_CipherFinal_ex(context.get(), reinterpret_cast<unsigned char*>(out.data()) + written,
-                               &final_written) == 1;
-  if (!ok) return Status::Internal("cipher_failed", "the PIN key's cipher failed");
-  out.resize(static_cast<size_t>(written + final_written));
+            EVP_CipherFinal_ex(context.get(), out_bytes + written, &final_written) == 1 &&
+            static_cast<size_t>(written + final_written) == block.size();
+  if (!ok) {
+    Wipe(out);
+    return Status::Internal("cipher_failed", "the PIN key's cipher failed");
+  }
+  out.resize(block.size());
   return out;
 }
 
-Result<std::string> PinKey::EncryptBlock(std::string_view block) const { return Crypt(block, true); }
+Result<std::string> PinKey::EncryptBlock(std::string_view block) const {
+  return Crypt(block, true);
+}
+
 Result<std::string> PinKey::DecryptBlock(std::string_view block) const {
   return Crypt(block, false);
 }
 
 std::string PinKey::CheckValue() const {
-  size_t block_bytes = algorithm_ == Algorithm::kTdes ? kPinBlockBytes : kPinBlockAesBytes;
-  auto encrypted = Crypt(std::string(block_bytes, '\0'), true);
+  auto encrypted = Crypt(std::string(block_bytes(), '\0'), true);
   if (!encrypted.ok()) return "";
-  std::string hex = HexEncode(encrypted->substr(0, 3));
-  for (char& c : hex)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string hex = HexEncode(std::string_view(*encrypted).substr(0, kKeyCheckValueDigits / 2));
+  for (char& c : hex) {
+    if (c >= 'a' && c <= 'f') c = static_cast<char>(c - 'a' + 'A');
+  }
   return hex;
 }
 
 Result<std::string> PinKey::EncryptPin(std::string_view pin, std::string_view pan) const {
-  if (algorithm_ != Algorithm::kTdes) {
-    return Status::Unavailable("format4_unsupported", "format 4 PIN blocks are not built yet");
-  }
+  return EncryptPin(pin, pan, SystemRandom::Instance());
+}
+
+Result<std::string> PinKey::EncryptPin(std::string_view pin, std::string_view pan,
+                                       RandomSource& random) const {
+  if (algorithm_ == Algorithm::kAes) return EncryptFormat4(pin, pan, random);
   auto clear = PinBlockFormat0(pin, pan);
   if (!clear.ok()) return clear.status();
   auto encrypted = EncryptBlock(*clear);
-  OPENSSL_cleanse(clear->data(), clear->size());
+  Wipe(*clear);
   return encrypted;
 }
 
 Result<std::string> PinKey::DecryptPin(std::string_view encrypted_block,
                                        std::string_view pan) const {
-  if (algorithm_ != Algorithm::kTdes) {
-    return Status::Unavailable("format4_unsupported", "format 4 PIN blocks are not read yet");
-  }
+  if (algorithm_ == Algorithm::kAes) return DecryptFormat4(encrypted_block, pan);
   auto clear = DecryptBlock(encrypted_block);
   if (!clear.ok()) return clear.status();
   auto pin = PinFromFormat0(*clear, pan);
-  OPENSSL_cleanse(clear->data(), clear->size());
+  Wipe(*clear);
+  return pin;
+}
+
+// ISO 9564-1:2017 format 4 encipherment: block A = E(PIN field), block B = A xor PAN field,
+// the PIN block = E(B).
+Result<std::string> PinKey::EncryptFormat4(std::string_view pin, std::string_view pan,
+                                           RandomSource& random) const {
+  EBANK_RETURN_IF_ERROR(CheckPin(pin));
+  EBANK_RETURN_IF_ERROR(CheckPanDigits(pan));
+  std::string field = PinField(pin, kFormat4Control, kFormat4Fill);
+  field.resize(kPinBlockAesBytes);
+  auto* random_half = reinterpret_cast<uint8_t*>(field.data()) + kPinBlockBytes;
+  random.Fill(std::span<uint8_t>(random_half, kPinBlockAesBytes - kPinBlockBytes));
+  auto intermediate = EncryptBlock(field);
+  Wipe(field);
+  if (!intermediate.ok()) return intermediate.status();
+  XorInto(*intermediate, PanFieldFormat4(pan));
+  auto encrypted = EncryptBlock(*intermediate);
+  Wipe(*intermediate);
+  return encrypted;
+}
+
+// Format 4 decipherment, the encipherment backwards: B = D(PIN block), A = B xor PAN field,
+// the PIN field = D(A). Its second half is random and not checked.
+Result<std::string> PinKey::DecryptFormat4(std::string_view encrypted_block,
+                                           std::string_view pan) const {
+  EBANK_RETURN_IF_ERROR(CheckPanDigits(pan));
+  auto intermediate = DecryptBlock(encrypted_block);
+  if (!intermediate.ok()) return intermediate.status();
+  XorInto(*intermediate, PanFieldFormat4(pan));
+  auto field = DecryptBlock(*intermediate);
+  Wipe(*intermediate);
+  if (!field.ok()) return field.status();
+  auto pin = PinFromField(std::string_view(*field).substr(0, kPinBlockBytes), kFormat4Control,
+                          kFormat4Fill);
+  Wipe(*field);
   return pin;
 }
 
 PinVerifier::PinVerifier(std::string key_bytes) : key_(std::move(key_bytes)) {
   assert(key_.size() >= kCardKeyBytesMin);
 }
-PinVerifier::~PinVerifier() { OPENSSL_cleanse(key_.data(), key_.size()); }
+
+PinVerifier::~PinVerifier() {
+  Wipe(key_);
+}
 
 std::string PinVerifier::Verifier(std::string_view pan_token, std::string_view pin) const {
-  std::string token_part = std::string(pan_token) + ":";
-  return HmacHex(key_, token_part, pin);
+  return HmacSha256Hex(key_, {pan_token, kPinVerifierSeparator, pin});
 }
 
 bool PinVerifier::Matches(std::string_view pan_token, std::string_view pin,
