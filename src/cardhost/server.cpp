@@ -1,5 +1,7 @@
 #include "cardhost/server.h"
 
+#include "http/server.h"
+
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -32,21 +34,9 @@ Server::Server(asio::io_context& io, Host& host, ServerOptions options)
 Server::~Server() { handlers_.join(); }
 
 Result<uint16_t> Server::Listen() {
-  boost::system::error_code error;
-  auto address = asio::ip::make_address(options_.address, error);
-  if (error) return Status::Invalid("bad_address", "cannot parse address " + options_.address);
-  tcp::endpoint endpoint(address, options_.port);
-  acceptor_.open(endpoint.protocol(), error);
-  if (!error) acceptor_.set_option(asio::socket_base::reuse_address(true), error);
-  if (!error) acceptor_.bind(endpoint, error);
-  if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
-  if (error) {
-    return Status::Unavailable("listen_failed", "cannot listen on " + options_.address + ":" +
-                                                    std::to_string(options_.port) + ": " +
-                                                    error.message());
-  }
-  asio::co_spawn(io_, Accept(), asio::detached);
-  return acceptor_.local_endpoint().port();
+  auto port = http::OpenAcceptor(acceptor_, options_.address, options_.port);
+  if (port.ok()) asio::co_spawn(io_, Accept(), asio::detached);
+  return port;
 }
 
 void Server::StopAccepting() {

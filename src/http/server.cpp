@@ -94,22 +94,28 @@ Server::~Server() {
   handlers_.join();
 }
 
-Result<uint16_t> Server::Listen() {
+Result<uint16_t> OpenAcceptor(tcp::acceptor& acceptor, const std::string& address_text,
+                              uint16_t port) {
   boost::system::error_code error;
-  auto address = asio::ip::make_address(options_.address, error);
-  if (error) return Status::Invalid("bad_address", "cannot parse address " + options_.address);
-  tcp::endpoint endpoint(address, options_.port);
-  acceptor_.open(endpoint.protocol(), error);
-  if (!error) acceptor_.set_option(asio::socket_base::reuse_address(true), error);
-  if (!error) acceptor_.bind(endpoint, error);
-  if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
+  auto address = asio::ip::make_address(address_text, error);
+  if (error) return Status::Invalid("bad_address", "cannot parse address " + address_text);
+  tcp::endpoint endpoint(address, port);
+  acceptor.open(endpoint.protocol(), error);
+  if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) acceptor.bind(endpoint, error);
+  if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
   if (error) {
-    return Status::Unavailable("listen_failed", "cannot listen on " + options_.address + ":" +
-                                                    std::to_string(options_.port) + ": " +
+    return Status::Unavailable("listen_failed", "cannot listen on " + address_text + ":" +
+                                                    std::to_string(port) + ": " +
                                                     error.message());
   }
-  asio::co_spawn(io_, Accept(), asio::detached);
-  return acceptor_.local_endpoint().port();
+  return acceptor.local_endpoint().port();
+}
+
+Result<uint16_t> Server::Listen() {
+  auto port = OpenAcceptor(acceptor_, options_.address, options_.port);
+  if (port.ok()) asio::co_spawn(io_, Accept(), asio::detached);
+  return port;
 }
 
 void Server::StopAccepting() {

@@ -52,6 +52,12 @@ struct ServerMetrics {
   Histogram latency;
 };
 
+// Opens `acceptor` on address:port (reusing the address) and listens; the bound port (the
+// system's choice for port 0), or Invalid "bad_address" / Unavailable "listen_failed".
+// Shared by every TCP channel (HTTP, the card host).
+Result<uint16_t> OpenAcceptor(boost::asio::ip::tcp::acceptor& acceptor, const std::string& address,
+                              uint16_t port);
+
 class Server {
  public:
   Server(boost::asio::io_context& io, const Router& router, ServerOptions options);
