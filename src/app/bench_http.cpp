@@ -285,7 +285,8 @@ class Server {
          size_t handler_threads)
       : child_({executable, "serve", "--db", database, "--listen", "127.0.0.1:0", "--port-file",
                 (dir / "port").string(), "--token-file", (dir / "operator-token").string(),
-                "--data-dir", dir.string(), "--no-access-log", "--handler-threads",
+                "--data-dir", dir.string(), "--no-access-log", "--card-listen", "127.0.0.1:0",
+                "--handler-threads",
                 std::to_string(handler_threads)},
                ChildEnvironment({}), dir / "serve.log"),
         log_(dir / "serve.log") {

@@ -18,11 +18,14 @@ ServerProcess::ServerProcess(const std::string& database, const std::string& dir
     : log_path_(dir + "/" + name + ".log") {
   std::string port_file = dir + "/" + name + ".port";
   std::string token_file = dir + "/operator-token";
+  std::string card_port_file = dir + "/" + name + ".card-port";
   std::filesystem::remove(port_file);
+  std::filesystem::remove(card_port_file);
   process_ = std::make_unique<Process>(
       std::vector<std::string>{EbankBinary(), "serve", "--db", database, "--listen", "127.0.0.1:0",
                                "--port-file", port_file, "--token-file", token_file, "--data-dir",
-                               dir, "--threads", "2", "--no-access-log"},
+                               dir, "--threads", "2", "--no-access-log", "--card-listen",
+                               "127.0.0.1:0", "--card-port-file", card_port_file},
       log_path_);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (port_ == 0) {
@@ -35,6 +38,8 @@ ServerProcess::ServerProcess(const std::string& database, const std::string& dir
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   std::ifstream(token_file) >> token_;
+  // The card host's port is written before the HTTP one.
+  std::ifstream(card_port_file) >> card_port_;
 }
 
 ServerProcess::~ServerProcess() = default;

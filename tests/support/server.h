@@ -17,6 +17,8 @@ class ServerProcess {
   ~ServerProcess();
 
   int port() const { return port_; }
+  // The card host's (ISO 8583) port.
+  int card_port() const { return card_port_; }
   const std::string& token() const { return token_; }
   HttpClient Client() const { return HttpClient("127.0.0.1", port_, token_); }
   // SIGKILL, as a power cut would; waits for the process to be gone.
@@ -28,6 +30,7 @@ class ServerProcess {
  private:
   std::string log_path_;
   int port_ = 0;
+  int card_port_ = 0;
   std::string token_;
   std::unique_ptr<Process> process_;
 };

@@ -142,7 +142,7 @@ export async function startBank(demoArgs = []) {
     options.ebank,
     ['serve', '--db', db, '--data-dir', tmp, '--token-file', join(tmp, 'operator-token'),
       '--listen', '127.0.0.1:0', '--port-file', portFile, '--web-dir', options['web-dir'],
-      '--no-access-log'],
+      '--card-listen', '127.0.0.1:0', '--no-access-log'],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   )
   const port = await until('the port file', () => {
