@@ -168,6 +168,7 @@ std::optional<Session> Open(const TerminalToolOptions& options) {
   session.client = std::move(*client);
   session.terminal = std::make_unique<cardhost::Terminal>(*session.client, options.terminal,
                                                           options.merchant, key, options.acquirer);
+  session.terminal->KeepStanIn(options.key_file + ".stan");
   auto signed_on = session.terminal->SignOn();
   if (!signed_on.ok() || signed_on->Get(39) != "00") {
     std::cout << "签到失败 Sign-on refused: "

@@ -19,7 +19,8 @@ struct TerminalToolOptions {
 };
 
 // Reads the card number, expiry and PIN (without echo on a terminal) from stdin, then the
-// customer's choices from a menu. Returns the exit code.
+// customer's choices from a menu. The terminal's STAN counter is kept beside its key file
+// (<key file>.stan). Returns the exit code.
 int Atm(const TerminalToolOptions& options);
 int Pos(const TerminalToolOptions& options);
 

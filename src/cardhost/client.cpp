@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <ctime>
+#include <fstream>
 
 namespace ebank::cardhost {
 
@@ -112,7 +113,14 @@ Terminal::Terminal(std::string terminal_code, std::string merchant_code, std::st
 
 std::string Terminal::NextStan() {
   stan_ = stan_ % 999999 + 1;
+  if (!stan_file_.empty()) std::ofstream(stan_file_, std::ios::trunc) << stan_ << "\n";
   return fmt::format("{:06d}", stan_);
+}
+
+void Terminal::KeepStanIn(std::string path) {
+  stan_file_ = std::move(path);
+  int kept = 0;
+  if (std::ifstream in(stan_file_); in >> kept && kept > 0 && kept <= 999999) stan_ = kept;
 }
 
 Message Terminal::Base(std::string_view mti) {

@@ -83,6 +83,10 @@ class Terminal {
   // Sends `request` and reads its response.
   Result<iso8583::Message> Send(const iso8583::Message& request);
   std::string NextStan();
+  // Keeps the STAN counter in `path` (as a terminal keeps it across restarts, so that a
+  // restarted terminal never repeats a STAN the host saw today): read now, written with
+  // every STAN drawn.
+  void KeepStanIn(std::string path);
   const iso8583::Message& last_request() const { return last_request_; }
   // Totals of what this terminal had approved since the last Settle (as a terminal keeps).
   const services::BatchTotals& totals() const { return totals_; }
@@ -96,6 +100,7 @@ class Terminal {
   std::optional<security::PinKey> pin_key_;
   std::string acquirer_;
   int stan_ = 0;
+  std::string stan_file_;
   iso8583::Message last_request_;
   services::BatchTotals totals_;
   // What was counted in totals_, by STAN: debit or credit, and the amount.
