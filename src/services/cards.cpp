@@ -736,14 +736,35 @@ Result<Merchant> CardService::RegisterMerchant(const Merchant& input) {
 }
 
 Result<std::vector<Merchant>> CardService::Merchants(const std::string& unit_path_pattern) {
+  return FindMerchants(unit_path_pattern, "", kMerchantsListedMax);
+}
+
+Result<Merchant> CardService::GetMerchant(const std::string& code,
+                                          const std::string& unit_path_pattern) {
+  auto found = FindMerchants(unit_path_pattern, code, 1);
+  if (!found.ok()) return found.status();
+  if (found->empty()) return Status::NotFound("unknown_merchant", "no such merchant");
+  return found->front();
+}
+
+Result<std::vector<Merchant>> CardService::FindMerchants(const std::string& unit_path_pattern,
+                                                         const std::string& code, size_t limit) {
   std::vector<Merchant> merchants;
   Status status = db_.Read([&](store::SqlSession& sql) -> Status {
+    store::SqlParams params{unit_path_pattern};
+    std::string where = "u.path LIKE ?";
+    if (!code.empty()) {
+      where += " AND m.code = ?";
+      params.emplace_back(code);
+    }
     auto rows = sql.Query(
-        "SELECT m.id, m.code, m.name, m.category, m.unit_id, m.account_number, m.mdr_bp, "
-        "m.address, (SELECT MAX(v.visited_at_ms) FROM merchant_visits v WHERE v.merchant_id = "
-        "m.id) FROM merchants m JOIN units u ON u.id = m.unit_id WHERE u.path LIKE ? ORDER BY "
-        "m.code LIMIT 1000",
-        {unit_path_pattern});
+        fmt::format(
+            "SELECT m.id, m.code, m.name, m.category, m.unit_id, m.account_number, m.mdr_bp, "
+            "m.address, (SELECT MAX(v.visited_at_ms) FROM merchant_visits v WHERE v.merchant_id "
+            "= m.id) FROM merchants m JOIN units u ON u.id = m.unit_id WHERE {} ORDER BY m.code "
+            "LIMIT {}",
+            where, limit),
+        params);
     if (!rows.ok()) return rows.status();
     for (size_t r = 0; r < rows->size(); ++r) {
       merchants.push_back(Merchant{rows->Int(r, 0), rows->Text(r, 1), rows->Text(r, 2),

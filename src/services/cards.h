@@ -49,6 +49,7 @@ inline constexpr int kCardValidityYears = 10;
 // A merchant discount rate is at most 10% (in basis points).
 inline constexpr int kMdrBasisPointsMax = 1000;
 inline constexpr size_t kTerminalsListedMax = 1000;
+inline constexpr size_t kMerchantsListedMax = 1000;
 inline constexpr size_t kCaseTransactionsListedMax = 200;
 // This bank's acquiring institution identification code (ISO 8583 field 32) for its own
 // terminals; a transaction from any other acquirer reached us through the switch.
@@ -232,6 +233,9 @@ class CardService {
   Result<std::vector<Terminal>> Terminals(const std::string& unit_path_pattern, int idle_days);
   Result<Merchant> RegisterMerchant(const Merchant& merchant);
   Result<std::vector<Merchant>> Merchants(const std::string& unit_path_pattern);
+  // The merchant `code` when its unit's path matches `unit_path_pattern` (a UnitScope's
+  // LikePattern); NotFound "unknown_merchant" otherwise, exactly as when there is none.
+  Result<Merchant> GetMerchant(const std::string& code, const std::string& unit_path_pattern);
   Status RecordVisit(const std::string& merchant_code, int64_t staff_id, const std::string& note);
   Result<std::vector<MerchantVisit>> Visits(const std::string& merchant_code);
 
@@ -269,6 +273,9 @@ class CardService {
   Result<Prepared> Prepare(const CardRequest& request);
   static CardResult Finish(const Prepared& prepared, const std::vector<ledger::Outcome>& outcomes);
   Result<Context> Load(const CardRequest& request, const std::string& token);
+  // The merchants under the pattern, by code: all of them, or only `code` when given.
+  Result<std::vector<Merchant>> FindMerchants(const std::string& unit_path_pattern,
+                                              const std::string& code, size_t limit);
   Status CheckPin(Context& context, const CardRequest& request);
   Result<CardResult> Decline(const Context& context, const CardRequest& request,
                              const std::string& fingerprint, Status reason);
