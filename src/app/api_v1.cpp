@@ -186,6 +186,7 @@ void AddApiV1Routes(http::Router& router, const ApiServices& api) {
   AddBackOfficeRoutes(router, api);
   AddWorkbenchRoutes(router, api);
   AddNotificationRoutes(router, api);
+  AddCardRoutes(router, api);
 
   router.Add(
       Verb::get, "/api/v1/openapi.json",
@@ -543,6 +544,12 @@ json::array QueryParameters(std::string_view pattern) {
     return json::array{QueryParameter("from", date, "the first day, China Standard Time", true),
                        QueryParameter("to", date, "the last day (at most 366 days in all)", true)};
   }
+  if (pattern == "/api/v1/terminals") {
+    return json::array{QueryParameter(
+        "idle_days", json::object{{"type", "integer"}, {"minimum", 0}, {"maximum", 3650}},
+        "only active terminals with no message for this many days (the clean-up list); 0 or "
+        "absent: every terminal")};
+  }
   if (pattern == "/api/v1/me/notifications") {
     return json::array{QueryParameter("before", integer, "only notifications older than this id"),
                        QueryParameter("limit", integer, "page size, 1 to 100 (20)")};
@@ -617,6 +624,8 @@ json::object OpenApiDocument(const http::Router& router) {
                        for (auto& [name, schema] : WorkbenchSchemas())
                          schemas[name] = schema;
                        for (auto& [name, schema] : StaffSchemas())
+                         schemas[name] = std::move(schema);
+                       for (auto& [name, schema] : CardSchemas())
                          schemas[name] = std::move(schema);
                        return schemas;
                      }()},

@@ -9,6 +9,7 @@
 #include "http/router.h"
 #include "ledger/ledger.h"
 #include "security/password_transport.h"
+#include "services/cards.h"
 #include "services/customers.h"
 #include "services/notifications.h"
 #include "services/payments.h"
@@ -29,6 +30,8 @@ struct ApiServices {
   // The login page's key for encrypting the password (SEC-9).
   security::PasswordTransport& password_transport;
   services::NotificationService& notifications;
+  // The card register, terminals and merchants (CARD-1, CARD-2, BO-5).
+  services::CardService& cards;
 };
 
 // Adds the /api/v1 routes, including /api/v1/openapi.json which describes every route the
@@ -53,6 +56,12 @@ void AddScheduledRoutes(http::Router& router, const ApiServices& api);
 // The inbox and live balance-change alerts (/api/v1/me/notifications); called by
 // AddApiV1Routes.
 void AddNotificationRoutes(http::Router& router, const ApiServices& api);
+
+// Cards, terminals and merchants (CARD-1, CARD-2, BO-5): the staff's registers and counter
+// card services, and the customer's own cards (/api/v1/me/cards); called by AddApiV1Routes.
+void AddCardRoutes(http::Router& router, const ApiServices& api);
+// The OpenAPI schemas the card routes name.
+boost::json::object CardSchemas();
 
 // The OpenAPI 3.1 document of every route in `router` that has a summary.
 boost::json::object OpenApiDocument(const http::Router& router);

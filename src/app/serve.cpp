@@ -191,11 +191,6 @@ int Serve(const ServeOptions& options) {
   // from other processes sharing the database).
   services::NotificationService notifications(**sql, clock);
   notifications.Start();
-  ApiServices v1{*ledger,      customers, sessions, staff,
-                 signing,      payments,  clock,    **password_transport,
-                 notifications};
-  // Development gateway: messages land in a file (see README); a bank plugs its SMS
-  // centre in here.
   auto card_keys = services::CardKeys::LoadOrCreate(options.data_dir + "/card-keys");
   if (!card_keys.ok()) {
     spdlog::error("{}", card_keys.status().ToString());
@@ -203,6 +198,11 @@ int Serve(const ServeOptions& options) {
   }
   services::CardService cards(**sql, *ledger, *secrets, *card_keys, clock);
   cardhost::Host card_host(cards);
+  ApiServices v1{*ledger,       customers, sessions, staff,
+                 signing,       payments,  clock,    **password_transport,
+                 notifications, cards};
+  // Development gateway: messages land in a file (see README); a bank plugs its SMS
+  // centre in here.
   services::FileSmsGateway sms(options.data_dir + "/sms-outbox.jsonl");
   services::OutboxDispatcher outbox(**sql, sms, clock);
   outbox.Start(kOutboxIntervalMs);
