@@ -250,9 +250,6 @@ int Serve(const ServeOptions& options) {
     spdlog::error("{}", port.status().ToString());
     return 1;
   }
-  if (!options.port_file.empty()) {
-    std::ofstream(options.port_file) << *port << "\n";
-  }
   std::optional<cardhost::Server> card_server;
   if (!options.card_listen.empty()) {
     cardhost::ServerOptions card_options;
@@ -270,6 +267,10 @@ int Serve(const ServeOptions& options) {
       std::ofstream(options.card_port_file) << *card_port << "\n";
     }
     spdlog::info("card host (ISO 8583) on {}:{}", card_options.address, *card_port);
+  }
+  // Last, so that whoever waits for this file finds every listener up.
+  if (!options.port_file.empty()) {
+    std::ofstream(options.port_file) << *port << "\n";
   }
   spdlog::info("ebank serving on http://{}:{} (database: {}, operator token in {})",
                server_options.address, *port, backend,
