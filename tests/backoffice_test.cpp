@@ -37,51 +37,22 @@ std::string CstDate(int days) {
 // head office HO
 //   branch BJ (superbj) → outlet BJ-01 (tellerbj)
 //   branch SH (supersh) → outlet SH-01 (tellersh)
-struct StaffSpec {
-  const char* login;
-  const char* role;
-  const char* unit;
-};
-constexpr StaffSpec kStaff[] = {
+const std::vector<StaffSpec> kStaff = {
     {"tellerbj", "teller", "BJ-01"},       {"superbj", "supervisor", "BJ"},
-    {"managerbj", "branch_manager", "BJ"},
-    {"cmbj", "customer_manager", "BJ"}, {"tellersh", "teller", "SH-01"},
-    {"supersh", "supervisor", "SH"},
+    {"managerbj", "branch_manager", "BJ"}, {"cmbj", "customer_manager", "BJ"},
+    {"tellersh", "teller", "SH-01"},       {"supersh", "supervisor", "SH"},
 };
 
-class BackOfficeTest : public BackendTest {
+class BackOfficeTest : public UnitTreeTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(AddStaff(database_, dir_, "admin01", kStaffPassword, "admin"));
-    for (const StaffSpec& spec : kStaff)
-      ASSERT_TRUE(AddStaff(database_, dir_, spec.login, kStaffPassword, spec.role));
-    server_ = std::make_unique<ServerProcess>(database_, dir_);
-    anonymous_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
-    operator_ = std::make_unique<HttpClient>(server_->Client());
-    staff_["admin01"] = Client(StaffLogin(*anonymous_, "admin01", kStaffPassword));
-    for (const auto& [code, kind, parent] :
-         {std::tuple{"BJ", "branch", "HO"}, std::tuple{"BJ-01", "outlet", "BJ"},
-          std::tuple{"SH", "branch", "HO"}, std::tuple{"SH-01", "outlet", "SH"}}) {
-      HttpResult unit = As("admin01").Post(
-          "/api/v1/units", json::serialize(json::object{{"code", code},
-                                                        {"name_zh", std::string(code) + "行"},
-                                                        {"name_en", code},
-                                                        {"kind", kind},
-                                                        {"parent", parent}}));
-      ASSERT_EQ(unit.status, 201) << unit.body;
-    }
-    for (const StaffSpec& spec : kStaff) {
-      HttpResult placed =
-          As("admin01").Send("PUT", std::string("/api/v1/staff/") + spec.login + "/unit",
-                             json::serialize(json::object{{"unit", spec.unit}}), {});
-      ASSERT_EQ(placed.status, 200) << placed.body;
-      staff_[spec.login] = Client(StaffLogin(*anonymous_, spec.login, kStaffPassword));
-    }
-    alice_account_ = NewCustomer("tellerbj", kAliceId, kAliceMobile, "alice01",
+    BuildUnitTree(kStaff, kStaffPassword);
+    if (HasFatalFailure()) return;
+    alice_account_ = NewCustomer("tellerbj", kAliceId, kAliceMobile, "alice01", kPassword,
                                  json::array{"web", "mobile", "sms"}, &alice_);
     bob_account_ = SignUpCustomer(As("tellerbj"), "鲍勃", kBobId, "13900139000", "bob0001",
                                   kPassword);  // Web and mobile.
-    carol_account_ = NewCustomer("tellersh", kCarolId, "13700137000", "", {}, &carol_);
+    carol_account_ = NewCustomer("tellersh", kCarolId, "13700137000", "", kPassword, {}, &carol_);
     ASSERT_FALSE(alice_account_.empty());
     ASSERT_FALSE(bob_account_.empty());
     ASSERT_FALSE(carol_account_.empty());
@@ -93,44 +64,6 @@ class BackOfficeTest : public BackendTest {
     ASSERT_EQ(bj.status, 201) << bj.body;
     HttpResult sh = As("supersh").Post("/api/v1/ukeys", R"({"serials":["UKSH0001"]})");
     ASSERT_EQ(sh.status, 201) << sh.body;
-  }
-
-  void TearDown() override {
-    ExpectVerified(*operator_);
-    EXPECT_EQ(server_->Stop(), 0) << server_->Log();
-  }
-
-  std::unique_ptr<HttpClient> Client(const std::string& token) {
-    EXPECT_FALSE(token.empty());
-    return std::make_unique<HttpClient>("127.0.0.1", server_->port(), token);
-  }
-  HttpClient& As(const std::string& login) { return *staff_.at(login); }
-
-  // Registers a customer at `teller`'s outlet with a class I debit card; signs them up for
-  // `channels` unless `login_id` is empty. Returns the account number.
-  std::string NewCustomer(const std::string& teller, const std::string& id_number,
-                          const std::string& mobile, const std::string& login_id,
-                          json::array channels, std::string* number) {
-    HttpResult customer = As(teller).Post(
-        "/api/v1/customers", json::serialize(json::object{
-                                 {"name", "客户"}, {"id_number", id_number}, {"mobile", mobile}}));
-    EXPECT_EQ(customer.status, 201) << customer.body;
-    if (customer.status != 201) return "";
-    *number = std::string(customer.json().at("number").as_string());
-    HttpResult opened = As(teller).Post("/api/v1/customers/" + *number + "/accounts",
-                                        R"({"product":"DEMAND_CARD_I"})");
-    EXPECT_EQ(opened.status, 201) << opened.body;
-    if (opened.status != 201) return "";
-    if (!login_id.empty()) {
-      HttpResult signed_up =
-          As(teller).Post("/api/v1/customers/" + *number + "/signing",
-                          json::serialize(json::object{{"login_id", login_id},
-                                                       {"password", kPassword},
-                                                       {"reserved_info", "春天的花"},
-                                                       {"channels", std::move(channels)}}));
-      EXPECT_EQ(signed_up.status, 201) << signed_up.body;
-    }
-    return std::string(opened.json().at("number").as_string());
   }
 
   HttpResult Decide(const std::string& checker, int64_t id, const std::string& decision) {
@@ -185,9 +118,6 @@ class BackOfficeTest : public BackendTest {
     return report.status == 200 ? report.json() : json::value();
   }
 
-  std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<HttpClient> anonymous_, operator_;
-  std::map<std::string, std::unique_ptr<HttpClient>> staff_;
   std::string alice_, carol_, alice_account_, bob_account_, carol_account_;
 };
 
@@ -553,19 +483,19 @@ TEST_P(BackOfficeTest, TheCustomerManagerSeesTheWholeCustomerAndTheLargeMovement
   json::value lowered = lower.json();
   ASSERT_EQ(lowered.at("movements").as_array().size(), 2u) << lower.body;
   EXPECT_EQ(lowered.at("movements").as_array().at(0).at("kind").as_string(), "payment");
-  EXPECT_EQ(lowered.at("movements").as_array().at(0).at("counterparty").as_string(),
-            bob_account_);
+  EXPECT_EQ(lowered.at("movements").as_array().at(0).at("counterparty").as_string(), bob_account_);
   HttpResult elsewhere = As("supersh").Get("/api/v1/large-movements" + period);
   ASSERT_EQ(elsewhere.status, 200);
   EXPECT_TRUE(elsewhere.json().at("movements").as_array().empty());  // carol's 500 < 50,000.
   EXPECT_EQ(As("cmbj").Get("/api/v1/large-movements?from=2026-13-01&to=2026-12-01").status, 400);
 
   // The 360° view, for the customer manager; another branch's customer does not exist.
-  HttpResult opened = As("tellerbj").Post(
-      "/api/v1/cases", json::serialize(json::object{{"kind", "complaint"},
-                                                    {"customer", alice_},
-                                                    {"title", "短信提醒未收到"},
-                                                    {"deadline", CstDate(7)}}));
+  HttpResult opened =
+      As("tellerbj")
+          .Post("/api/v1/cases", json::serialize(json::object{{"kind", "complaint"},
+                                                              {"customer", alice_},
+                                                              {"title", "短信提醒未收到"},
+                                                              {"deadline", CstDate(7)}}));
   ASSERT_EQ(opened.status, 201) << opened.body;
   HttpResult view = As("cmbj").Get("/api/v1/customers/" + alice_ + "/overview");
   ASSERT_EQ(view.status, 200) << view.body;
@@ -594,10 +524,8 @@ TEST_P(BackOfficeTest, ACampaignRanksTheStaffWhoSignedCustomersUpAndChargedFees)
   HttpResult made = IssueUkey("tellerbj", alice_, "UKBJ0001", "campaign-ukey");
   ASSERT_EQ(made.status, 202) << made.body;
   ASSERT_EQ(Decide("superbj", made.json().at("id").as_int64(), "approve").status, 200);
-  const json::object campaign{{"name", "电子银行营销竞赛"},
-                              {"unit", "BJ"},
-                              {"from", CstDate(-1)},
-                              {"to", CstDate(1)}};
+  const json::object campaign{
+      {"name", "电子银行营销竞赛"}, {"unit", "BJ"}, {"from", CstDate(-1)}, {"to", CstDate(1)}};
   EXPECT_EQ(As("superbj").Post("/api/v1/campaigns", json::serialize(campaign)).status, 403);
   EXPECT_EQ(As("managerbj")
                 .Post("/api/v1/campaigns",
@@ -635,13 +563,14 @@ TEST_P(BackOfficeTest, ACampaignRanksTheStaffWhoSignedCustomersUpAndChargedFees)
 }
 
 TEST_P(BackOfficeTest, ACaseMovesThroughItsStatesAndKeepsEveryChange) {
-  HttpResult opened = As("tellerbj").Post(
-      "/api/v1/cases", json::serialize(json::object{{"kind", "dispute"},
-                                                    {"customer", alice_},
-                                                    {"title", "ATM 取款未出钞"},
-                                                    {"detail", "客户称扣款 500 元未出钞"},
-                                                    {"owner", "superbj"},
-                                                    {"deadline", CstDate(-1)}}));
+  HttpResult opened =
+      As("tellerbj")
+          .Post("/api/v1/cases", json::serialize(json::object{{"kind", "dispute"},
+                                                              {"customer", alice_},
+                                                              {"title", "ATM 取款未出钞"},
+                                                              {"detail", "客户称扣款 500 元未出钞"},
+                                                              {"owner", "superbj"},
+                                                              {"deadline", CstDate(-1)}}));
   ASSERT_EQ(opened.status, 201) << opened.body;
   int64_t id = opened.json().at("id").as_int64();
   EXPECT_EQ(opened.json().at("state").as_string(), "open");
@@ -678,16 +607,20 @@ TEST_P(BackOfficeTest, ACaseMovesThroughItsStatesAndKeepsEveryChange) {
   EXPECT_EQ(item.at("events").as_array().at(2).at("note").as_string(), "长款已退回客户");
 
   // Bad cases are refused and open nothing.
-  EXPECT_EQ(As("tellerbj").Post("/api/v1/cases", R"({"kind":"rumour","title":"t","deadline":"2026-12-31"})").status,
+  EXPECT_EQ(As("tellerbj")
+                .Post("/api/v1/cases", R"({"kind":"rumour","title":"t","deadline":"2026-12-31"})")
+                .status,
             400);
   EXPECT_EQ(As("tellerbj")
                 .Post("/api/v1/cases", json::serialize(json::object{{"kind", "complaint"},
-                                                                     {"customer", carol_},
-                                                                     {"title", "t"},
-                                                                     {"deadline", CstDate(3)}}))
+                                                                    {"customer", carol_},
+                                                                    {"title", "t"},
+                                                                    {"deadline", CstDate(3)}}))
                 .status,
             404);
-  EXPECT_EQ(As("tellerbj").Post("/api/v1/cases", R"({"kind":"complaint","title":"t","deadline":"tomorrow"})").status,
+  EXPECT_EQ(As("tellerbj")
+                .Post("/api/v1/cases", R"({"kind":"complaint","title":"t","deadline":"tomorrow"})")
+                .status,
             400);
   HttpResult all = As("admin01").Get("/api/v1/cases");
   ASSERT_EQ(all.status, 200);

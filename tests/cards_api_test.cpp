@@ -44,91 +44,29 @@ bool PassesLuhn(const std::string& digits) {
 // head office HO
 //   branch BJ (superbj, cmbj) → outlet BJ-01 (tellerbj)
 //   branch SH (supersh)       → outlet SH-01 (tellersh)
-struct StaffSpec {
-  const char* login;
-  const char* role;
-  const char* unit;
-};
-constexpr StaffSpec kStaff[] = {
+const std::vector<StaffSpec> kStaff = {
     {"tellerbj", "teller", "BJ-01"},    {"superbj", "supervisor", "BJ"},
     {"cmbj", "customer_manager", "BJ"}, {"tellersh", "teller", "SH-01"},
     {"supersh", "supervisor", "SH"},
 };
 
-class CardsApiTest : public BackendTest {
+class CardsApiTest : public UnitTreeTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(AddStaff(database_, dir_, "admin01", kStaffPassword, "admin"));
-    for (const StaffSpec& spec : kStaff)
-      ASSERT_TRUE(AddStaff(database_, dir_, spec.login, kStaffPassword, spec.role));
-    server_ = std::make_unique<ServerProcess>(database_, dir_);
-    anonymous_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
-    operator_ = std::make_unique<HttpClient>(server_->Client());
-    staff_["admin01"] = Client(StaffLogin(*anonymous_, "admin01", kStaffPassword));
-    for (const auto& [code, kind, parent] :
-         {std::tuple{"BJ", "branch", "HO"}, std::tuple{"BJ-01", "outlet", "BJ"},
-          std::tuple{"SH", "branch", "HO"}, std::tuple{"SH-01", "outlet", "SH"}}) {
-      HttpResult unit = As("admin01").Post(
-          "/api/v1/units", json::serialize(json::object{{"code", code},
-                                                        {"name_zh", std::string(code) + "行"},
-                                                        {"name_en", code},
-                                                        {"kind", kind},
-                                                        {"parent", parent}}));
-      ASSERT_EQ(unit.status, 201) << unit.body;
-    }
-    for (const StaffSpec& spec : kStaff) {
-      HttpResult placed =
-          As("admin01").Send("PUT", std::string("/api/v1/staff/") + spec.login + "/unit",
-                             json::serialize(json::object{{"unit", spec.unit}}), {});
-      ASSERT_EQ(placed.status, 200) << placed.body;
-      staff_[spec.login] = Client(StaffLogin(*anonymous_, spec.login, kStaffPassword));
-    }
-    alice_account_ = NewCustomer("tellerbj", kAliceId, kAliceMobile, "alice01", &alice_);
-    bob_account_ = NewCustomer("tellerbj", kBobId, kBobMobile, "bob0001", &bob_);
-    carol_account_ = NewCustomer("tellersh", kCarolId, "13700137000", "", &carol_);
+    BuildUnitTree(kStaff, kStaffPassword);
+    if (HasFatalFailure()) return;
+    alice_account_ =
+        NewCustomer("tellerbj", kAliceId, kAliceMobile, "alice01", kPassword, {}, &alice_);
+    bob_account_ = NewCustomer("tellerbj", kBobId, kBobMobile, "bob0001", kPassword, {}, &bob_);
+    carol_account_ = NewCustomer("tellersh", kCarolId, "13700137000", "", kPassword, {}, &carol_);
     ASSERT_FALSE(alice_account_.empty());
     ASSERT_FALSE(bob_account_.empty());
     ASSERT_FALSE(carol_account_.empty());
   }
 
-  void TearDown() override {
-    ExpectVerified(*operator_);
-    EXPECT_EQ(server_->Stop(), 0) << server_->Log();
-  }
-
-  std::unique_ptr<HttpClient> Client(const std::string& token) {
-    EXPECT_FALSE(token.empty());
-    return std::make_unique<HttpClient>("127.0.0.1", server_->port(), token);
-  }
-  HttpClient& As(const std::string& login) { return *staff_.at(login); }
   // A customer's e-banking session (password and SMS code).
   std::unique_ptr<HttpClient> Customer(const std::string& login_id, const std::string& mobile) {
     return Client(SmsLogin(*anonymous_, dir_, login_id, kPassword, mobile));
-  }
-
-  // Registers a customer at `teller`'s outlet with a class I debit card account; signs them
-  // up for e-banking unless `login_id` is empty. Returns the account number.
-  std::string NewCustomer(const std::string& teller, const std::string& id_number,
-                          const std::string& mobile, const std::string& login_id,
-                          std::string* number) {
-    HttpResult customer = As(teller).Post(
-        "/api/v1/customers", json::serialize(json::object{
-                                 {"name", "客户"}, {"id_number", id_number}, {"mobile", mobile}}));
-    EXPECT_EQ(customer.status, 201) << customer.body;
-    if (customer.status != 201) return "";
-    *number = std::string(customer.json().at("number").as_string());
-    HttpResult opened = As(teller).Post("/api/v1/customers/" + *number + "/accounts",
-                                        R"({"product":"DEMAND_CARD_I"})");
-    EXPECT_EQ(opened.status, 201) << opened.body;
-    if (opened.status != 201) return "";
-    if (!login_id.empty()) {
-      HttpResult signed_up = As(teller).Post(
-          "/api/v1/customers/" + *number + "/signing",
-          json::serialize(json::object{
-              {"login_id", login_id}, {"password", kPassword}, {"reserved_info", "春天的花"}}));
-      EXPECT_EQ(signed_up.status, 201) << signed_up.body;
-    }
-    return std::string(opened.json().at("number").as_string());
   }
 
   HttpResult RegisterMerchant(const std::string& who, const std::string& unit,
@@ -180,9 +118,6 @@ class CardsApiTest : public BackendTest {
     return list.status == 200 ? list.json().at(field).as_array().size() : 0;
   }
 
-  std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<HttpClient> anonymous_, operator_;
-  std::map<std::string, std::unique_ptr<HttpClient>> staff_;
   std::string alice_, bob_, carol_, alice_account_, bob_account_, carol_account_;
 };
 

@@ -1,5 +1,7 @@
 #include "common.h"
 
+#include <tuple>
+
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -149,6 +151,70 @@ void ExpectVerifyJournalCommand(const std::string& database, const std::string& 
   std::string command = "'" + EbankBinary() + "' verify-journal --db '" + database + "' > '" + dir +
                         "/verify.log' 2>&1";
   EXPECT_EQ(std::system(command.c_str()), 0) << "ebank verify-journal failed for " << database;
+}
+
+void UnitTreeTest::BuildUnitTree(const std::vector<StaffSpec>& staff, const std::string& password) {
+  ASSERT_TRUE(AddStaff(database_, dir_, "admin01", password, "admin"));
+  for (const StaffSpec& spec : staff)
+    ASSERT_TRUE(AddStaff(database_, dir_, spec.login, password, spec.role));
+  server_ = std::make_unique<ServerProcess>(database_, dir_);
+  anonymous_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+  operator_ = std::make_unique<HttpClient>(server_->Client());
+  staff_["admin01"] = Client(StaffLogin(*anonymous_, "admin01", password));
+  for (const auto& [code, kind, parent] :
+       {std::tuple{"BJ", "branch", "HO"}, std::tuple{"BJ-01", "outlet", "BJ"},
+        std::tuple{"SH", "branch", "HO"}, std::tuple{"SH-01", "outlet", "SH"}}) {
+    HttpResult unit = As("admin01").Post(
+        "/api/v1/units", json::serialize(json::object{{"code", code},
+                                                      {"name_zh", std::string(code) + "行"},
+                                                      {"name_en", code},
+                                                      {"kind", kind},
+                                                      {"parent", parent}}));
+    ASSERT_EQ(unit.status, 201) << unit.body;
+  }
+  for (const StaffSpec& spec : staff) {
+    HttpResult placed =
+        As("admin01").Send("PUT", std::string("/api/v1/staff/") + spec.login + "/unit",
+                           json::serialize(json::object{{"unit", spec.unit}}), {});
+    ASSERT_EQ(placed.status, 200) << placed.body;
+    staff_[spec.login] = Client(StaffLogin(*anonymous_, spec.login, password));
+  }
+}
+
+void UnitTreeTest::TearDown() {
+  if (!server_) return;
+  ExpectVerified(*operator_);
+  EXPECT_EQ(server_->Stop(), 0) << server_->Log();
+}
+
+std::unique_ptr<HttpClient> UnitTreeTest::Client(const std::string& token) {
+  EXPECT_FALSE(token.empty());
+  return std::make_unique<HttpClient>("127.0.0.1", server_->port(), token);
+}
+
+std::string UnitTreeTest::NewCustomer(const std::string& teller, const std::string& id_number,
+                                      const std::string& mobile, const std::string& login_id,
+                                      const std::string& password, json::array channels,
+                                      std::string* number) {
+  HttpResult customer = As(teller).Post(
+      "/api/v1/customers", json::serialize(json::object{
+                               {"name", "客户"}, {"id_number", id_number}, {"mobile", mobile}}));
+  EXPECT_EQ(customer.status, 201) << customer.body;
+  if (customer.status != 201) return "";
+  *number = std::string(customer.json().at("number").as_string());
+  HttpResult opened = As(teller).Post("/api/v1/customers/" + *number + "/accounts",
+                                      R"({"product":"DEMAND_CARD_I"})");
+  EXPECT_EQ(opened.status, 201) << opened.body;
+  if (opened.status != 201) return "";
+  if (!login_id.empty()) {
+    json::object body{
+        {"login_id", login_id}, {"password", password}, {"reserved_info", "春天的花"}};
+    if (!channels.empty()) body["channels"] = std::move(channels);
+    HttpResult signed_up =
+        As(teller).Post("/api/v1/customers/" + *number + "/signing", json::serialize(body));
+    EXPECT_EQ(signed_up.status, 201) << signed_up.body;
+  }
+  return std::string(opened.json().at("number").as_string());
 }
 
 }  // namespace ebank::testing

@@ -6,6 +6,8 @@
 
 #include <boost/json.hpp>
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -79,6 +81,37 @@ class BackendTest : public ::testing::TestWithParam<std::string> {
   ~BackendTest() override { RemoveTree(dir_); }
   std::string dir_;
   std::string database_;
+};
+
+// A bank of two branches for the staff API tests, over real HTTP:
+//   head office HO → branch BJ → outlet BJ-01, and HO → branch SH → outlet SH-01,
+// an administrator admin01 and the given staff placed in their units, each logged in.
+struct StaffSpec {
+  const char* login;
+  const char* role;
+  const char* unit;
+};
+
+class UnitTreeTest : public BackendTest {
+ protected:
+  // Adds admin01 and `staff` (all with `password`), starts the server, builds the tree and
+  // logs everyone in; the caller checks HasFatalFailure().
+  void BuildUnitTree(const std::vector<StaffSpec>& staff, const std::string& password);
+  // Verifies the ledger and stops the server.
+  void TearDown() override;
+
+  std::unique_ptr<HttpClient> Client(const std::string& token);
+  HttpClient& As(const std::string& login) { return *staff_.at(login); }
+  // Registers a customer at `teller`'s outlet with a class I debit card account; signs them
+  // up for e-banking (reserved information "春天的花"; `channels` when not empty) unless
+  // `login_id` is empty. Returns the account number; the customer's number in `*number`.
+  std::string NewCustomer(const std::string& teller, const std::string& id_number,
+                          const std::string& mobile, const std::string& login_id,
+                          const std::string& password, json::array channels, std::string* number);
+
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<HttpClient> anonymous_, operator_;
+  std::map<std::string, std::unique_ptr<HttpClient>> staff_;
 };
 
 }  // namespace ebank::testing
