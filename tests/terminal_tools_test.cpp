@@ -23,14 +23,16 @@ std::string ReadAll(const std::string& path) {
   return text.str();
 }
 
-std::string Quote(const std::string& text) { return "'" + text + "'"; }
+std::string Quote(const std::string& text) {
+  return "'" + text + "'";
+}
 
 class TerminalToolsTest : public BackendTest {
  protected:
   void SetUp() override {
-    Process demo({EbankBinary(), "demo", "--db", database_, "--data-dir", dir_,
-                  "--history-customers", "0"},
-                 dir_ + "/demo.log");
+    Process demo(
+        {EbankBinary(), "demo", "--db", database_, "--data-dir", dir_, "--history-customers", "0"},
+        dir_ + "/demo.log");
     ASSERT_EQ(demo.Wait(300), 0) << ReadAll(dir_ + "/demo.log");
     auto cards = json::parse(ReadAll(dir_ + "/demo/cards.json")).as_object();
     const json::object& card = cards.at("zhangwei").as_object();
@@ -49,13 +51,12 @@ class TerminalToolsTest : public BackendTest {
 
   // Runs `ebank <tool> <arguments>` with `input` on stdin (a file: the card data never
   // appears on a command line); returns what it printed.
-  std::string Run(const std::string& tool, const std::string& arguments,
-                  const std::string& input) {
+  std::string Run(const std::string& tool, const std::string& arguments, const std::string& input) {
     std::string in = dir_ + "/" + tool + ".in", out = dir_ + "/" + tool + ".out";
     std::ofstream(in) << input;
-    std::string command = Quote(EbankBinary()) + " " + tool + " --host 127.0.0.1:" +
-                          std::to_string(server_->card_port()) + " " + arguments + " < " +
-                          Quote(in) + " > " + Quote(out) + " 2>&1";
+    std::string command = Quote(EbankBinary()) + " " + tool +
+                          " --host 127.0.0.1:" + std::to_string(server_->card_port()) + " " +
+                          arguments + " < " + Quote(in) + " > " + Quote(out) + " 2>&1";
     EXPECT_EQ(std::system(command.c_str()), 0) << ReadAll(out);
     return ReadAll(out);
   }
@@ -101,11 +102,10 @@ TEST_P(TerminalToolsTest, ThreeWrongPinsBlockTheCard) {
 }
 
 TEST_P(TerminalToolsTest, PosSaleAndSettlement) {
-  std::string output = Run(
-      "pos",
-      "--terminal POS00001 --merchant 898110154110001 --key-file " +
-          Quote(dir_ + "/terminals/POS00001.key"),
-      "1\n" + pan_ + "\n" + expiry_ + "\n" + pin_ + "\n88.00\n6\n0\n");
+  std::string output = Run("pos",
+                           "--terminal POS00001 --merchant 898110154110001 --key-file " +
+                               Quote(dir_ + "/terminals/POS00001.key"),
+                           "1\n" + pan_ + "\n" + expiry_ + "\n" + pin_ + "\n88.00\n6\n0\n");
   std::regex approved("\\[00\\]");
   auto count = std::distance(std::sregex_iterator(output.begin(), output.end(), approved),
                              std::sregex_iterator());

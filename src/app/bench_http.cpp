@@ -286,8 +286,7 @@ class Server {
       : child_({executable, "serve", "--db", database, "--listen", "127.0.0.1:0", "--port-file",
                 (dir / "port").string(), "--token-file", (dir / "operator-token").string(),
                 "--data-dir", dir.string(), "--no-access-log", "--card-listen", "127.0.0.1:0",
-                "--handler-threads",
-                std::to_string(handler_threads)},
+                "--handler-threads", std::to_string(handler_threads)},
                ChildEnvironment({}), dir / "serve.log"),
         log_(dir / "serve.log") {
     auto deadline =

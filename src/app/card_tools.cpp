@@ -5,6 +5,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,7 +15,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
-#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -30,8 +30,8 @@
 #include "security/secret_box.h"
 #include "services/cards.h"
 #include "services/customers.h"
-#include "services/staff.h"
 #include "services/sessions.h"
+#include "services/staff.h"
 #include "store/open.h"
 #include "store/sql.h"
 
@@ -80,7 +80,8 @@ std::optional<std::string> Prompt(const std::string& text, bool secret = false) 
     std::cout << "\n";
   }
   if (!read) return std::nullopt;
-  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+    line.pop_back();
   return line;
 }
 
@@ -211,8 +212,9 @@ int Atm(const TerminalToolOptions& options) {
     auto card = ReadCard();
     if (!card) return 0;
     for (bool inserted = true; inserted;) {
-      auto choice = Prompt("1 余额查询 Balance  2 取款 Withdraw  3 转账 Transfer  4 存款 Deposit  "
-                           "0 退卡 Return card: ");
+      auto choice = Prompt(
+          "1 余额查询 Balance  2 取款 Withdraw  3 转账 Transfer  4 存款 Deposit  "
+          "0 退卡 Return card: ");
       if (!choice || *choice == "0") break;
       if (*choice == "1") {
         PrintResponse(atm.Inquiry(*card));
@@ -250,15 +252,16 @@ int Pos(const TerminalToolOptions& options) {
   cardhost::Terminal& pos = *session->terminal;
   int64_t batch = 0;
   for (;;) {
-    auto choice = Prompt("1 消费 Sale  2 预授权 Pre-auth  3 预授权完成 Completion  4 退货 Refund  "
-                         "5 余额查询 Balance  6 结算 Settle  0 退出 Quit: ");
+    auto choice = Prompt(
+        "1 消费 Sale  2 预授权 Pre-auth  3 预授权完成 Completion  4 退货 Refund  "
+        "5 余额查询 Balance  6 结算 Settle  0 退出 Quit: ");
     if (!choice || *choice == "0") return 0;
     if (*choice == "6") {
       auto settled = pos.Settle(batch, pos.totals());
       PrintResponse(settled);
       if (settled.ok()) {
-        std::cout << "  主机 host: 借 " << settled->Get(76) << " 笔 " << settled->Get(88)
-                  << ", 贷 " << settled->Get(74) << " 笔 " << settled->Get(86) << "\n";
+        std::cout << "  主机 host: 借 " << settled->Get(76) << " 笔 " << settled->Get(88) << ", 贷 "
+                  << settled->Get(74) << " 笔 " << settled->Get(86) << "\n";
       }
       continue;
     }
@@ -302,8 +305,8 @@ struct CardCase {
   int64_t approved = 0;
   int64_t declined = 0;
   int64_t failed = 0;
-  int64_t batches = 0;     // The ledger's group commits,
-  double per_batch = 0;    // and the requests each carried on average.
+  int64_t batches = 0;   // The ledger's group commits,
+  double per_batch = 0;  // and the requests each carried on average.
 };
 
 // A 17-digit prefix for test resident IDs: Beijing Dongcheng, born 1980-01-01, a serial.
@@ -329,9 +332,9 @@ CardCase RunCardCase(const std::string& database, const BenchCardOptions& option
   services::StaffService staff(**sql, sessions, clock);
   auto keeper = staff.Create("bench01", "压测", services::Role::kSupervisor, "Counter#2026");
   if (!keeper.ok()) throw std::runtime_error(keeper.status().ToString());
-  auto funding = ledger.Execute(ledger::Request{
-      "", ledger::OpenAccount{"gl:bench:funding:CNY", Currency::Cny(), ledger::Side::kDebit,
-                              std::nullopt}});
+  auto funding = ledger.Execute(
+      ledger::Request{"", ledger::OpenAccount{"gl:bench:funding:CNY", Currency::Cny(),
+                                              ledger::Side::kDebit, std::nullopt}});
   if (!funding.status.ok()) throw std::runtime_error(funding.status.ToString());
 
   // Cards: one customer may hold many accounts' cards; a class I account each needs a
@@ -339,7 +342,7 @@ CardCase RunCardCase(const std::string& database, const BenchCardOptions& option
   std::vector<CardInput> inputs;
   for (int i = 0; i < options.cards; ++i) {
     auto customer = customers.Create({services::CustomerKind::kIndividual, "压测客户",
-                                      BenchResidentId(i) , fmt::format("139{:08d}", i), ""});
+                                      BenchResidentId(i), fmt::format("139{:08d}", i), ""});
     if (!customer.ok()) throw std::runtime_error(customer.status().ToString());
     auto account = customers.OpenAccount(customer->id, "DEMAND_CARD_I", std::nullopt);
     if (!account.ok()) throw std::runtime_error(account.status().ToString());
@@ -387,8 +390,8 @@ CardCase RunCardCase(const std::string& database, const BenchCardOptions& option
           namespace asio = boost::asio;
           constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
           asio::ip::tcp::socket socket(co_await asio::this_coro::executor);
-          auto [connect_error] = co_await socket.async_connect(
-              {asio::ip::make_address("127.0.0.1"), *port}, kTuple);
+          auto [connect_error] =
+              co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), *port}, kTuple);
           if (connect_error) {
             failed++;
             co_return;
@@ -425,9 +428,9 @@ CardCase RunCardCase(const std::string& database, const BenchCardOptions& option
               failed++;
               co_return;
             }
-            latencies[t].push_back(std::chrono::duration<double, std::milli>(
-                                       std::chrono::steady_clock::now() - sent)
-                                       .count());
+            latencies[t].push_back(
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent)
+                    .count());
             (response->Get(39) == "00" ? approved : declined)++;
           }
         },
@@ -483,8 +486,8 @@ int BenchCard(const BenchCardOptions& options) {
     spdlog::info("bench card: {} with {} cards and {} ATMs, {} s", backend, options.cards,
                  options.connections, options.seconds);
     CardCase card = RunCardCase(database("card"), options);
-    CaseResult ledger_case = RunLedgerCase(database("ledger"), kLedgerAccounts, kLedgerClients, 1,
-                                           options.seconds);
+    CaseResult ledger_case =
+        RunLedgerCase(database("ledger"), kLedgerAccounts, kLedgerClients, 1, options.seconds);
     double ratio = ledger_case.transfers_per_s > 0
                        ? card.authorisations_per_s / ledger_case.transfers_per_s
                        : 0;

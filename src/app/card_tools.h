@@ -11,9 +11,9 @@ namespace ebank::app {
 
 struct TerminalToolOptions {
   std::string host = "127.0.0.1:8583";
-  std::string terminal;   // Field 41, e.g. ATM00001.
-  std::string merchant;   // Field 42 (POS).
-  std::string key_file;   // The terminal's PIN key (hex, first line), from registration.
+  std::string terminal;  // Field 41, e.g. ATM00001.
+  std::string merchant;  // Field 42 (POS).
+  std::string key_file;  // The terminal's PIN key (hex, first line), from registration.
   std::string acquirer = "01020000";  // Field 32; another bank's code goes through the switch.
   int timeout_ms = 10000;
 };

@@ -58,7 +58,8 @@ Result<std::string> AccountOf(store::SqlSession& sql, std::string_view login,
       "WHERE s.login_id = ? AND a.product_code = ? ORDER BY a.opened_at_ms LIMIT 1",
       {std::string(login), std::string(product)});
   if (!rows.ok()) return rows.status();
-  if (rows->empty()) return Status::NotFound("unknown_account", "no demo account of " + std::string(login));
+  if (rows->empty())
+    return Status::NotFound("unknown_account", "no demo account of " + std::string(login));
   return rows->Text(0, 0);
 }
 
@@ -134,9 +135,9 @@ Result<std::string> EnsureDemoCards(store::SqlDatabase& db, ledger::Ledger& ledg
   if (merchants->empty()) {
     auto unit = units("BJ-CY");
     if (!unit.ok()) return unit.status();
-    auto merchant = cards.RegisterMerchant({0, kMerchantCode, "刘洋便利店", "5411", *unit,
-                                            merchant_account, 50, "北京市朝阳区建国路90号",
-                                            std::nullopt});
+    auto merchant =
+        cards.RegisterMerchant({0, kMerchantCode, "刘洋便利店", "5411", *unit, merchant_account, 50,
+                                "北京市朝阳区建国路90号", std::nullopt});
     if (!merchant.ok()) return merchant.status();
     ++*created;
   }
@@ -174,9 +175,10 @@ Result<std::string> EnsureDemoCards(store::SqlDatabase& db, ledger::Ledger& ledg
   std::string key_path = key_dir.string();
   line(fmt::format("  ATM: build/src/app/ebank atm --terminal ATM00001 --key-file {}/ATM00001.key",
                    key_path));
-  line(fmt::format("  POS: build/src/app/ebank pos --terminal POS00001 --merchant {} --key-file "
-                   "{}/POS00001.key",
-                   kMerchantCode, key_path));
+  line(
+      fmt::format("  POS: build/src/app/ebank pos --terminal POS00001 --merchant {} --key-file "
+                  "{}/POS00001.key",
+                  kMerchantCode, key_path));
   line("  三次密码错误当天锁定 / three wrong PINs block the card until tomorrow");
   line("  卡号只在演示文件中保存 / the bank keeps no card number; this demo's are in " +
        record.string());

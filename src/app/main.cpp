@@ -230,26 +230,28 @@ int main(int argc, char** argv) {
   bench_card_command->add_option("--cards", bench_card.cards, "Funded cards")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
-  bench_card_command->add_option("--handler-threads", bench_card.handler_threads,
-                                 "The card host's handler threads")
+  bench_card_command
+      ->add_option("--handler-threads", bench_card.handler_threads,
+                   "The card host's handler threads")
       ->capture_default_str();
 
   // The terminals: `ebank atm` and `ebank pos`.
   ebank::app::TerminalToolOptions terminal_tool;
   auto* atm_command = app.add_subcommand(
       "atm", "An interactive ATM speaking ISO 8583 to the card host (card, PIN, then a menu)");
-  auto* pos_command = app.add_subcommand(
-      "pos", "An interactive POS terminal speaking ISO 8583 to the card host");
+  auto* pos_command =
+      app.add_subcommand("pos", "An interactive POS terminal speaking ISO 8583 to the card host");
   for (auto* command : {atm_command, pos_command}) {
     command->add_option("--host", terminal_tool.host, "The card host's address:port")
         ->capture_default_str();
     command->add_option("--terminal", terminal_tool.terminal, "Terminal code (field 41)")
         ->required();
-    command->add_option("--key-file", terminal_tool.key_file,
-                        "The terminal's PIN key file (written by `ebank demo`)")
+    command
+        ->add_option("--key-file", terminal_tool.key_file,
+                     "The terminal's PIN key file (written by `ebank demo`)")
         ->required();
-    command->add_option("--acquirer", terminal_tool.acquirer,
-                        "Acquiring institution code (field 32)")
+    command
+        ->add_option("--acquirer", terminal_tool.acquirer, "Acquiring institution code (field 32)")
         ->capture_default_str();
   }
   pos_command->add_option("--merchant", terminal_tool.merchant, "Merchant code (field 42)")

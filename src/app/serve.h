@@ -18,7 +18,7 @@ struct ServeOptions {
   // The card host (ISO 8583 over TCP) for ATMs, CRSs and POS terminals; "" for none.
   std::string card_listen = "127.0.0.1:8583";
   std::string card_port_file;  // When set, the card host's bound port is written there.
-  int threads = 0;        // 0: one per core.
+  int threads = 0;             // 0: one per core.
   size_t handler_threads = http::ServerOptions{}.handler_threads;
   bool access_log = true;
   // The built web app (see static_files.h); "" serves none. When not required, a folder

@@ -18,8 +18,8 @@
 namespace ebank::cardhost {
 namespace {
 
-using iso8583::Message;
 using cardhost::CardInput;
+using iso8583::Message;
 
 constexpr const char* kAliceId = "11010519491231002X";
 constexpr const char* kBobId = "440524188001010014";
@@ -39,16 +39,17 @@ class CardHostTest : public ::testing::TestWithParam<std::string> {
     alice_account_ = bank_.Customer(kAliceId, "13800138000", "alice01", kAliceFunds, &alice_);
     bob_account_ = bank_.Customer(kBobId, "13900139000", "bob0001", 0, &bob_);
     shop_account_ = bank_.Customer(kShopId, "13700137000", "shop001", 0, &shop_);
-    auto keeper = bank_.staff.Create("keeper", "管机员", services::Role::kSupervisor, "Keeper#2026");
+    auto keeper =
+        bank_.staff.Create("keeper", "管机员", services::Role::kSupervisor, "Keeper#2026");
     ASSERT_TRUE(keeper.ok()) << keeper.status().ToString();
     keeper_id_ = keeper->id;
     auto issued = cards_.Issue(alice_account_.number, kPin);
     ASSERT_TRUE(issued.ok()) << issued.status().ToString();
     alice_card_ = {issued->pan, issued->card.expiry, kPin};
     alice_card_id_ = issued->card.id;
-    auto merchant = cards_.RegisterMerchant({0, "898110158120001", "朝阳便利店", "5411",
-                                             keeper->unit_id, shop_account_.number, 60, "朝阳路1号",
-                                             std::nullopt});
+    auto merchant =
+        cards_.RegisterMerchant({0, "898110158120001", "朝阳便利店", "5411", keeper->unit_id,
+                                 shop_account_.number, 60, "朝阳路1号", std::nullopt});
     ASSERT_TRUE(merchant.ok()) << merchant.status().ToString();
     for (auto [code, kind, merchant_code] :
          {std::tuple{"ATM00001", "atm", ""}, std::tuple{"CRS00001", "crs", ""},

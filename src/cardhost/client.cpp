@@ -40,8 +40,8 @@ Result<std::unique_ptr<Client>> Client::Connect(const std::string& host, uint16_
   auto endpoints = resolver.resolve(host, std::to_string(port), error);
   if (!error) asio::connect(client->socket_, endpoints, error);
   if (error) {
-    return Status::Unavailable("connect_failed", fmt::format("cannot connect to {}:{}: {}", host,
-                                                             port, error.message()));
+    return Status::Unavailable(
+        "connect_failed", fmt::format("cannot connect to {}:{}: {}", host, port, error.message()));
   }
   client->socket_.set_option(tcp::no_delay(true));
   return client;

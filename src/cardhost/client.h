@@ -54,7 +54,8 @@ class Terminal {
  public:
   // `merchant_code` for a POS, "" for an ATM; `pin_key_hex` the terminal's PIN key.
   Terminal(Client& client, std::string terminal_code, std::string merchant_code,
-           std::string pin_key_hex, std::string acquirer = std::string(services::kOwnInstitutionCode));
+           std::string pin_key_hex,
+           std::string acquirer = std::string(services::kOwnInstitutionCode));
   // A terminal that only builds requests (Request, ReversalOf) for someone else to send.
   Terminal(std::string terminal_code, std::string merchant_code, std::string pin_key_hex,
            std::string acquirer = std::string(services::kOwnInstitutionCode));

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/async_result.hpp>
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -84,9 +84,9 @@ std::optional<CardOperation> OperationOf(std::string_view mti, std::string_view 
     return std::nullopt;
   }
   static const std::map<std::string_view, CardOperation> kTypes = {
-      {"31", CardOperation::kInquiry},  {"30", CardOperation::kInquiry},
+      {"31", CardOperation::kInquiry},    {"30", CardOperation::kInquiry},
       {"01", CardOperation::kWithdrawal}, {"21", CardOperation::kDeposit},
-      {"40", CardOperation::kTransfer}, {"00", CardOperation::kPurchase},
+      {"40", CardOperation::kTransfer},   {"00", CardOperation::kPurchase},
       {"20", CardOperation::kRefund}};
   auto found = kTypes.find(type);
   if (found == kTypes.end()) return std::nullopt;
@@ -283,8 +283,7 @@ Message Host::Reversal(const Message& request, Message response) {
 Message Host::Settlement(const Message& request, Message response) {
   services::BatchTotals totals;
   auto count = [&](int field) { return ParseCount(request.Has(field) ? request.Get(field) : "0"); };
-  auto credits = count(74), debits = count(76), credits_minor = count(86),
-       debits_minor = count(88);
+  auto credits = count(74), debits = count(76), credits_minor = count(86), debits_minor = count(88);
   std::optional<int64_t> batch = request.Has(60) ? ParseCount(request.Get(60)) : int64_t{0};
   if (!credits || !debits || !credits_minor || !debits_minor || !batch) {
     response.Set(39, kFormatError);

@@ -31,7 +31,9 @@ Server::Server(asio::io_context& io, Host& host, ServerOptions options)
       acceptor_(io),
       handlers_(std::max<size_t>(1, options_.handler_threads)) {}
 
-Server::~Server() { handlers_.join(); }
+Server::~Server() {
+  handlers_.join();
+}
 
 Result<uint16_t> Server::Listen() {
   auto port = http::OpenAcceptor(acceptor_, options_.address, options_.port);
@@ -88,8 +90,8 @@ asio::awaitable<void> Server::Session(tcp::socket socket) {
     auto request = iso8583::Unpack(spec_, body);
     if (request.ok()) {
       // Runs on the handler pool; this coroutine resumes on its own executor.
-      response = co_await asio::co_spawn(handlers_, host_.HandleAsync(*request),
-                                         asio::use_awaitable);
+      response =
+          co_await asio::co_spawn(handlers_, host_.HandleAsync(*request), asio::use_awaitable);
     } else {
       host_.metrics().malformed.Add();
       spdlog::warn("card host: malformed message: {}", request.status().message());
@@ -103,7 +105,8 @@ asio::awaitable<void> Server::Session(tcp::socket socket) {
     }
     std::string framed = iso8583::Frame(*packed);
     stream.expires_after(std::chrono::seconds(options_.read_timeout_s));
-    auto [write_error, written] = co_await asio::async_write(stream, asio::buffer(framed), kUseTuple);
+    auto [write_error, written] =
+        co_await asio::async_write(stream, asio::buffer(framed), kUseTuple);
     if (write_error) break;
   }
   boost::system::error_code ignored;

@@ -106,8 +106,7 @@ Result<uint16_t> OpenAcceptor(tcp::acceptor& acceptor, const std::string& addres
   if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
   if (error) {
     return Status::Unavailable("listen_failed", "cannot listen on " + address_text + ":" +
-                                                    std::to_string(port) + ": " +
-                                                    error.message());
+                                                    std::to_string(port) + ": " + error.message());
   }
   return acceptor.local_endpoint().port();
 }

@@ -74,7 +74,9 @@ bool IsPrintableAscii(std::string_view text) {
   return true;
 }
 
-bool IsAtmKind(std::string_view kind) { return kind == "atm" || kind == "crs"; }
+bool IsAtmKind(std::string_view kind) {
+  return kind == "atm" || kind == "crs";
+}
 
 // What each kind of terminal may do.
 bool TerminalMay(std::string_view kind, CardOperation operation) {
@@ -214,15 +216,16 @@ Result<std::optional<TransactionRow>> FindTransaction(store::SqlSession& sql,
                                                       std::string_view where,
                                                       const store::SqlParams& params) {
   auto rows = sql.Query(
-      fmt::format("SELECT {} FROM card_transactions WHERE {}", kTransactionColumns, where),
-      params);
+      fmt::format("SELECT {} FROM card_transactions WHERE {}", kTransactionColumns, where), params);
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<TransactionRow>();
   return std::optional<TransactionRow>(TransactionFromRow(*rows, 0));
 }
 
 // A refusal as stored in a row's `response` and back.
-std::string ResponseOf(const Status& status) { return status.ok() ? "ok" : status.reason(); }
+std::string ResponseOf(const Status& status) {
+  return status.ok() ? "ok" : status.reason();
+}
 Status StatusOfResponse(std::string_view response) {
   if (response == "ok") return Status::Ok();
   std::string reason(response);
@@ -282,8 +285,8 @@ std::vector<ledger::Posting> PostingsFor(CardOperation operation, const MoneyAcc
 }
 
 std::string Memo(CardOperation operation, std::string_view terminal_code) {
-  static constexpr std::string_view kNames[] = {"余额查询", "ATM取款", "CRS存款", "ATM转账",
-                                                "POS消费", "POS预授权", "预授权完成", "POS退货"};
+  static constexpr std::string_view kNames[] = {"余额查询", "ATM取款",   "CRS存款",    "ATM转账",
+                                                "POS消费",  "POS预授权", "预授权完成", "POS退货"};
   return fmt::format("{} {}", kNames[static_cast<int>(operation)], terminal_code);
 }
 
@@ -315,7 +318,9 @@ std::string_view CardOperationName(CardOperation operation) {
   return "inquiry";
 }
 
-std::string CardReference(int64_t transaction_id) { return fmt::format("{:012d}", transaction_id); }
+std::string CardReference(int64_t transaction_id) {
+  return fmt::format("{:012d}", transaction_id);
+}
 
 std::optional<int64_t> ParseCardReference(std::string_view reference) {
   if (!IsDigits(reference, 12)) return std::nullopt;
@@ -401,8 +406,9 @@ class CardEffect final : public ledger::Effect {
         "amount_minor, currency, fee_minor, response, fingerprint, original_id, ledger_seq, "
         "hold_id, state, batch, at_ms, reversed_at_ms, payee_account_id) VALUES (?, ?, ?, ?, ?, "
         "?, ?, 'CNY', ?, 'ok', ?, ?, 0, 0, 'approved', ?, ?, NULL, ?) RETURNING id",
-        {row_.terminal_id, row_.local_date, row_.stan, std::string(CardOperationName(row_.operation)),
-         row_.card_id, row_.last_four, row_.amount_minor, row_.fee_minor, row_.fingerprint,
+        {row_.terminal_id, row_.local_date, row_.stan,
+         std::string(CardOperationName(row_.operation)), row_.card_id, row_.last_four,
+         row_.amount_minor, row_.fee_minor, row_.fingerprint,
          row_.original_id ? store::SqlValue(*row_.original_id) : store::SqlValue(), row_.batch,
          row_.at_ms, row_.payee_account ? store::SqlValue(row_.payee_account) : store::SqlValue()});
     if (inserted.status().code() == Code::kConflict) {
@@ -421,8 +427,7 @@ class CardEffect final : public ledger::Effect {
           "'approved' AND r.id <> ? WHERE o.id = ? GROUP BY o.amount_minor",
           {id_, *row_.original_id});
       if (!refunded.ok()) return refunded.status();
-      if (refunded->empty() ||
-          refunded->Int(0, 0) + row_.amount_minor > refunded->Int(0, 1)) {
+      if (refunded->empty() || refunded->Int(0, 0) + row_.amount_minor > refunded->Int(0, 1)) {
         refused_ = true;
         Status over = Status::Rejected("amount_over_limit", "more than was left to refund");
         EBANK_RETURN_IF_ERROR(Decline(sql, over));
@@ -467,9 +472,8 @@ class CardEffect final : public ledger::Effect {
 
  private:
   Status Decline(store::SqlSession& sql, const Status& why) {
-    return sql.Exec(
-        "UPDATE card_transactions SET state = 'declined', response = ? WHERE id = ?",
-        {ResponseOf(why), id_});
+    return sql.Exec("UPDATE card_transactions SET state = 'declined', response = ? WHERE id = ?",
+                    {ResponseOf(why), id_});
   }
 
   Row row_;
@@ -526,8 +530,8 @@ Result<IssuedCard> CardService::Issue(const std::string& account_number, const s
       issued.pan = pan;
       issued.card.id = rows->Int(0, 0);
       return RecordAudit(sql, clock_,
-                         {"system", 0, "counter", "card.issue", "card:" + std::to_string(issued.card.id),
-                          "ok", security::MaskPan(pan)});
+                         {"system", 0, "counter", "card.issue",
+                          "card:" + std::to_string(issued.card.id), "ok", security::MaskPan(pan)});
     }
     return Status::Internal("card_number_exhausted", "no free card number was drawn");
   });
@@ -542,8 +546,8 @@ Result<Card> CardService::Get(int64_t card_id) {
   std::optional<Card> card;
   std::string today = LimitDay(clock_.NowMs());
   Status status = db_.Read([&](store::SqlSession& sql) -> Status {
-    auto rows = sql.Query(fmt::format("SELECT {} FROM cards c WHERE c.id = ?", kCardColumns),
-                          {card_id});
+    auto rows =
+        sql.Query(fmt::format("SELECT {} FROM cards c WHERE c.id = ?", kCardColumns), {card_id});
     if (!rows.ok()) return rows.status();
     if (!rows->empty()) card = CardFromRow(*rows, 0, today).card;
     return Status::Ok();
@@ -575,9 +579,9 @@ Status CardService::SetStatus(int64_t card_id, const std::string& status,
     return Status::Invalid("invalid_status", "a card is active, lost, frozen or closed");
   }
   return db_.Transaction([&](store::SqlSession& sql) -> Status {
-    auto rows = sql.Query(
-        "UPDATE cards SET status = ? WHERE id = ? AND status <> 'closed' RETURNING id",
-        {status, card_id});
+    auto rows =
+        sql.Query("UPDATE cards SET status = ? WHERE id = ? AND status <> 'closed' RETURNING id",
+                  {status, card_id});
     if (!rows.ok()) return rows.status();
     if (rows->empty()) return Status::NotFound("unknown_card", "no such card, or it is closed");
     return RecordAudit(sql, clock_,
@@ -605,8 +609,7 @@ Status CardService::SetChannels(int64_t card_id, bool atm_enabled, bool pos_enab
 
 // --- Terminals and merchants. ---
 
-Result<std::pair<Terminal, std::string>> CardService::RegisterTerminal(
-    const NewTerminal& input) {
+Result<std::pair<Terminal, std::string>> CardService::RegisterTerminal(const NewTerminal& input) {
   if (input.code.size() != 8 || !IsPrintableAscii(input.code)) {
     return Status::Invalid("invalid_terminal", "a terminal code is 8 printable characters");
   }
@@ -656,8 +659,8 @@ Result<std::pair<Terminal, std::string>> CardService::RegisterTerminal(
     }
     if (!rows.ok()) return rows.status();
     return RecordAudit(sql, clock_,
-                       {"system", 0, "counter", "terminal.register", "terminal:" + input.code,
-                        "ok", input.kind + " at " + input.location});
+                       {"system", 0, "counter", "terminal.register", "terminal:" + input.code, "ok",
+                        input.kind + " at " + input.location});
   });
   if (!status.ok()) return status;
   auto registered = GetTerminal(input.code);
@@ -830,8 +833,8 @@ Status CardService::Touch(int64_t terminal_id) {
 Status CardService::SignOn(const std::string& terminal_code) {
   std::optional<int64_t> id;
   Status status = db_.Read([&](store::SqlSession& sql) -> Status {
-    auto rows = sql.Query("SELECT id FROM terminals WHERE code = ? AND status = 'active'",
-                          {terminal_code});
+    auto rows =
+        sql.Query("SELECT id FROM terminals WHERE code = ? AND status = 'active'", {terminal_code});
     if (!rows.ok()) return rows.status();
     if (!rows->empty()) id = rows->Int(0, 0);
     return Status::Ok();
@@ -847,15 +850,16 @@ Result<CardService::Context> CardService::Load(const CardRequest& request,
   context.token = token;
   context.today = LimitDay(clock_.NowMs());
   Status status = db_.Read([&](store::SqlSession& sql) -> Status {
-    auto terminal = sql.Query(
-        fmt::format("SELECT {} FROM {} WHERE t.code = ? AND t.status = 'active'", kTerminalColumns,
-                    kTerminalFrom),
-        {request.terminal_code});
+    auto terminal =
+        sql.Query(fmt::format("SELECT {} FROM {} WHERE t.code = ? AND t.status = 'active'",
+                              kTerminalColumns, kTerminalFrom),
+                  {request.terminal_code});
     if (!terminal.ok()) return terminal.status();
     if (terminal->empty()) return Status::NotFound("unknown_terminal", "no such active terminal");
     context.terminal = TerminalFromRow(*terminal, 0);
-    auto existing = FindTransaction(sql, "terminal_id = ? AND local_date = ? AND stan = ?",
-                                    {context.terminal.terminal.id, request.local_date, request.stan});
+    auto existing =
+        FindTransaction(sql, "terminal_id = ? AND local_date = ? AND stan = ?",
+                        {context.terminal.terminal.id, request.local_date, request.stan});
     if (!existing.ok()) return existing.status();
     context.existing = *existing;
     if (context.existing || token.empty()) return Status::Ok();
@@ -884,8 +888,8 @@ Result<CardService::Context> CardService::Load(const CardRequest& request,
       context.to_account = *to;
     }
     if (auto id = ParseCardReference(request.original_reference)) {
-      auto original = FindTransaction(sql, "id = ? AND terminal_id = ?",
-                                      {*id, context.terminal.terminal.id});
+      auto original =
+          FindTransaction(sql, "id = ? AND terminal_id = ?", {*id, context.terminal.terminal.id});
       if (!original.ok()) return original.status();
       context.original = *original;
     }
@@ -934,8 +938,8 @@ Result<CardResult> CardService::Decline(const Context& context, const CardReques
          std::string(CardOperationName(request.operation)),
          context.card ? store::SqlValue(context.card->card.id) : store::SqlValue(),
          context.last_four, request.amount_minor, ResponseOf(reason), fingerprint,
-         std::string(reason.ok() ? "approved" : "declined"),
-         context.terminal.terminal.batch, clock_.NowMs()});
+         std::string(reason.ok() ? "approved" : "declined"), context.terminal.terminal.batch,
+         clock_.NowMs()});
     if (!rows.ok()) return rows.status();
     result.transaction_id = rows->Int(0, 0);
     return TouchIn(sql, context.terminal.terminal.id, clock_.NowMs());
@@ -1023,9 +1027,9 @@ Result<CardService::Prepared> CardService::Prepare(const CardRequest& request) {
   }
   bool pan_valid = security::CheckPan(request.pan).ok();
   std::string token = pan_valid ? tokenizer_.Token(request.pan) : "";
-  std::string fingerprint = ToHex(Sha256(fmt::format(
-      "{}|{}|{}|{}|{}|{}", CardOperationName(operation), token, request.amount_minor,
-      request.to_account, request.original_reference, request.merchant_code)));
+  std::string fingerprint = ToHex(Sha256(
+      fmt::format("{}|{}|{}|{}|{}|{}", CardOperationName(operation), token, request.amount_minor,
+                  request.to_account, request.original_reference, request.merchant_code)));
   auto loaded = Load(request, token);
   if (!loaded.ok()) return loaded.status();
   Context& context = *loaded;
@@ -1052,18 +1056,21 @@ Result<CardService::Prepared> CardService::Prepare(const CardRequest& request) {
     return Answered(decline(Status::Rejected("card_expired", "the card has expired")));
   }
   if (!context.account || context.account->status != "active") {
-    return Answered(decline(Status::Rejected("account_frozen", "the card's account is not active")));
+    return Answered(
+        decline(Status::Rejected("account_frozen", "the card's account is not active")));
   }
   bool at_atm = IsAtmKind(terminal.kind);
   if (at_atm ? !card.atm_enabled : !card.pos_enabled) {
-    return Answered(decline(Status::Rejected("card_channel_disabled", "the card is switched off here")));
+    return Answered(
+        decline(Status::Rejected("card_channel_disabled", "the card is switched off here")));
   }
   if (NeedsPin(operation)) {
     Status pin = CheckPin(context, request);
     if (!pin.ok()) return Answered(decline(pin));
   }
   if (operation == CardOperation::kWithdrawal && request.amount_minor > kAtmWithdrawalMaxMinor) {
-    return Answered(decline(Status::Rejected("amount_over_limit", "at most 3,000 yuan a withdrawal")));
+    return Answered(
+        decline(Status::Rejected("amount_over_limit", "at most 3,000 yuan a withdrawal")));
   }
   if (operation == CardOperation::kTransfer &&
       (!context.to_account || context.to_account->status != "active" ||
@@ -1072,19 +1079,21 @@ Result<CardService::Prepared> CardService::Prepare(const CardRequest& request) {
     return Answered(decline(Status::NotFound("unknown_account", "no such account to pay")));
   }
   if (!at_atm && !context.merchant_account) {
-    return Answered(decline(Status::Rejected("terminal_not_permitted", "the merchant has no account")));
+    return Answered(
+        decline(Status::Rejected("terminal_not_permitted", "the merchant has no account")));
   }
   if (operation == CardOperation::kCompletion || operation == CardOperation::kRefund) {
     const auto& original = context.original;
     bool found = original && original->card_id == card.id;
-    bool open =
-        found && (operation == CardOperation::kCompletion
-                      ? original->operation == CardOperation::kPreauth && original->state == "approved"
-                      : (original->operation == CardOperation::kPurchase ||
-                         original->operation == CardOperation::kCompletion) &&
-                            original->state == "approved");
+    bool open = found && (operation == CardOperation::kCompletion
+                              ? original->operation == CardOperation::kPreauth &&
+                                    original->state == "approved"
+                              : (original->operation == CardOperation::kPurchase ||
+                                 original->operation == CardOperation::kCompletion) &&
+                                    original->state == "approved");
     if (!found) return Answered(decline(Status::NotFound("unknown_original", "no such original")));
-    if (!open) return Answered(decline(Status::Rejected("original_not_open", "the original is closed")));
+    if (!open)
+      return Answered(decline(Status::Rejected("original_not_open", "the original is closed")));
     if (request.amount_minor > original->amount_minor) {
       return Answered(decline(Status::Rejected("amount_over_limit", "more than the original")));
     }
@@ -1128,16 +1137,34 @@ Result<CardService::Prepared> CardService::Prepare(const CardRequest& request) {
     if (!read.ok()) return read;
     if (schedule) fee = FeeFor(*schedule, "atm");
     if (fee > 0) {
-      charge = FeeCharge{std::string(kAtmOtherBankFee), card.customer_id, card.account_number,
-                         terminal.unit_id, "atm", std::nullopt, fee, Currency::Cny(),
-                         schedule->ebanking, "", 0, clock_.NowMs()};
+      charge = FeeCharge{std::string(kAtmOtherBankFee),
+                         card.customer_id,
+                         card.account_number,
+                         terminal.unit_id,
+                         "atm",
+                         std::nullopt,
+                         fee,
+                         Currency::Cny(),
+                         schedule->ebanking,
+                         "",
+                         0,
+                         clock_.NowMs()};
     }
   } else if (operation == CardOperation::kPurchase || operation == CardOperation::kCompletion) {
     fee = request.amount_minor * context.merchant_mdr_bp / 10000;
     if (fee > 0) {
-      charge = FeeCharge{"pos_mdr", context.merchant_account->customer_id,
-                         context.merchant_account->number, terminal.unit_id, "pos", std::nullopt,
-                         fee, Currency::Cny(), false, "", 0, clock_.NowMs()};
+      charge = FeeCharge{"pos_mdr",
+                         context.merchant_account->customer_id,
+                         context.merchant_account->number,
+                         terminal.unit_id,
+                         "pos",
+                         std::nullopt,
+                         fee,
+                         Currency::Cny(),
+                         false,
+                         "",
+                         0,
+                         clock_.NowMs()};
     }
   }
   if (fee > 0) {
@@ -1154,8 +1181,8 @@ Result<CardService::Prepared> CardService::Prepare(const CardRequest& request) {
                       atm_limit ? card.atm_daily_minor : card.pos_daily_minor,
                       Status::Rejected("card_daily_limit_exceeded",
                                        "the amount is over what remains of today's card limit")});
-    for (Usage& usage : OutgoingCapUsages(card.account_number, context.account->account_class,
-                                          context.today)) {
+    for (Usage& usage :
+         OutgoingCapUsages(card.account_number, context.account->account_class, context.today)) {
       usages.push_back(std::move(usage));
     }
   }
@@ -1200,10 +1227,10 @@ Result<CardService::Prepared> CardService::Prepare(const CardRequest& request) {
   requests.push_back(std::move(money));
   if (operation == CardOperation::kCompletion && fee > 0) {
     // The hold paid the merchant in full; its discount goes to fee income.
-    requests.push_back(ledger::Request{
-        key + ":mdr", ledger::Transfer{{{accounts.merchant, -fee, Currency::Cny()},
-                                        {accounts.fee, fee, Currency::Cny()}},
-                                       Memo(operation, terminal.code)}});
+    requests.push_back(
+        ledger::Request{key + ":mdr", ledger::Transfer{{{accounts.merchant, -fee, Currency::Cny()},
+                                                        {accounts.fee, fee, Currency::Cny()}},
+                                                       Memo(operation, terminal.code)}});
   }
   Prepared prepared;
   prepared.requests = std::move(requests);
@@ -1270,8 +1297,8 @@ class ReversalEffect final : public ledger::Effect {
         amount_(amount),
         now_ms_(now_ms) {}
   Status Before(ledger::WriteTransaction& transaction) override {
-    auto rows = store::SqlOf(transaction)
-                    .Query("SELECT state FROM card_transactions WHERE id = ?", {id_});
+    auto rows =
+        store::SqlOf(transaction).Query("SELECT state FROM card_transactions WHERE id = ?", {id_});
     if (!rows.ok()) return rows.status();
     if (rows->empty() || rows->Text(0, 0) != "approved") {
       return Status::Conflict("already_reversed", "the transaction was reversed already");
@@ -1282,14 +1309,15 @@ class ReversalEffect final : public ledger::Effect {
                const std::function<int64_t(ledger::AccountId)>&) override {
     if (!outcome.status.ok() || outcome.replayed) return Status::Ok();
     store::SqlSession& sql = store::SqlOf(transaction);
-    EBANK_RETURN_IF_ERROR(sql.Exec(
-        "UPDATE card_transactions SET state = 'reversed', reversed_at_ms = ? WHERE id = ?",
-        {now_ms_, id_}));
+    EBANK_RETURN_IF_ERROR(
+        sql.Exec("UPDATE card_transactions SET state = 'reversed', reversed_at_ms = ? WHERE id = ?",
+                 {now_ms_, id_}));
     // A reversed transaction earned no fee.
     if (original_seq_ > 0) {
-      EBANK_RETURN_IF_ERROR(sql.Exec("DELETE FROM fee_charges WHERE ledger_seq = ? AND fee_code IN "
-                                     "('atm_other_bank', 'pos_mdr')",
-                                     {original_seq_}));
+      EBANK_RETURN_IF_ERROR(
+          sql.Exec("DELETE FROM fee_charges WHERE ledger_seq = ? AND fee_code IN "
+                   "('atm_other_bank', 'pos_mdr')",
+                   {original_seq_}));
     }
     EBANK_RETURN_IF_ERROR(TouchIn(sql, terminal_id_, now_ms_));
     return AddUsage(sql, usages_, -amount_);
@@ -1306,8 +1334,8 @@ class ReversalEffect final : public ledger::Effect {
 }  // namespace
 
 Result<CardResult> CardService::Reverse(const ReversalRequest& request) {
-  if (!IsDigits(request.stan, 6) || !IsLocalDate(request.local_date) ||
-      request.amount_minor < 0 || request.amount_minor > kCardAmountMaxMinor) {
+  if (!IsDigits(request.stan, 6) || !IsLocalDate(request.local_date) || request.amount_minor < 0 ||
+      request.amount_minor > kCardAmountMaxMinor) {
     return Status::Invalid("invalid_request", "a reversal names the original's STAN and date");
   }
   CardRequest lookup;
@@ -1393,8 +1421,9 @@ Result<CardResult> CardService::Reverse(const ReversalRequest& request) {
     for (Usage& usage : OutgoingCapUsages(account->number, account->account_class, day))
       usages.push_back(std::move(usage));
   }
-  auto effect = std::make_shared<ReversalEffect>(original.id, original.ledger_seq, terminal.id, std::move(usages),
-                                                 original.amount_minor, clock_.NowMs());
+  auto effect =
+      std::make_shared<ReversalEffect>(original.id, original.ledger_seq, terminal.id,
+                                       std::move(usages), original.amount_minor, clock_.NowMs());
   ledger::Request undo;
   undo.idempotency_key = fmt::format("card-reversal:{}", original.id);
   undo.effect = effect;
@@ -1448,10 +1477,9 @@ Result<Settlement> CardService::Settle(const std::string& terminal_code, int64_t
   }
   Settlement settlement;
   Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
-    auto found = sql.Query(
-        fmt::format("SELECT {} FROM {} WHERE t.code = ? AND t.status = 'active'",
-                    kTerminalColumns, kTerminalFrom),
-        {terminal_code});
+    auto found = sql.Query(fmt::format("SELECT {} FROM {} WHERE t.code = ? AND t.status = 'active'",
+                                       kTerminalColumns, kTerminalFrom),
+                           {terminal_code});
     if (!found.ok()) return found.status();
     if (found->empty()) return Status::NotFound("unknown_terminal", "no such active terminal");
     Terminal terminal = TerminalFromRow(*found, 0).terminal;
@@ -1505,7 +1533,8 @@ Result<Settlement> CardService::Settle(const std::string& terminal_code, int64_t
     if (!settlement.matched) {
       auto money = [](int64_t minor) { return fmt::format("{}.{:02d}", minor / 100, minor % 100); };
       std::string detail = fmt::format(
-          "终端 {} 批次 {} 对账不平 / settlement totals differ.\n终端 terminal: 借 {} 笔 {}, 贷 {} 笔 "
+          "终端 {} 批次 {} 对账不平 / settlement totals differ.\n终端 terminal: 借 {} 笔 {}, 贷 {} "
+          "笔 "
           "{}\n主机 host: 借 {} 笔 {}, 贷 {} 笔 {}\n主机流水 host transactions:{}",
           terminal.code, settlement.batch, terminal_totals.debits,
           money(terminal_totals.debits_minor), terminal_totals.credits,
@@ -1519,8 +1548,9 @@ Result<Settlement> CardService::Settle(const std::string& terminal_code, int64_t
           "owner_staff_id, deadline_date, created_by, created_at_ms, updated_at_ms) VALUES "
           "('card_error', ?, NULL, ?, ?, 'card host settlement', 'open', ?, ?, ?, ?, ?) "
           "RETURNING id",
-          {terminal.unit_id, fmt::format("终端 {} 批次 {} 对账不平", terminal.code, settlement.batch),
-           detail, terminal.keeper_staff_id, deadline, terminal.keeper_staff_id, now, now});
+          {terminal.unit_id,
+           fmt::format("终端 {} 批次 {} 对账不平", terminal.code, settlement.batch), detail,
+           terminal.keeper_staff_id, deadline, terminal.keeper_staff_id, now, now});
       if (!opened.ok()) return opened.status();
       settlement.case_id = opened->Int(0, 0);
       EBANK_RETURN_IF_ERROR(sql.Exec(
@@ -1538,9 +1568,9 @@ Result<Settlement> CardService::Settle(const std::string& terminal_code, int64_t
          terminal_totals.debits_minor, terminal_totals.credits, terminal_totals.credits_minor,
          int64_t{settlement.matched},
          settlement.case_id ? store::SqlValue(*settlement.case_id) : store::SqlValue(), now}));
-    EBANK_RETURN_IF_ERROR(sql.Exec(
-        "UPDATE terminals SET batch = batch + 1, last_activity_ms = ? WHERE id = ?",
-        {now, terminal.id}));
+    EBANK_RETURN_IF_ERROR(
+        sql.Exec("UPDATE terminals SET batch = batch + 1, last_activity_ms = ? WHERE id = ?",
+                 {now, terminal.id}));
     return Status::Ok();
   });
   if (!status.ok()) return status;

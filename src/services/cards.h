@@ -114,7 +114,7 @@ struct NewTerminal {
 
 struct Merchant {
   int64_t id = 0;
-  std::string code;      // ISO 8583 field 42, 15 characters.
+  std::string code;  // ISO 8583 field 42, 15 characters.
   std::string name;
   std::string category;  // Merchant category code (MCC), 4 digits.
   int64_t unit_id = 0;
@@ -179,8 +179,8 @@ struct CardResult {
 
 struct ReversalRequest {
   std::string terminal_code;
-  std::string local_date;  // The original's.
-  std::string stan;        // The original's.
+  std::string local_date;    // The original's.
+  std::string stan;          // The original's.
   int64_t amount_minor = 0;  // As the terminal has it; 0 when it did not say.
 };
 
@@ -293,7 +293,8 @@ class CardService {
 
   std::mutex mutex_;
   // Unsealed PIN keys by terminal id, and fee income accounts by unit id.
-  std::unordered_map<int64_t, std::shared_ptr<const security::PinKey>> pin_keys_;  // GUARDED_BY(mutex_)
+  std::unordered_map<int64_t, std::shared_ptr<const security::PinKey>>
+      pin_keys_;                                                 // GUARDED_BY(mutex_)
   std::unordered_map<int64_t, ledger::AccountId> fee_accounts_;  // GUARDED_BY(mutex_)
   // When this process last wrote each terminal's last activity.
   std::unordered_map<int64_t, int64_t> touched_ms_;  // GUARDED_BY(mutex_)

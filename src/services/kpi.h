@@ -99,15 +99,15 @@ struct KpiCounts {
 struct KpiRow {
   Unit unit;
   KpiCounts counts;
-  std::map<std::string, std::string> targets;      // By metric, as configured.
-  std::map<std::string, double> completion;        // Percent of the target, by metric.
-  std::map<std::string, int> rank;                 // 1 = best among the rows compared.
+  std::map<std::string, std::string> targets;  // By metric, as configured.
+  std::map<std::string, double> completion;    // Percent of the target, by metric.
+  std::map<std::string, int> rank;             // 1 = best among the rows compared.
 };
 
 struct KpiReport {
-  KpiRow unit;                  // The unit asked for (its whole subtree).
-  std::vector<KpiRow> children; // Its direct children, each with its subtree, ranked.
-  std::string from_date;        // China Standard Time, inclusive.
+  KpiRow unit;                   // The unit asked for (its whole subtree).
+  std::vector<KpiRow> children;  // Its direct children, each with its subtree, ranked.
+  std::string from_date;         // China Standard Time, inclusive.
   std::string to_date;
   int dormant_days = kDormantDaysDefault;
 };
@@ -141,8 +141,8 @@ class KpiService {
   Result<std::vector<DormantCustomer>> Dormant(const KpiQuery& query, const UnitScope& scope);
   // Sets the target of `metric` for the unit `unit_code` within `scope` and `year`
   // ("2026"); `target` in the metric's unit ("1000.00" yuan, "120", "35.5" percent).
-  Status SetTarget(const std::string& unit_code, const std::string& year,
-                   const std::string& metric, const std::string& target, const UnitScope& scope);
+  Status SetTarget(const std::string& unit_code, const std::string& year, const std::string& metric,
+                   const std::string& target, const UnitScope& scope);
 
  private:
   struct Period {
