@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "app/bench_support.h"
+#include "app/serve.h"
 #include "cardhost/client.h"
 #include "cardhost/host.h"
 #include "cardhost/server.h"
@@ -49,20 +50,6 @@ constexpr const char* kBenchPin = "123456";
 constexpr int kLedgerAccounts = 10000;
 constexpr int kLedgerClients = 64;
 constexpr int kLoadThreads = 2;
-
-bool SplitHost(const std::string& host, std::string* address, uint16_t* port) {
-  size_t colon = host.rfind(':');
-  if (colon == std::string::npos) return false;
-  *address = host.substr(0, colon);
-  try {
-    int value = std::stoi(host.substr(colon + 1));
-    if (value <= 0 || value > 65535) return false;
-    *port = static_cast<uint16_t>(value);
-  } catch (...) {
-    return false;
-  }
-  return true;
-}
 
 std::optional<std::string> Prompt(const std::string& text, bool secret = false) {
   std::cout << text << std::flush;
@@ -150,7 +137,7 @@ struct Session {
 std::optional<Session> Open(const TerminalToolOptions& options) {
   std::string address;
   uint16_t port = 0;
-  if (!SplitHost(options.host, &address, &port)) {
+  if (!SplitListen(options.host, &address, &port) || port == 0) {
     spdlog::error("--host must be address:port, not '{}'", options.host);
     return std::nullopt;
   }

@@ -92,6 +92,8 @@ void RenderCardMetrics(std::string& out, cardhost::Host& host) {
   cm.latency.Render(out, "ebank_card_request_seconds", "");
 }
 
+}  // namespace
+
 bool SplitListen(const std::string& listen, std::string* address, uint16_t* port) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return false;
@@ -107,8 +109,6 @@ bool SplitListen(const std::string& listen, std::string* address, uint16_t* port
   }
   return true;
 }
-
-}  // namespace
 
 Result<ukey::BankCa> LoadOrCreateCa(const std::string& dir, const Clock& clock) {
   std::string certificate = dir + "/ca.pem", key = dir + "/ca.key";

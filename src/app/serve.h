@@ -27,6 +27,9 @@ struct ServeOptions {
   bool web_dir_required = false;
 };
 
+// "127.0.0.1:8080" or "[::1]:8080" into address and port; false when it is not one.
+bool SplitListen(const std::string& listen, std::string* address, uint16_t* port);
+
 // Runs the server until SIGINT or SIGTERM; returns the process exit code.
 int Serve(const ServeOptions& options);
 

@@ -493,6 +493,24 @@ TEST_P(CardHostTest, SelfServiceCountsAsEChannelTransactions) {
   EXPECT_EQ(report->unit.counts.counter_transactions, 0);
 }
 
+TEST_P(CardHostTest, TransfersIntoAClassTwoAccountCountAgainstItsCap) {
+  // Bob's class II account takes at most 10,000.00 a day from accounts other than his
+  // bound class I account, whichever channel the money comes through.
+  auto class_two = bank_.customers.OpenAccount(bob_, "DEMAND_CARD_II", bob_account_.number);
+  ASSERT_TRUE(class_two.ok()) << class_two.status().ToString();
+  auto client = Connect();
+  Terminal atm = At(*client, "ATM00001");
+  ASSERT_EQ(Code(atm.Transfer(alice_card_, class_two->number, 1'000'000)), "00");
+  Message full = atm.last_request();
+  EXPECT_EQ(Code(atm.Transfer(alice_card_, class_two->number, 1)), "61");
+  EXPECT_EQ(Balance(*class_two), 1'000'000);
+  // A reversal gives the cap back.
+  ASSERT_EQ(Code(atm.Reverse(full)), "00");
+  EXPECT_EQ(Balance(*class_two), 0);
+  EXPECT_EQ(Code(atm.Transfer(alice_card_, class_two->number, 1'000'000)), "00");
+  EXPECT_EQ(Balance(alice_account_), kAliceFunds - 1'000'000);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, CardHostTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 

@@ -284,6 +284,32 @@ std::vector<ledger::Posting> PostingsFor(CardOperation operation, const MoneyAcc
   return postings;
 }
 
+// The limit counters a card transaction counts against: the card's own daily ATM or POS
+// limit and the class II/III caps every channel shares (money leaving the card's account;
+// money arriving in a class II payee from other than its bound account). A reversal gives
+// back the same counters (a negative amount is never refused, whatever the cap).
+std::vector<Usage> CardUsages(CardOperation operation, bool at_atm, const Card& card,
+                              const BankAccount& account, const std::optional<BankAccount>& payee,
+                              const std::string& day) {
+  std::vector<Usage> usages;
+  if (operation != CardOperation::kWithdrawal && operation != CardOperation::kTransfer &&
+      operation != CardOperation::kPurchase && operation != CardOperation::kPreauth) {
+    return usages;
+  }
+  usages.push_back({"card_usage", "card_id", card.id, "period", (at_atm ? "atm:" : "pos:") + day,
+                    at_atm ? card.atm_daily_minor : card.pos_daily_minor,
+                    Status::Rejected("card_daily_limit_exceeded",
+                                     "the amount is over what remains of today's card limit")});
+  for (Usage& usage : OutgoingCapUsages(account.number, account.account_class, day))
+    usages.push_back(std::move(usage));
+  if (operation == CardOperation::kTransfer && payee && payee->account_class == 2 &&
+      payee->bound_number != account.number) {
+    for (Usage& usage : IncomingCapUsages(payee->number, day))
+      usages.push_back(std::move(usage));
+  }
+  return usages;
+}
+
 std::string Memo(CardOperation operation, std::string_view terminal_code) {
   static constexpr std::string_view kNames[] = {"余额查询", "ATM取款",   "CRS存款",    "ATM转账",
                                                 "POS消费",  "POS预授权", "预授权完成", "POS退货"};
@@ -1172,20 +1198,8 @@ Result<CardService::Prepared> CardService::Prepare(const CardRequest& request) {
     if (!fee_account.ok()) return fee_account.status();
     accounts.fee = *fee_account;
   }
-  std::vector<Usage> usages;
-  if (operation == CardOperation::kWithdrawal || operation == CardOperation::kTransfer ||
-      operation == CardOperation::kPurchase || operation == CardOperation::kPreauth) {
-    bool atm_limit = at_atm;
-    usages.push_back({"card_usage", "card_id", card.id, "period",
-                      (atm_limit ? "atm:" : "pos:") + context.today,
-                      atm_limit ? card.atm_daily_minor : card.pos_daily_minor,
-                      Status::Rejected("card_daily_limit_exceeded",
-                                       "the amount is over what remains of today's card limit")});
-    for (Usage& usage :
-         OutgoingCapUsages(card.account_number, context.account->account_class, context.today)) {
-      usages.push_back(std::move(usage));
-    }
-  }
+  std::vector<Usage> usages =
+      CardUsages(operation, at_atm, card, *context.account, context.to_account, context.today);
   Effect::Row row{terminal.id,
                   request.local_date,
                   request.stan,
@@ -1384,9 +1398,19 @@ Result<CardResult> CardService::Reverse(const ReversalRequest& request) {
   }
   // What the original moved, moved back.
   std::optional<CardRow> card;
-  std::optional<BankAccount> account, merchant_account;
+  std::optional<BankAccount> account, merchant_account, payee;
   Status read = db_.Read([&](store::SqlSession& sql) -> Status {
     if (!original.card_id) return Status::Ok();
+    if (original.payee_account != 0) {
+      auto number = sql.Query("SELECT number FROM bank_accounts WHERE ledger_account_id = ?",
+                              {original.payee_account});
+      if (!number.ok()) return number.status();
+      if (!number->empty()) {
+        auto found = FindAccount(sql, number->Text(0, 0));
+        if (!found.ok()) return found.status();
+        payee = *found;
+      }
+    }
     auto rows = sql.Query(fmt::format("SELECT {} FROM cards c WHERE c.id = ?", kCardColumns),
                           {*original.card_id});
     if (!rows.ok()) return rows.status();
@@ -1409,18 +1433,8 @@ Result<CardResult> CardService::Reverse(const ReversalRequest& request) {
   });
   if (!read.ok()) return read;
   if (!card || !account) return Status::Internal("card_missing", "the original's card is gone");
-  std::vector<Usage> usages;
-  std::string day = LimitDay(original.at_ms);
-  bool counted = original.operation == CardOperation::kWithdrawal ||
-                 original.operation == CardOperation::kTransfer ||
-                 original.operation == CardOperation::kPurchase ||
-                 original.operation == CardOperation::kPreauth;
-  if (counted) {
-    usages.push_back({"card_usage", "card_id", card->card.id, "period",
-                      (IsAtmKind(terminal.kind) ? "atm:" : "pos:") + day, 0, Status::Ok()});
-    for (Usage& usage : OutgoingCapUsages(account->number, account->account_class, day))
-      usages.push_back(std::move(usage));
-  }
+  std::vector<Usage> usages = CardUsages(original.operation, IsAtmKind(terminal.kind), card->card,
+                                         *account, payee, LimitDay(original.at_ms));
   auto effect =
       std::make_shared<ReversalEffect>(original.id, original.ledger_seq, terminal.id,
                                        std::move(usages), original.amount_minor, clock_.NowMs());

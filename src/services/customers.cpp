@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "ledger/journal.h"
+#include "security/card.h"
 #include "security/id_document.h"
 #include "services/scheduled.h"
 
@@ -239,24 +240,9 @@ std::string_view CustomerKindName(CustomerKind kind) {
   return kind == CustomerKind::kCompany ? "company" : "individual";
 }
 
-char LuhnCheckDigit(std::string_view digits) {
-  int sum = 0;
-  bool double_it = true;  // The digit left of the check digit is doubled.
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    int digit = *it - '0';
-    if (double_it) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-    double_it = !double_it;
-  }
-  return static_cast<char>('0' + (10 - sum % 10) % 10);
-}
-
 bool LuhnValid(std::string_view number) {
   return number.size() >= 2 && AllDigits(number) &&
-         LuhnCheckDigit(number.substr(0, number.size() - 1)) == number.back();
+         security::LuhnCheckDigit(number.substr(0, number.size() - 1)) == number.back();
 }
 
 Result<Customer> CustomerService::Create(const NewCustomer& input) {
@@ -443,7 +429,7 @@ Result<std::string> CustomerService::AllocateNumber(const Product& product) {
   if (body.size() != digits - 1) {
     return Status::Rejected("account_numbers_exhausted", "no account numbers left for the product");
   }
-  return body + LuhnCheckDigit(body);
+  return body + security::LuhnCheckDigit(body);
 }
 
 Result<BankAccount> CustomerService::OpenAccount(int64_t customer_id,

@@ -205,8 +205,9 @@ class CustomerService {
   const Clock& clock_;
 };
 
-// The Luhn check digit for a string of digits (ISO/IEC 7812), used for card numbers.
-char LuhnCheckDigit(std::string_view digits);
+// True when the last of `number`'s digits is the Luhn check digit of the others
+// (security::LuhnCheckDigit), for account numbers of any length; card numbers are checked
+// with security::CheckPan.
 bool LuhnValid(std::string_view number);
 
 std::string_view CustomerKindName(CustomerKind kind);

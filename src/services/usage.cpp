@@ -36,18 +36,30 @@ Status AddUsage(store::SqlSession& sql, const std::vector<Usage>& usages, int64_
   return Status::Ok();
 }
 
-std::vector<Usage> OutgoingCapUsages(const std::string& account_number, int account_class,
-                                     const std::string& day) {
+namespace {
+std::vector<Usage> CapUsages(const std::string& account_number, int account_class,
+                             const std::string& day, std::string_view direction) {
   const ClassCap* cap = CapFor(account_class);
   if (!cap) return {};
   Status refusal = Status::Rejected(
       "account_class_limit_exceeded",
       fmt::format("the amount is over what remains of the class {} account's limit",
                   account_class == 2 ? "II" : "III"));
-  return {{"account_usage", "account_number", account_number, "period", "out:" + day,
+  std::string prefix(direction);
+  return {{"account_usage", "account_number", account_number, "period", prefix + day,
            cap->daily_minor, refusal},
-          {"account_usage", "account_number", account_number, "period", "out:" + day.substr(0, 4),
+          {"account_usage", "account_number", account_number, "period", prefix + day.substr(0, 4),
            cap->yearly_minor, refusal}};
+}
+}  // namespace
+
+std::vector<Usage> OutgoingCapUsages(const std::string& account_number, int account_class,
+                                     const std::string& day) {
+  return CapUsages(account_number, account_class, day, "out:");
+}
+
+std::vector<Usage> IncomingCapUsages(const std::string& account_number, const std::string& day) {
+  return CapUsages(account_number, 2, day, "in:");
 }
 
 }  // namespace ebank::services

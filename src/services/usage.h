@@ -39,4 +39,8 @@ const ClassCap* CapFor(int account_class);
 std::vector<Usage> OutgoingCapUsages(const std::string& account_number, int account_class,
                                      const std::string& day);
 
+// The daily and yearly counters of money arriving in the class II account `account_number`
+// from anything but its bound account, on `day`.
+std::vector<Usage> IncomingCapUsages(const std::string& account_number, const std::string& day);
+
 }  // namespace ebank::services
