@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "ledger/tests/ledger_env.h"
+#include "security/card.h"
 #include "security/password.h"
 #include "services/customers.h"
 #include "services/sessions.h"
@@ -229,7 +230,7 @@ TEST(Luhn, MatchesKnownCardNumbers) {
   EXPECT_TRUE(LuhnValid("4111111111111111"));
   EXPECT_TRUE(LuhnValid("79927398713"));
   EXPECT_FALSE(LuhnValid("79927398710"));
-  EXPECT_EQ(LuhnCheckDigit("7992739871"), '3');
+  EXPECT_EQ(security::LuhnCheckDigit("7992739871"), '3');
   EXPECT_FALSE(LuhnValid("4111a11111111111"));
 }
 
