@@ -165,6 +165,13 @@ TEST_P(BackOfficeTest, AUkeyIsIssuedOnlyWhenASecondStaffMemberApprovesAndItsFeeI
   EXPECT_EQ(row.at("customer_number").as_string(), alice_);
   EXPECT_EQ(row.at("approval_id").as_int64(), id);
   EXPECT_TRUE(row.at("issued_at_ms").is_int64());
+  // The customer's 360° view lists the device they hold.
+  HttpResult held = As("superbj").Get("/api/v1/customers/" + alice_ + "/overview");
+  ASSERT_EQ(held.status, 200) << held.body;
+  json::value held_view = held.json();
+  const auto& devices = held_view.at("ukeys").as_array();
+  ASSERT_EQ(devices.size(), 1u);
+  EXPECT_EQ(devices.at(0).at("serial").as_string(), "UKBJ0001");
 
   // An issued U-key cannot be issued again; a second approval for it fails when run.
   HttpResult again = IssueUkey("tellerbj", alice_, "UKBJ0001", "ukey-2");

@@ -138,4 +138,20 @@ Result<std::vector<Ukey>> UkeyService::List(const Staff& staff, std::string_view
   return ukeys;
 }
 
+Result<std::vector<Ukey>> UkeyService::Held(int64_t customer_id) {
+  std::vector<Ukey> ukeys;
+  Status status = db_.Read([&](store::SqlSession& sql) -> Status {
+    auto rows = sql.Query(fmt::format("{} WHERE k.customer_id = ? AND k.state = 'issued' ORDER BY "
+                                      "k.issued_at_ms DESC, k.serial LIMIT {}",
+                                      kUkeySelect, kUkeysListedMax),
+                          {customer_id});
+    if (!rows.ok()) return rows.status();
+    for (size_t r = 0; r < rows->size(); ++r)
+      ukeys.push_back(UkeyFromRow(*rows, r));
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return ukeys;
+}
+
 }  // namespace ebank::services

@@ -55,6 +55,8 @@ class UkeyService {
                                     const std::string& unit_code = "");
   // The register within `staff`'s scope, by serial; `state` "" for all.
   Result<std::vector<Ukey>> List(const Staff& staff, std::string_view state);
+  // The U-keys issued to `customer_id`, newest first (the caller checked its access).
+  Result<std::vector<Ukey>> Held(int64_t customer_id);
 
  private:
   store::SqlDatabase& db_;

@@ -19,7 +19,7 @@ import {
   startBank, step, until, watch,
 } from './support.mjs'
 
-const testTimeoutMs = 150_000
+const testTimeoutMs = 200_000
 const teller = staffMembers.teller01
 const supervisor = staffMembers.super01
 const depositAmount = '200.00'
@@ -101,7 +101,7 @@ async function tellerPart(page, base) {
   step('teller logs in; the menu is the teller\'s')
   await staffLogIn(page, base, teller)
   await checkFrame(page, teller)
-  await expectMenu(page, ['customers', 'cash', 'fees'], 'the teller')
+  await expectMenu(page, ['customers', 'cash', 'campaigns', 'cases', 'fees'], 'the teller')
   const token = await page.evaluate(() => sessionStorage.getItem('ebank.staff.token'))
   check(token && token.length > 10, 'the staff token is kept in sessionStorage')
   check(!(await page.context().cookies()).some((cookie) => cookie.value === token), 'the token is not a cookie')
@@ -217,7 +217,8 @@ async function supervisorApprovals(page, base, made) {
   step('supervisor logs in; the menu is the supervisor\'s')
   await staffLogIn(page, base, supervisor)
   await checkFrame(page, supervisor)
-  await expectMenu(page, ['customers', 'approvals', 'kpis', 'ukeys', 'fees'], 'the supervisor')
+  await expectMenu(page, ['customers', 'approvals', 'kpis', 'movements', 'campaigns', 'cases', 'ukeys', 'devices', 'fees'],
+    'the supervisor')
 
   step('the approvals list says what each one is')
   await page.getByTestId('staff-nav-approvals').click()
@@ -336,6 +337,136 @@ async function supervisorDashboard(page, base) {
   await page.getByRole('heading', { name: '经营看板' }).waitFor()
 }
 
+// The customer manager's and the supervisor's workbench: the customer 360 view, large fund
+// movements with a threshold the supervisor lowers, an inspection finding taken through its
+// states, the campaign leaderboard, and terminals and merchants.
+async function supervisorWorkbench(page, base, made) {
+  step('large movements: the deposit is listed once the outlet\'s threshold is below it')
+  await page.getByTestId('staff-nav-movements').click()
+  await until('the movements', async () =>
+    (await page.getByTestId('movements-list').isVisible()) || (await page.getByTestId('movements-none').isVisible()))
+  const ofTheAccount = page.getByTestId('movement').filter({ hasText: made.account })
+  check(await ofTheAccount.count() === 0, `a ${depositAmount} deposit is not large at the default threshold`)
+  await page.getByTestId('threshold-unit').selectOption('BJ-CY-01')
+  await page.getByTestId('threshold-amount').fill('abc')
+  await page.getByTestId('threshold-save').click()
+  await page.getByRole('alert').filter({ hasText: /金额|amount/ }).first().waitFor()
+  check(!(await page.getByTestId('threshold-saved').isVisible()), 'a bad amount is not saved')
+  await page.getByTestId('threshold-amount').fill('100.00')
+  await page.getByTestId('threshold-save').click()
+  await page.getByTestId('threshold-saved').waitFor()
+  await ofTheAccount.first().waitFor()
+  check((await ofTheAccount.first().getByTestId('movement-amount').textContent()).includes(depositAmount),
+    'the listed movement is the deposit')
+  await shot(page, '10-large-movements')
+
+  step('open an inspection finding against the customer')
+  await page.getByTestId('staff-nav-cases').click()
+  await until('the cases', async () =>
+    (await page.getByTestId('case-list').isVisible()) || (await page.getByTestId('cases-none').isVisible()))
+  const title = `网点检查：凭证登记不全 ${made.number}`
+  await page.getByTestId('case-kind').selectOption('finding')
+  await page.getByTestId('case-unit').selectOption('BJ-CY-01')
+  await page.getByTestId('case-submit').click()
+  await page.getByRole('alert').first().waitFor()
+  check(!(await page.getByTestId('case-detail').isVisible()), 'a case without a title is not opened')
+  await page.getByTestId('case-customer').fill(made.number)
+  await page.getByTestId('case-title').fill(title)
+  await page.getByTestId('case-source').fill('二季度网点检查')
+  await page.getByTestId('case-detail-input').fill('开户资料缺少经办人签字。')
+  await page.getByTestId('case-submit').click()
+  const detail = page.getByTestId('case-detail')
+  await detail.waitFor()
+  check((await detail.getAttribute('data-state')) === 'open', 'the finding is open')
+  check((await page.getByTestId('case-owner').textContent()).trim() === supervisor.login, 'the opener owns it')
+  const opened = await staffApi(page, 'GET', '/api/v1/cases')
+  const finding = opened.body.cases.find((item) => item.title === title)
+  check(finding && finding.kind === 'finding' && finding.unit_code === 'BJ-CY-01', 'the server has the finding')
+  await page.getByTestId(`case-${finding.id}`).waitFor()
+
+  step('the customer 360 view: tools, activity and the open finding')
+  await page.goto(`${base}/staff/customers/${made.number}`)
+  const overview = page.getByTestId('customer-overview')
+  await overview.waitFor()
+  check((await page.getByTestId('overview-ukeys').getAttribute('data-serials')).split(',').includes(made.serial),
+    'the 360 view lists the U-key issued today')
+  check((await page.getByTestId('overview-tools').getAttribute('data-tools')).split(',').includes('sms'),
+    'the 360 view lists the tools signed up for')
+  check(Number(await page.getByTestId('overview-activity').getAttribute('data-count')) >= 2,
+    'the 360 view shows the deposit and the fee')
+  check((await page.getByTestId('overview-assets').textContent()).replace(/[^\d.]/g, '').length > 0, 'assets in yuan')
+  check((await page.getByTestId('overview-cases').textContent()).includes(title), 'the 360 view shows the open finding')
+  await shot(page, '11-customer-360')
+
+  step('the finding goes to investigating, resolved with a note, and closed')
+  await page.getByTestId('staff-nav-cases').click()
+  await page.getByTestId(`case-open-${finding.id}`).click()
+  await until('the finding chosen', async () => (await detail.textContent()).includes(title))
+  const move = async (state, note) => {
+    await page.getByTestId('case-move').selectOption(state)
+    await page.getByTestId('case-note').fill(note)
+    await page.getByTestId('case-change-submit').click()
+    await until(`the finding ${state}`, async () => (await detail.getAttribute('data-state')) === state)
+  }
+  await move('investigating', '')
+  await page.getByTestId('case-move').selectOption('resolved')
+  await page.getByTestId('case-change-submit').click()
+  await page.getByTestId('case-change-error').waitFor()
+  check((await detail.getAttribute('data-state')) === 'investigating', 'resolving without a note changes nothing')
+  await move('resolved', '已补签经办人签字')
+  await move('closed', '复查通过')
+  check(await page.getByTestId('case-events').locator('li').count() === 4, 'every change is an event')
+  check(!(await page.getByTestId('case-move').isVisible()), 'a closed case has no further move')
+  const closed = await staffApi(page, 'GET', `/api/v1/cases/${finding.id}`)
+  check(closed.body.state === 'closed', `the server has the finding ${closed.body.state}`)
+  await shot(page, '12-case-closed')
+
+  step('the campaign leaderboard')
+  await page.getByTestId('staff-nav-campaigns').click()
+  await until('the campaigns', async () =>
+    (await page.getByTestId('campaign-list').isVisible()) || (await page.getByTestId('campaigns-none').isVisible()))
+  check(!(await page.getByTestId('campaign-name').isVisible()), 'a supervisor does not start campaigns')
+  const listed = await staffApi(page, 'GET', '/api/v1/campaigns')
+  if (listed.body.campaigns.length > 0) {
+    const board = page.getByTestId('leaderboard')
+    await until('the leaderboard', async () =>
+      (await board.isVisible()) || (await page.getByTestId('leaderboard-none').isVisible()))
+    if (await board.isVisible()) {
+      const ranks = await board.locator('tbody tr').evaluateAll((rows) =>
+        rows.map((row) => ({ rank: Number(row.dataset.rank), signups: Number(row.dataset.signups) })))
+      check(ranks.every((row, i) => i === 0 || row.signups <= ranks[i - 1].signups), 'ranked by sign-ups')
+      check(ranks.every((row, i) => i === 0 || row.rank >= ranks[i - 1].rank), 'ranks in order')
+      check(ranks[0].rank === 1, 'the first is ranked 1')
+    }
+    await shot(page, '13-campaign-leaderboard')
+  }
+
+  step('terminals: the idle clean-up list and the merchants\' visits')
+  await page.getByTestId('staff-nav-devices').click()
+  await page.getByTestId('terminal-list').waitFor()
+  const shownCodes = await page.locator('[data-testid^="terminal-"][data-kind]').evaluateAll(
+    (rows) => rows.map((row) => row.dataset.testid.replace('terminal-', '')))
+  check(shownCodes.includes('ATM00001') && !shownCodes.includes('ATM00002'),
+    `a Beijing supervisor sees Beijing's terminals only: ${JSON.stringify(shownCodes)}`)
+  await page.getByTestId('idle-days').fill('30')
+  await page.getByTestId('idle-apply').click()
+  await page.getByTestId('idle-shown').waitFor()
+  await page.getByTestId('terminals-none').waitFor()
+  await page.getByTestId('merchant-list').waitFor()
+  const merchantCode = '898110154110001'
+  const visitedCell = page.getByTestId(`merchant-visited-${merchantCode}`)
+  const visitedBefore = (await visitedCell.textContent()).trim()
+  await page.getByTestId(`merchant-open-${merchantCode}`).click()
+  await page.getByTestId('merchant-visits').waitFor()
+  await page.getByTestId('visit-note').fill('回访：POS 使用正常，商户希望开通扫码。')
+  await page.getByTestId('visit-submit').click()
+  await until('the visit recorded', async () =>
+    (await page.getByTestId('visit-list').getAttribute('data-count').catch(() => null)) === '1')
+  check((await page.getByTestId('visit-list').textContent()).includes('开通扫码'), 'the visit\'s note')
+  await until('the merchant\'s last visit', async () => (await visitedCell.textContent()).trim() !== visitedBefore)
+  await shot(page, '14-devices')
+}
+
 async function main() {
   const { base } = await startBank(demoArgs())
   const browser = await launchBrowser()
@@ -355,6 +486,7 @@ async function main() {
   const made = await tellerPart(page, base)
   await supervisorApprovals(page, base, made)
   await supervisorDashboard(page, base)
+  await supervisorWorkbench(page, base, made)
 
   step('the dashboard at phone width')
   await page.setViewportSize({ width: 390, height: 844 })

@@ -153,10 +153,6 @@ export function registerCustomer(input: NewCustomer): Promise<Customer> {
   return call('POST', '/api/v1/customers', input)
 }
 
-export function customer(number: string): Promise<CustomerWithAccounts> {
-  return call('GET', customerPath(number))
-}
-
 export function account(number: string): Promise<CustomerAccount> {
   return call('GET', `/api/v1/accounts/${encodeURIComponent(number)}`)
 }
@@ -391,4 +387,218 @@ function download(path: string): Promise<string> {
       unauthorized()
     },
   })
+}
+
+// --- The customer manager's workbench (CH-CM, BO-7). ---
+
+export interface OverviewActivity {
+  transaction_id: number
+  at_ms: number
+  account: string
+  amount: string
+  currency: string
+  memo: string
+  counterparty: string
+}
+
+export interface CaseSummary {
+  id: number
+  kind: CaseKind
+  title: string
+  state: CaseState
+  overdue: boolean
+}
+
+// The customer 360° view: accounts, CNY assets and liabilities, e-banking tools, the U-key
+// devices handed over, the newest movements over all accounts and the customer's cases not
+// yet closed.
+export interface CustomerOverview extends CustomerWithAccounts {
+  assets: string
+  liabilities: string
+  signing: { login_id: string; channels: SigningChannel[]; tools: string[] } | null
+  ukeys: { serial: string; issued_at_ms: number }[]
+  recent_activity: OverviewActivity[]
+  cases: CaseSummary[]
+}
+
+export function customerOverview(number: string): Promise<CustomerOverview> {
+  return call('GET', customerPath(number) + '/overview')
+}
+
+export interface LargeMovement {
+  at_ms: number
+  kind: 'payment' | 'cash_deposit' | 'cash_withdrawal'
+  channel: string
+  account: string
+  counterparty: string
+  amount: string
+  threshold: string
+  customer_number: string
+  customer_name: string
+  unit_code: string
+}
+
+// Payments and counter cash at or above the threshold of the customer's unit, in the period
+// (YYYY-MM-DD, both optional), newest first.
+export async function largeMovements(from: string, to: string): Promise<LargeMovement[]> {
+  const query = new URLSearchParams()
+  if (from) query.set('from', from)
+  if (to) query.set('to', to)
+  const text = query.toString()
+  return (await call<{ movements: LargeMovement[] }>('GET', '/api/v1/large-movements' + (text ? '?' + text : ''))).movements
+}
+
+export function setLargeMovementThreshold(unit: string, threshold: string): Promise<unknown> {
+  return call('PUT', `/api/v1/large-movement-thresholds/${encodeURIComponent(unit)}`, { threshold })
+}
+
+// --- Campaigns (BO-4). ---
+
+export interface Campaign {
+  id: number
+  name: string
+  unit: string
+  from: string
+  to: string
+}
+
+export interface LeaderboardRow {
+  rank: number
+  staff_id: number
+  login: string
+  name: string
+  unit: string
+  signups: number
+  revenue: string
+}
+
+export async function campaigns(): Promise<Campaign[]> {
+  return (await call<{ campaigns: Campaign[] }>('GET', '/api/v1/campaigns')).campaigns
+}
+
+export function createCampaign(input: Omit<Campaign, 'id'>): Promise<Campaign> {
+  return call('POST', '/api/v1/campaigns', input)
+}
+
+export async function leaderboard(id: number): Promise<LeaderboardRow[]> {
+  return (await call<{ leaderboard: LeaderboardRow[] }>('GET', `/api/v1/campaigns/${id}/leaderboard`)).leaderboard
+}
+
+// --- Cases: errors, disputes, complaints and inspection findings (SVC-3, BO-6). ---
+
+export const caseKinds = ['card_error', 'dispute', 'complaint', 'finding'] as const
+export type CaseKind = (typeof caseKinds)[number]
+export const caseStates = ['open', 'investigating', 'resolved', 'closed'] as const
+export type CaseState = (typeof caseStates)[number]
+
+export interface CaseEvent {
+  at_ms: number
+  staff_id: number
+  from_state: string
+  to_state: string
+  note: string
+}
+
+export interface Case {
+  id: number
+  kind: CaseKind
+  unit_code: string
+  customer_number: string | null
+  title: string
+  detail: string
+  source: string
+  state: CaseState
+  owner_staff_id: number
+  owner_login: string
+  deadline: string
+  overdue: boolean
+  created_by: number
+  created_at_ms: number
+  updated_at_ms: number
+  events: CaseEvent[]
+}
+
+export interface NewCase {
+  kind: CaseKind
+  title: string
+  deadline: string
+  unit?: string
+  customer?: string
+  detail?: string
+  source?: string
+  owner?: string
+}
+
+// `state` '' for every case, a state, or 'overdue'.
+export async function cases(state: CaseState | 'overdue' | ''): Promise<Case[]> {
+  const query = state ? `?state=${state}` : ''
+  return (await call<{ cases: Case[] }>('GET', '/api/v1/cases' + query)).cases
+}
+
+export function getCase(id: number): Promise<Case> {
+  return call('GET', `/api/v1/cases/${id}`)
+}
+
+export function openCase(input: NewCase): Promise<Case> {
+  const body = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== '' && value !== undefined))
+  return call('POST', '/api/v1/cases', body)
+}
+
+export function changeCase(id: number, change: { state?: CaseState; note?: string; owner?: string }): Promise<Case> {
+  const body = Object.fromEntries(Object.entries(change).filter(([, value]) => value !== '' && value !== undefined))
+  return call('POST', `/api/v1/cases/${id}/changes`, body)
+}
+
+// --- Terminals and merchants (BO-5). ---
+
+export interface Terminal {
+  code: string
+  kind: 'atm' | 'crs' | 'pos'
+  unit_code: string
+  merchant_code: string | null
+  location: string
+  keeper_staff_id: number
+  pin_key_check: string
+  status: string
+  batch: number
+  last_activity_at: string | null
+  created_at: string
+}
+
+// Every terminal of the caller's units, the longest quiet first; with `idleDays` only those
+// silent for that many days (the clean-up list).
+export async function terminals(idleDays?: number): Promise<Terminal[]> {
+  const query = idleDays ? `?idle_days=${idleDays}` : ''
+  return (await call<{ terminals: Terminal[] }>('GET', '/api/v1/terminals' + query)).terminals
+}
+
+export interface Merchant {
+  code: string
+  name: string
+  category: string
+  unit_id: number
+  account_number: string
+  mdr_bp: number
+  address: string
+  last_visit_at: string | null
+}
+
+export interface MerchantVisit {
+  staff_id: number
+  at: string
+  note: string
+}
+
+export async function merchants(): Promise<Merchant[]> {
+  return (await call<{ merchants: Merchant[] }>('GET', '/api/v1/merchants')).merchants
+}
+
+const merchantPath = (code: string) => `/api/v1/merchants/${encodeURIComponent(code)}/visits`
+
+export async function merchantVisits(code: string): Promise<MerchantVisit[]> {
+  return (await call<{ visits: MerchantVisit[] }>('GET', merchantPath(code))).visits
+}
+
+export async function recordVisit(code: string, note: string): Promise<MerchantVisit[]> {
+  return (await call<{ visits: MerchantVisit[] }>('POST', merchantPath(code), { note })).visits
 }

@@ -69,6 +69,30 @@ export function addStaffRoutes(router: Router): void {
         meta: { staff: true, section: 'kpis', title: 'staff.kpis.title' },
       },
       {
+        path: 'movements',
+        name: 'staff-movements',
+        component: () => import('./views/MovementsView.vue'),
+        meta: { staff: true, section: 'movements', title: 'staff.movements.title' },
+      },
+      {
+        path: 'campaigns',
+        name: 'staff-campaigns',
+        component: () => import('./views/CampaignsView.vue'),
+        meta: { staff: true, section: 'campaigns', title: 'staff.campaigns.title' },
+      },
+      {
+        path: 'cases',
+        name: 'staff-cases',
+        component: () => import('./views/CasesView.vue'),
+        meta: { staff: true, section: 'cases', title: 'staff.cases.title' },
+      },
+      {
+        path: 'devices',
+        name: 'staff-devices',
+        component: () => import('./views/DevicesView.vue'),
+        meta: { staff: true, section: 'devices', title: 'staff.devices.title' },
+      },
+      {
         path: 'ukeys',
         name: 'staff-ukeys',
         component: () => import('./views/UkeysView.vue'),
