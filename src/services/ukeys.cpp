@@ -118,33 +118,28 @@ Result<std::vector<Ukey>> UkeyService::List(const Staff& staff, std::string_view
   if (!state.empty() && state != "in_stock" && state != "issued") {
     return Status::Invalid("invalid_query", "state is in_stock or issued");
   }
-  std::vector<Ukey> ukeys;
-  Status status = db_.Read([&](store::SqlSession& sql) -> Status {
-    store::SqlParams params{staff.scope().LikePattern()};
-    std::string where = "u.path LIKE ?";
-    if (!state.empty()) {
-      where += " AND k.state = ?";
-      params.emplace_back(std::string(state));
-    }
-    auto rows = sql.Query(
-        fmt::format("{} WHERE {} ORDER BY k.serial LIMIT {}", kUkeySelect, where, kUkeysListedMax),
-        params);
-    if (!rows.ok()) return rows.status();
-    for (size_t r = 0; r < rows->size(); ++r)
-      ukeys.push_back(UkeyFromRow(*rows, r));
-    return Status::Ok();
-  });
-  if (!status.ok()) return status;
-  return ukeys;
+  store::SqlParams params{staff.scope().LikePattern()};
+  std::string where = "u.path LIKE ?";
+  if (!state.empty()) {
+    where += " AND k.state = ?";
+    params.emplace_back(std::string(state));
+  }
+  return Select(where, params, "k.serial");
 }
 
 Result<std::vector<Ukey>> UkeyService::Held(int64_t customer_id) {
+  return Select("k.customer_id = ? AND k.state = 'issued'", {customer_id},
+                "k.issued_at_ms DESC, k.serial");
+}
+
+Result<std::vector<Ukey>> UkeyService::Select(std::string_view where,
+                                              const store::SqlParams& params,
+                                              std::string_view order) {
   std::vector<Ukey> ukeys;
   Status status = db_.Read([&](store::SqlSession& sql) -> Status {
-    auto rows = sql.Query(fmt::format("{} WHERE k.customer_id = ? AND k.state = 'issued' ORDER BY "
-                                      "k.issued_at_ms DESC, k.serial LIMIT {}",
-                                      kUkeySelect, kUkeysListedMax),
-                          {customer_id});
+    auto rows = sql.Query(
+        fmt::format("{} WHERE {} ORDER BY {} LIMIT {}", kUkeySelect, where, order, kUkeysListedMax),
+        params);
     if (!rows.ok()) return rows.status();
     for (size_t r = 0; r < rows->size(); ++r)
       ukeys.push_back(UkeyFromRow(*rows, r));

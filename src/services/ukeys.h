@@ -59,6 +59,11 @@ class UkeyService {
   Result<std::vector<Ukey>> Held(int64_t customer_id);
 
  private:
+  // The register rows matching `where` (over ukeys k, units u), in `order`, at most
+  // kUkeysListedMax.
+  Result<std::vector<Ukey>> Select(std::string_view where, const store::SqlParams& params,
+                                   std::string_view order);
+
   store::SqlDatabase& db_;
   const Clock& clock_;
 };

@@ -711,6 +711,9 @@ const std::vector<Migration>& Migrations() {
       {8, "backoffice", backoffice_sqlite, backoffice_postgresql},
       {9, "workbench", workbench_sqlite, workbench_postgresql},
       {10, "cards", cards_sqlite, cards_postgresql},
+      // The customer 360° view reads the U-keys a customer holds on every customer page.
+      {11, "ukeys_by_customer", "CREATE INDEX ukeys_customer ON ukeys (customer_id);",
+       "CREATE INDEX ukeys_customer ON ukeys (customer_id);"},
   };
   return migrations;
 }

@@ -341,19 +341,23 @@ export interface KpiQuery {
   to?: string
 }
 
-function kpiQuery(query: KpiQuery): string {
-  const params = new URLSearchParams()
-  for (const [name, value] of Object.entries(query)) if (value) params.set(name, value)
-  const text = params.toString()
+// The fields that have a value: an optional field left blank is not sent at all.
+function withoutBlanks<T extends object>(fields: T): Record<string, string | number> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== '' && value !== undefined))
+}
+
+// `?name=value&...` of the fields that have a value, '' when none has.
+function queryOf(fields: object): string {
+  const text = new URLSearchParams(withoutBlanks(fields) as Record<string, string>).toString()
   return text ? '?' + text : ''
 }
 
 export function kpis(query: KpiQuery): Promise<KpiReport> {
-  return call('GET', '/api/v1/kpis' + kpiQuery(query))
+  return call('GET', '/api/v1/kpis' + queryOf(query))
 }
 
 export function kpiXlsx(query: KpiQuery): Promise<string> {
-  return download('/api/v1/kpis.xlsx' + kpiQuery(query))
+  return download('/api/v1/kpis.xlsx' + queryOf(query))
 }
 
 export interface DormantCustomer {
@@ -441,11 +445,7 @@ export interface LargeMovement {
 // Payments and counter cash at or above the threshold of the customer's unit, in the period
 // (YYYY-MM-DD, both optional), newest first.
 export async function largeMovements(from: string, to: string): Promise<LargeMovement[]> {
-  const query = new URLSearchParams()
-  if (from) query.set('from', from)
-  if (to) query.set('to', to)
-  const text = query.toString()
-  return (await call<{ movements: LargeMovement[] }>('GET', '/api/v1/large-movements' + (text ? '?' + text : ''))).movements
+  return (await call<{ movements: LargeMovement[] }>('GET', '/api/v1/large-movements' + queryOf({ from, to }))).movements
 }
 
 export function setLargeMovementThreshold(unit: string, threshold: string): Promise<unknown> {
@@ -540,13 +540,11 @@ export function getCase(id: number): Promise<Case> {
 }
 
 export function openCase(input: NewCase): Promise<Case> {
-  const body = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== '' && value !== undefined))
-  return call('POST', '/api/v1/cases', body)
+  return call('POST', '/api/v1/cases', withoutBlanks(input))
 }
 
 export function changeCase(id: number, change: { state?: CaseState; note?: string; owner?: string }): Promise<Case> {
-  const body = Object.fromEntries(Object.entries(change).filter(([, value]) => value !== '' && value !== undefined))
-  return call('POST', `/api/v1/cases/${id}/changes`, body)
+  return call('POST', `/api/v1/cases/${id}/changes`, withoutBlanks(change))
 }
 
 // --- Terminals and merchants (BO-5). ---
@@ -568,8 +566,7 @@ export interface Terminal {
 // Every terminal of the caller's units, the longest quiet first; with `idleDays` only those
 // silent for that many days (the clean-up list).
 export async function terminals(idleDays?: number): Promise<Terminal[]> {
-  const query = idleDays ? `?idle_days=${idleDays}` : ''
-  return (await call<{ terminals: Terminal[] }>('GET', '/api/v1/terminals' + query)).terminals
+  return (await call<{ terminals: Terminal[] }>('GET', '/api/v1/terminals' + queryOf({ idle_days: idleDays || '' }))).terminals
 }
 
 export interface Merchant {
