@@ -88,14 +88,32 @@ class CardsApiTest : public UnitTreeTest {
     if (!merchant.empty()) body["merchant_code"] = merchant;
     return As(who).Post("/api/v1/terminals", json::serialize(body));
   }
-  // Issues a card on alice's account at BJ-01's counter; returns the answer (201 expected).
+  // Asks for a card on alice's account at BJ-01's counter (202 expected): the answer.
+  json::value RequestAliceCard() {
+    HttpResult made = As("tellerbj")
+                          .Post("/api/v1/customers/" + alice_ + "/cards",
+                                json::serialize(json::object{{"account_number", alice_account_},
+                                                             {"pin", "135790"}}));
+    EXPECT_EQ(made.status, 202) << made.body;
+    return made.status == 202 ? made.json() : json::value();
+  }
+  // Issues a card on alice's account at BJ-01's counter, approved by BJ's supervisor: the
+  // card as listed, with the full number the maker was shown ("pan").
   json::value IssueAliceCard() {
-    HttpResult issued = As("tellerbj")
-                            .Post("/api/v1/customers/" + alice_ + "/cards",
-                                  json::serialize(json::object{{"account_number", alice_account_},
-                                                               {"pin", "135790"}}));
-    EXPECT_EQ(issued.status, 201) << issued.body;
-    return issued.status == 201 ? issued.json() : json::value();
+    json::value made = RequestAliceCard();
+    if (!made.is_object()) return json::value();
+    std::string approve =
+        "/api/v1/approvals/" + std::to_string(made.at("id").as_int64()) + "/approve";
+    HttpResult approved = As("superbj").Post(approve, "");
+    EXPECT_EQ(approved.status, 200) << approved.body;
+    if (approved.status != 200) return json::value();
+    HttpResult list = As("tellerbj").Get("/api/v1/customers/" + alice_ + "/cards");
+    EXPECT_EQ(list.status, 200) << list.body;
+    if (list.status != 200) return json::value();
+    json::object card = list.json().at("cards").as_array().back().as_object();
+    EXPECT_EQ(card.at("masked_pan"), made.at("masked_pan"));
+    card["pan"] = made.at("pan");
+    return card;
   }
   // The one card `client` lists at `path`.
   json::value OnlyCard(HttpClient& client, const std::string& path) {
@@ -276,6 +294,24 @@ TEST_P(CardsApiTest, ACardIsIssuedAtTheCounterAndItsNumberIsShownOnlyOnce) {
   HttpResult none = alice->Get("/api/v1/me/cards");
   ASSERT_EQ(none.status, 200) << none.body;
   EXPECT_TRUE(none.json().at("cards").as_array().empty());
+
+  // Maker/checker: a requested card is not a card until a second staff member approves;
+  // the maker may not, a rejected one never exists, and the checker never sees the number.
+  json::value rejected = RequestAliceCard();
+  ASSERT_TRUE(rejected.is_object());
+  EXPECT_EQ(rejected.at("kind").as_string(), "card_issue");
+  EXPECT_EQ(rejected.at("state").as_string(), "pending");
+  std::string rejected_pan(rejected.at("pan").as_string());
+  std::string decide = "/api/v1/approvals/" + std::to_string(rejected.at("id").as_int64());
+  EXPECT_EQ(Count("tellerbj", path, "cards"), 0u);
+  EXPECT_EQ(As("tellerbj").Post(decide + "/approve", "").status, 403);
+  HttpResult seen = As("superbj").Get(decide);
+  ASSERT_EQ(seen.status, 200) << seen.body;
+  EXPECT_EQ(seen.body.find(rejected_pan), std::string::npos);
+  EXPECT_EQ(seen.json().at("masked_pan"), rejected.at("masked_pan"));
+  EXPECT_EQ(As("superbj").Post(decide + "/reject", R"({"reason":"客户改期"})").status, 200);
+  EXPECT_EQ(As("superbj").Post(decide + "/approve", "").status, 409);
+  EXPECT_EQ(Count("tellerbj", path, "cards"), 0u);
 
   json::value issued = IssueAliceCard();
   ASSERT_TRUE(issued.is_object());

@@ -43,6 +43,9 @@ class EbankingTest : public BackendTest {
     ASSERT_EQ(login.status, 201) << login.body;
     teller_ = std::make_unique<HttpClient>("127.0.0.1", server_->port(),
                                            std::string(login.json().at("token").as_string()));
+    ASSERT_TRUE(AddStaff(database_, dir_, "super01", kTellerPassword, "supervisor"));
+    supervisor_ = std::make_unique<HttpClient>(
+        "127.0.0.1", server_->port(), StaffLogin(*anonymous_, "super01", kTellerPassword));
     alice_ = NewCustomer(kAliceId, kAliceMobile, "alice01", &alice_account_);
     bob_ = NewCustomer(kBobId, kBobMobile, "bob0001", &bob_account_);
     // Fund Alice from a general-ledger account through the operator API.
@@ -134,7 +137,26 @@ class EbankingTest : public BackendTest {
   }
 
   std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<HttpClient> anonymous_, operator_, teller_;
+  // The tools alice's signing record holds, as the counter's customer view shows them.
+  std::string AliceTools() {
+    HttpResult overview = teller_->Get("/api/v1/customers/" + alice_ + "/overview");
+    EXPECT_EQ(overview.status, 200) << overview.body;
+    return overview.status == 200 ? json::serialize(overview.json().at("signing").at("tools"))
+                                  : "";
+  }
+  // The teller's request `made` (202), approved by the supervisor.
+  void Approve(const HttpResult& made) {
+    ASSERT_EQ(made.status, 202) << made.body;
+    int64_t id = made.json().at("id").as_int64();
+    EXPECT_EQ(teller_->Post("/api/v1/approvals/" + std::to_string(id) + "/approve", "").status,
+              403);  // The maker may not check.
+    HttpResult approved =
+        supervisor_->Post("/api/v1/approvals/" + std::to_string(id) + "/approve", "");
+    ASSERT_EQ(approved.status, 200) << approved.body;
+    EXPECT_EQ(approved.json().at("outcome").as_string(), "ok");
+  }
+
+  std::unique_ptr<HttpClient> anonymous_, operator_, teller_, supervisor_;
   std::string alice_, bob_, alice_account_, bob_account_;
   HttpResult last_login_;
 };
@@ -213,8 +235,19 @@ TEST_P(EbankingTest, FiveWrongPasswordsLockTheLogin) {
 
 TEST_P(EbankingTest, TotpCodeWorksOnceAndPasswordCardWorks) {
   HttpResult enrolled = teller_->Post("/api/v1/customers/" + alice_ + "/tools/totp", "");
-  ASSERT_EQ(enrolled.status, 201) << enrolled.body;
+  ASSERT_EQ(enrolled.status, 202) << enrolled.body;
+  EXPECT_EQ(enrolled.json().at("kind").as_string(), "totp_enrol");
+  EXPECT_EQ(enrolled.json().at("state").as_string(), "pending");
   EXPECT_TRUE(enrolled.json().at("qr_svg").as_string().starts_with("<svg"));
+  // Nothing is the customer's until a supervisor approves.
+  std::string before = AliceTools();
+  EXPECT_EQ(before.find("totp"), std::string::npos) << before;
+  HttpResult pending = supervisor_->Get("/api/v1/approvals");
+  ASSERT_EQ(pending.status, 200);
+  EXPECT_EQ(pending.body.find(std::string(enrolled.json().at("secret").as_string())),
+            std::string::npos);  // The checker sees the request, never the seed.
+  Approve(enrolled);
+  EXPECT_NE(AliceTools().find("totp"), std::string::npos);
   std::string secret =
       security::Base32Decode(std::string(enrolled.json().at("secret").as_string())).value();
   std::string code;
@@ -228,7 +261,11 @@ TEST_P(EbankingTest, TotpCodeWorksOnceAndPasswordCardWorks) {
   EXPECT_EQ(last_login_.json().at("code").as_string(), "otp_replayed");
 
   HttpResult card = teller_->Post("/api/v1/customers/" + alice_ + "/tools/password-card", "");
-  ASSERT_EQ(card.status, 201) << card.body;
+  ASSERT_EQ(card.status, 202) << card.body;
+  EXPECT_EQ(card.json().at("kind").as_string(), "password_card_issue");
+  EXPECT_EQ(AliceTools().find("password_card"), std::string::npos);
+  Approve(card);
+  EXPECT_NE(AliceTools().find("password_card"), std::string::npos);
   std::string pdf_base64(card.json().at("pdf_base64").as_string());
   std::string pdf(pdf_base64.size() / 4 * 3, '\0');
   ASSERT_GT(EVP_DecodeBlock(reinterpret_cast<unsigned char*>(pdf.data()),
@@ -382,13 +419,7 @@ TEST_P(EbankingTest, SmsConfirmedTransferAndLimitRefusal) {
 }
 
 TEST_P(EbankingTest, LimitsAreSetByTheBankAndShownToTheCustomer) {
-  ASSERT_TRUE(AddStaff(database_, dir_, "super01", kTellerPassword, "supervisor"));
-  HttpResult login = anonymous_->Post(
-      "/api/v1/staff/sessions",
-      json::serialize(json::object{{"login", "super01"}, {"password", kTellerPassword}}));
-  ASSERT_EQ(login.status, 201) << login.body;
-  HttpClient supervisor("127.0.0.1", server_->port(),
-                        std::string(login.json().at("token").as_string()));
+  HttpClient& supervisor = *supervisor_;
   auto put = [&](HttpClient& staff, const std::string& target, const std::string& body) {
     return staff.Send("PUT", target, body, {{"Content-Type", "application/json"}});
   };

@@ -348,47 +348,6 @@ void AddCardRoutes(http::Router& router, const ApiServices& api) {
                       "CardList", 200});
 
   router.Add(
-      Verb::post, "/api/v1/customers/{number}/cards",
-      StaffOnly(api.staff,
-                [&api](const Request& request, const Params& params,
-                       const services::Staff& staff) -> http::awaitable<Response> {
-                  auto body = ParseBody(request, {"account_number", "pin"});
-                  if (!body.ok()) co_return http::Problem(request, body.status());
-                  auto account_number = http::RequiredString(*body, "account_number");
-                  auto pin = http::RequiredString(*body, "pin");
-                  if (!account_number.ok())
-                    co_return http::Problem(request, account_number.status());
-                  if (!pin.ok()) co_return http::Problem(request, pin.status());
-                  auto customer = api.customers.GetByNumber(params.at("number"), staff.scope());
-                  if (!customer.ok()) co_return http::Problem(request, customer.status());
-                  auto accounts = api.customers.Accounts(customer->id);
-                  if (!accounts.ok()) co_return http::Problem(request, accounts.status());
-                  bool theirs = false;
-                  for (const auto& account : *accounts)
-                    theirs = theirs || account.number == *account_number;
-                  if (!theirs) {
-                    co_return http::Problem(request, 404, "unknown_account",
-                                            "no such account of this customer");
-                  }
-                  auto issued = api.cards.Issue(*account_number, *pin);
-                  (void)services::RecordAudit(
-                      api.customers.database(), api.clock,
-                      {"staff", staff.id, "counter", "card.issue", customer->number,
-                       issued.ok() ? "ok" : issued.status().reason(),
-                       issued.ok()
-                           ? fmt::format("card:{} {}", issued->card.id, issued->card.masked_pan)
-                           : *account_number});
-                  if (!issued.ok()) co_return http::Problem(request, issued.status());
-                  json::object out = CardJson(issued->card);
-                  out["pan"] = issued->pan;
-                  co_return http::Json(request, 201, std::move(out));
-                }),
-      RouteDoc{"Issue a debit card on one of the customer's accounts with the PIN they chose "
-               "(teller and above, at the counter); the answer holds the full card number, "
-               "shown this once to emboss the card and never again",
-               "cards", "staff", "CardIssue", "IssuedCard", 201});
-
-  router.Add(
       Verb::post, "/api/v1/cards/{id}/status",
       StaffOnly(api.staff,
                 [&api](const Request& request, const Params& params,
@@ -481,9 +440,6 @@ json::object CardSchemas() {
       {"CardIssue", properties({{"account_number", "an active CNY account of the customer's"},
                                 {"pin", "6 digits, chosen by the customer"}},
                                {"account_number", "pin"})},
-      {"IssuedCard", properties({{"pan", "the full card number (Luhn), shown this once only"},
-                                 {"masked_pan", "as in Card, with every field of Card"}},
-                                {})},
       {"CardStatus",
        properties({{"status", "lost, frozen, active (unfreeze) or closed"}}, {"status"})},
       {"CardChannels",

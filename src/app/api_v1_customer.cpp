@@ -2,7 +2,6 @@
 // transfer with strong authentication, manage sessions. And the counter's side of it:
 // signing customers up and issuing their security tools.
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <boost/beast/http/field.hpp>
 #include <boost/json/array.hpp>
 
@@ -14,8 +13,6 @@
 #include "app/api_v1.h"
 #include "core/hash.h"
 #include "http/json.h"
-#include "print/password_card_pdf.h"
-#include "print/qr.h"
 #include "print/statement_pdf.h"
 #include "print/statement_xlsx.h"
 #include "security/constant_time.h"
@@ -34,15 +31,6 @@ using namespace api;
 namespace {
 
 constexpr size_t kLoginHistoryMax = 50;
-
-// Standard base64 with padding (RFC 4648 section 4), for binary files in JSON.
-std::string Base64Encode(std::string_view bytes) {
-  std::string text(4 * ((bytes.size() + 2) / 3), '\0');
-  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()),
-                  reinterpret_cast<const unsigned char*>(bytes.data()),
-                  static_cast<int>(bytes.size()));
-  return text;
-}
 
 void SetSessionCookies(Response& response, const std::string& token, const std::string& csrf) {
   int64_t max_age = services::kSessionLifetimeMs / 1000;
@@ -322,39 +310,6 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
       }),
       RouteDoc{"Sign a customer up for e-banking (staff)", "signing", "staff", "Signing",
                "SigningResult", 201});
-
-  router.Add(Verb::post, "/api/v1/customers/{number}/tools/totp",
-             for_customer([&api](const Request& request, const Params&,
-                                 const services::Customer& customer,
-                                 const services::Staff&) -> http::awaitable<Response> {
-               auto enrolment = api.signing.EnrolTotp(customer.id);
-               if (!enrolment.ok()) co_return http::Problem(request, enrolment.status());
-               auto qr = print::QrSvg(enrolment->otpauth_uri);
-               if (!qr.ok()) co_return http::Problem(request, qr.status());
-               co_return http::Json(request, 201,
-                                    json::object{{"secret", enrolment->secret_base32},
-                                                 {"otpauth_uri", enrolment->otpauth_uri},
-                                                 {"qr_svg", *qr}});
-             }),
-             RouteDoc{"Enrol a dynamic token (TOTP) for a customer (staff)", "signing", "staff", "",
-                      "TotpEnrolment", 201});
-
-  router.Add(Verb::post, "/api/v1/customers/{number}/tools/password-card",
-             for_customer([&api](const Request& request, const Params&,
-                                 const services::Customer& customer,
-                                 const services::Staff&) -> http::awaitable<Response> {
-               auto card = api.signing.IssuePasswordCard(customer.id);
-               if (!card.ok()) co_return http::Problem(request, card.status());
-               // The card exists in the clear only in this response, so its PDF comes
-               // with it rather than from a route that could be asked again later.
-               auto pdf = print::PasswordCardPdf({*card});
-               if (!pdf.ok()) co_return http::Problem(request, pdf.status());
-               co_return http::Json(request, 201,
-                                    json::object{{"card", security::Render(*card)},
-                                                 {"pdf_base64", Base64Encode(*pdf)}});
-             }),
-             RouteDoc{"Issue a password card to a customer (staff)", "signing", "staff", "",
-                      "PasswordCard", 201});
 
   router.Add(Verb::post, "/api/v1/customers/{number}/tools/ukey",
              for_customer([&api](const Request& request, const Params&,

@@ -1,5 +1,6 @@
 #include "app/api_v1_staff.h"
 
+#include <boost/beast/http/field.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
@@ -9,8 +10,12 @@
 #include <string>
 
 #include "app/api_common.h"
+#include "core/hash.h"
 #include "http/json.h"
+#include "print/password_card_pdf.h"
+#include "print/qr.h"
 #include "services/approvals.h"
+#include "services/cards.h"
 #include "services/organisation.h"
 
 namespace ebank::app {
@@ -66,7 +71,11 @@ json::object ApprovalJson(const services::Approval& approval) {
   } else {
     out["reason"] = action.memo;
   }
-  if (action.kind == services::ApprovalKind::kUkeyIssue) out["serial"] = action.serial;
+  if (action.kind == services::ApprovalKind::kUkeyIssue ||
+      action.kind == services::ApprovalKind::kPasswordCardIssue) {
+    out["serial"] = action.serial;
+  }
+  if (action.kind == services::ApprovalKind::kCardIssue) out["masked_pan"] = action.serial;
   if (approval.ledger_seq != 0) out["transaction_id"] = approval.ledger_seq;
   return out;
 }
@@ -135,6 +144,35 @@ Response MadeResponse(const Request& request, const services::Approval& approval
   Response response = http::Json(request, approval.replayed ? 200 : 202, ApprovalJson(approval));
   if (approval.replayed) response.set("Idempotent-Replayed", "true");
   return response;
+}
+
+// 202 with what the maker prepared (`shown`: a card number, a password card, a token's
+// seed), which exists in the clear only in this answer; a retry that found the first
+// request's approval answers 200 without it, for what it prepared anew is not what waits.
+Response PreparedResponse(const Request& request, const services::Approval& approval,
+                          json::object shown) {
+  if (approval.replayed) return MadeResponse(request, approval);
+  json::object out = ApprovalJson(approval);
+  for (auto& [name, value] : shown)
+    out[name] = std::move(value);
+  Response response = http::Json(request, 202, std::move(out));
+  response.set(boost::beast::http::field::cache_control, "no-store");
+  return response;
+}
+
+// The account that names customer `number` (of `staff`'s scope) in an approval of their
+// security tools: their oldest account that is not closed.
+Result<std::string> AccountNaming(const ApiServices& api, const std::string& number,
+                                  const services::Staff& staff, int64_t* customer_id) {
+  auto customer = api.customers.GetByNumber(number, staff.scope());
+  if (!customer.ok()) return customer.status();
+  *customer_id = customer->id;
+  auto accounts = api.customers.Accounts(customer->id);
+  if (!accounts.ok()) return accounts.status();
+  for (const auto& account : *accounts) {
+    if (account.status != "closed") return account.number;
+  }
+  return Status::Rejected("no_account", "the customer has no open account");
 }
 
 // The answer to an approval: the approval when carried out, a problem naming the rule
@@ -314,6 +352,106 @@ void AddStaffRoutes(http::Router& router, const ApiServices& api) {
                "pending until a supervisor approves (maker)",
                "counter", "staff", "UkeyIssue", "Approval", 202});
 
+  router.Add(
+      Verb::post, "/api/v1/customers/{number}/cards",
+      staff_only([&api, approvals](const Request& request, const Params& params,
+                                   const services::Staff& staff) -> http::awaitable<Response> {
+        auto body = ParseBody(request, {"account_number", "pin"});
+        if (!body.ok()) co_return http::Problem(request, body.status());
+        auto account_number = http::RequiredString(*body, "account_number");
+        auto pin = http::RequiredString(*body, "pin");
+        if (!account_number.ok()) co_return http::Problem(request, account_number.status());
+        if (!pin.ok()) co_return http::Problem(request, pin.status());
+        auto customer = api.customers.GetByNumber(params.at("number"), staff.scope());
+        if (!customer.ok()) co_return http::Problem(request, customer.status());
+        auto accounts = api.customers.Accounts(customer->id);
+        if (!accounts.ok()) co_return http::Problem(request, accounts.status());
+        bool theirs = false;
+        for (const auto& account : *accounts)
+          theirs = theirs || account.number == *account_number;
+        if (!theirs) {
+          co_return http::Problem(request, 404, "unknown_account",
+                                  "no such account of this customer");
+        }
+        auto card = api.cards.Prepare(*account_number, *pin);
+        if (!card.ok()) co_return http::Problem(request, card.status());
+        services::ApprovalAction action{services::ApprovalKind::kCardIssue,
+                                        *account_number,
+                                        0,
+                                        Currency::Cny(),
+                                        "",
+                                        card->masked_pan,
+                                        card->prepared};
+        auto approval = approvals->Request(staff, action, std::string(request["Idempotency-Key"]));
+        if (!approval.ok()) co_return http::Problem(request, approval.status());
+        co_return PreparedResponse(request, *approval, json::object{{"pan", card->pan}});
+      }),
+      RouteDoc{"Issue a debit card on one of the customer's accounts with the PIN they chose: "
+               "the card works once a supervisor approves (maker); the answer holds the full "
+               "card number, shown this once to emboss the card and never again",
+               "counter", "staff", "CardIssue", "PreparedCard", 202});
+
+  router.Add(
+      Verb::post, "/api/v1/customers/{number}/tools/password-card",
+      staff_only([&api, approvals](const Request& request, const Params& params,
+                                   const services::Staff& staff) -> http::awaitable<Response> {
+        int64_t customer_id = 0;
+        auto account = AccountNaming(api, params.at("number"), staff, &customer_id);
+        if (!account.ok()) co_return http::Problem(request, account.status());
+        auto prepared = api.signing.PreparePasswordCard(customer_id);
+        if (!prepared.ok()) co_return http::Problem(request, prepared.status());
+        auto& [card, credential] = *prepared;
+        // The card exists in the clear only in this answer, so its PDF comes with it
+        // rather than from a route that could be asked again later.
+        auto pdf = print::PasswordCardPdf({card});
+        if (!pdf.ok()) co_return http::Problem(request, pdf.status());
+        services::ApprovalAction action{services::ApprovalKind::kPasswordCardIssue,
+                                        *account,
+                                        0,
+                                        Currency::Cny(),
+                                        "",
+                                        credential.label,
+                                        credential.sealed};
+        auto approval = approvals->Request(staff, action, std::string(request["Idempotency-Key"]));
+        if (!approval.ok()) co_return http::Problem(request, approval.status());
+        co_return PreparedResponse(
+            request, *approval,
+            json::object{{"card", security::Render(card)}, {"pdf_base64", Base64Encode(*pdf)}});
+      }),
+      RouteDoc{"Issue a password card to a customer: it replaces their current one once a "
+               "supervisor approves (maker); the answer holds the printable card, this once",
+               "counter", "staff", "", "PreparedPasswordCard", 202});
+
+  router.Add(
+      Verb::post, "/api/v1/customers/{number}/tools/totp",
+      staff_only([&api, approvals](const Request& request, const Params& params,
+                                   const services::Staff& staff) -> http::awaitable<Response> {
+        int64_t customer_id = 0;
+        auto account = AccountNaming(api, params.at("number"), staff, &customer_id);
+        if (!account.ok()) co_return http::Problem(request, account.status());
+        auto prepared = api.signing.PrepareTotp(customer_id);
+        if (!prepared.ok()) co_return http::Problem(request, prepared.status());
+        auto& [enrolment, credential] = *prepared;
+        auto qr = print::QrSvg(enrolment.otpauth_uri);
+        if (!qr.ok()) co_return http::Problem(request, qr.status());
+        services::ApprovalAction action{services::ApprovalKind::kTotpEnrol,
+                                        *account,
+                                        0,
+                                        Currency::Cny(),
+                                        "",
+                                        credential.label,
+                                        credential.sealed};
+        auto approval = approvals->Request(staff, action, std::string(request["Idempotency-Key"]));
+        if (!approval.ok()) co_return http::Problem(request, approval.status());
+        co_return PreparedResponse(request, *approval,
+                                   json::object{{"secret", enrolment.secret_base32},
+                                                {"otpauth_uri", enrolment.otpauth_uri},
+                                                {"qr_svg", *qr}});
+      }),
+      RouteDoc{"Enrol a dynamic token (TOTP) for a customer: it replaces their current one once "
+               "a supervisor approves (maker); the answer holds its seed, this once",
+               "counter", "staff", "", "PreparedTotp", 202});
+
   // --- The checker's side. ---
   router.Add(Verb::get, "/api/v1/approvals",
              staff_only([approvals](const Request& request, const Params&,
@@ -409,8 +547,11 @@ json::object StaffSchemas() {
       {"Rejection", Properties({{"reason", "up to 140 bytes"}}, {})},
       {"Approval",
        Properties({{"id", "integer"},
-                   {"kind", "cash_deposit, cash_withdrawal, freeze, unfreeze or ukey_issue"},
-                   {"serial", "ukey_issue: the U-key's serial"},
+                   {"kind",
+                    "cash_deposit, cash_withdrawal, freeze, unfreeze, ukey_issue, card_issue, "
+                    "password_card_issue or totp_enrol"},
+                   {"serial", "ukey_issue: the U-key's serial; password_card_issue: the card's"},
+                   {"masked_pan", "card_issue: the card's number, masked"},
                    {"state", "pending, approved, failed, rejected or expired"},
                    {"account", "the account acted on"},
                    {"amount", "cash: decimal string"},
@@ -418,6 +559,21 @@ json::object StaffSchemas() {
                    {"transaction_id", "cash: the ledger transaction, once approved"}},
                   {})},
       {"ApprovalList", Properties({{"approvals", "pending, oldest first"}}, {})},
+      {"PreparedCard",
+       Properties({{"pan", "the full card number (Luhn), shown this once only"},
+                   {"masked_pan", "with every field of Approval"}},
+                  {})},
+      {"PreparedPasswordCard",
+       Properties({{"card", "the printable card"},
+                   {"pdf_base64", "the card as a one-page PDF, base64; given only here"},
+                   {"serial", "with every field of Approval"}},
+                  {})},
+      {"PreparedTotp",
+       Properties({{"secret", "base32 seed"},
+                   {"otpauth_uri", "for the QR code"},
+                   {"qr_svg", "the otpauth URI as a QR code (level M), an SVG document"},
+                   {"id", "with every field of Approval"}},
+                  {})},
   };
 }
 

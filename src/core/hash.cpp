@@ -41,6 +41,27 @@ std::string HexEncode(std::string_view bytes) {
   return hex;
 }
 
+std::string Base64Encode(std::string_view bytes) {
+  std::string text(4 * ((bytes.size() + 2) / 3), '\0');
+  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()),
+                  reinterpret_cast<const unsigned char*>(bytes.data()),
+                  static_cast<int>(bytes.size()));
+  return text;
+}
+
+bool Base64Decode(std::string_view text, std::string* bytes) {
+  if (text.empty() || text.size() % 4 != 0) return false;
+  std::string out(3 * text.size() / 4, '\0');
+  int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                               reinterpret_cast<const unsigned char*>(text.data()),
+                               static_cast<int>(text.size()));
+  if (length < 0) return false;
+  size_t padding = text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0;
+  out.resize(static_cast<size_t>(length) - padding);
+  *bytes = std::move(out);
+  return true;
+}
+
 bool HexDecode(std::string_view hex, std::string* bytes) {
   if (hex.size() % 2 != 0) return false;
   auto nibble = [](char c) -> int {

@@ -1,4 +1,4 @@
-// SHA-256 for the journal's hash chain and for request fingerprints.
+// SHA-256 for the journal's hash chain and for request fingerprints; hex and base64.
 #pragma once
 
 #include <array>
@@ -19,6 +19,10 @@ std::string ToHex(const Digest& digest);
 // character but 0-9 and a-f.
 std::string HexEncode(std::string_view bytes);
 bool HexDecode(std::string_view hex, std::string* bytes);
+// Standard base64 with padding (RFC 4648 section 4), as browsers' btoa writes it, and back;
+// Base64Decode is false for anything that is not (empty, a length not a multiple of 4).
+std::string Base64Encode(std::string_view bytes);
+bool Base64Decode(std::string_view text, std::string* bytes);
 // False when `hex` is not 64 lowercase hexadecimal digits.
 bool FromHex(std::string_view hex, Digest* digest);
 

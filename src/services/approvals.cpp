@@ -12,7 +12,9 @@
 #include <memory>
 
 #include "core/hash.h"
+#include "services/cards.h"
 #include "services/organisation.h"
+#include "services/signing.h"
 #include "services/ukeys.h"
 
 namespace ebank::services {
@@ -20,12 +22,15 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::array<std::pair<ApprovalKind, std::string_view>, 5> kKinds = {{
+constexpr std::array<std::pair<ApprovalKind, std::string_view>, 8> kKinds = {{
     {ApprovalKind::kCashDeposit, "cash_deposit"},
     {ApprovalKind::kCashWithdrawal, "cash_withdrawal"},
     {ApprovalKind::kFreeze, "freeze"},
     {ApprovalKind::kUnfreeze, "unfreeze"},
     {ApprovalKind::kUkeyIssue, "ukey_issue"},
+    {ApprovalKind::kCardIssue, "card_issue"},
+    {ApprovalKind::kPasswordCardIssue, "password_card_issue"},
+    {ApprovalKind::kTotpEnrol, "totp_enrol"},
 }};
 constexpr const char* kApprovalColumns =
     "id, kind, payload, unit_id, maker_staff_id, state, checker_staff_id, created_at_ms, "
@@ -37,6 +42,12 @@ constexpr const char* kClaim =
 
 bool IsCash(ApprovalKind kind) {
   return kind == ApprovalKind::kCashDeposit || kind == ApprovalKind::kCashWithdrawal;
+}
+
+// The kinds whose maker prepared what the approval enters (ApprovalAction::prepared).
+bool IsPrepared(ApprovalKind kind) {
+  return kind == ApprovalKind::kCardIssue || kind == ApprovalKind::kPasswordCardIssue ||
+         kind == ApprovalKind::kTotpEnrol;
 }
 
 bool Printable(std::string_view text) {
@@ -53,12 +64,20 @@ std::string Payload(const ApprovalAction& action) {
     payload["amount_minor"] = action.amount_minor;
     payload["currency"] = action.currency.code();
   }
-  if (action.kind == ApprovalKind::kUkeyIssue) payload["serial"] = action.serial;
+  if (action.kind == ApprovalKind::kUkeyIssue || IsPrepared(action.kind))
+    payload["serial"] = action.serial;
+  if (IsPrepared(action.kind)) payload["prepared"] = action.prepared;
   return json::serialize(payload);
 }
 
+// What an idempotency key stands for: the action without what its maker drew at random.
 std::string Fingerprint(const ApprovalAction& action) {
-  return ToHex(Sha256(ApprovalKindName(action.kind), Payload(action)));
+  ApprovalAction asked = action;
+  if (IsPrepared(asked.kind)) {
+    asked.serial.clear();
+    asked.prepared.clear();
+  }
+  return ToHex(Sha256(ApprovalKindName(asked.kind), Payload(asked)));
 }
 
 Result<Approval> ApprovalFromRow(const store::SqlRows& rows, size_t r) {
@@ -79,6 +98,9 @@ Result<Approval> ApprovalFromRow(const store::SqlRows& rows, size_t r) {
     approval.action.memo = std::string(memo->as_string());
   if (const json::value* serial = fields.if_contains("serial"); serial && serial->is_string())
     approval.action.serial = std::string(serial->as_string());
+  if (const json::value* prepared = fields.if_contains("prepared");
+      prepared && prepared->is_string())
+    approval.action.prepared = std::string(prepared->as_string());
   if (const json::value* amount = fields.if_contains("amount_minor"); amount && amount->is_int64())
     approval.action.amount_minor = amount->as_int64();
   if (const json::value* code = fields.if_contains("currency"); code && code->is_string()) {
@@ -128,12 +150,18 @@ Status CheckAccountFor(store::SqlSession& sql, const Approval& approval) {
       break;
     case ApprovalKind::kFreeze:
     case ApprovalKind::kUkeyIssue:  // The fee is paid from it.
+    case ApprovalKind::kCardIssue:
       if (status != "active")
         return Status::Rejected("account_not_active", "the account is " + status);
       break;
     case ApprovalKind::kUnfreeze:
       if (status != "frozen")
         return Status::Rejected("account_not_frozen", "the account is " + status);
+      break;
+    case ApprovalKind::kPasswordCardIssue:
+    case ApprovalKind::kTotpEnrol:  // The account names its owner.
+      if (status == "closed")
+        return Status::Rejected("account_unavailable", "the account is closed");
       break;
   }
   return Status::Ok();
@@ -148,6 +176,7 @@ AuditEvent ActionAudit(const Approval& approval, int64_t checker_id, std::string
   }
   if (approval.action.kind == ApprovalKind::kUkeyIssue)
     detail += " U-key " + approval.action.serial;
+  if (IsPrepared(approval.action.kind)) detail += " " + approval.action.serial;
   return {"staff",
           approval.maker_staff_id,
           "counter",
@@ -230,6 +259,9 @@ Result<Approval> ApprovalService::Make(const Staff& maker, const ApprovalAction&
   }
   if (cash && (action.amount_minor <= 0 || action.amount_minor > kCounterCashMaxMinor)) {
     return Status::Invalid("invalid_amount", "amount must be positive and at most 100000000.00");
+  }
+  if (IsPrepared(action.kind) && (action.prepared.empty() || action.serial.empty())) {
+    return Status::Invalid("nothing_prepared", "the card or credential was not prepared");
   }
   bool ukey = action.kind == ApprovalKind::kUkeyIssue;
   if (ukey && !IsUkeySerial(action.serial)) {
@@ -580,10 +612,29 @@ void ApprovalService::ExecuteUkeyIssue(const Staff& checker, Approval approval,
                  });
 }
 
-// Freeze, unfreeze, or a free U-key issue: no money moves, one transaction.
+Status ApprovalService::EnterPrepared(store::SqlSession& sql, const Approval& approval) {
+  const ApprovalAction& action = approval.action;
+  if (action.kind == ApprovalKind::kCardIssue) {
+    auto card = EnterPreparedCard(sql, clock_, action.account, action.prepared, "staff",
+                                  approval.maker_staff_id);
+    if (card.status().reason() == "card_number_taken") {
+      return Status::Rejected(card.status().reason(), card.status().message());
+    }
+    return card.status();
+  }
+  auto owner = sql.Query("SELECT customer_id FROM bank_accounts WHERE number = ?", {action.account});
+  if (!owner.ok()) return owner.status();
+  if (owner->empty()) return Status::Internal("approval_inconsistent", "the account is gone");
+  std::string_view kind = action.kind == ApprovalKind::kTotpEnrol ? "totp" : "password_card";
+  return ReplaceCredential(sql, clock_, owner->Int(0, 0), kind, action.prepared, action.serial);
+}
+
+// Freeze, unfreeze, a free U-key issue, a card or a credential: no money moves, one
+// transaction.
 Result<Approval> ApprovalService::ChangeStatus(const Staff& checker, Approval approval) {
   bool freeze = approval.action.kind == ApprovalKind::kFreeze;
   bool ukey = approval.action.kind == ApprovalKind::kUkeyIssue;
+  bool prepared = IsPrepared(approval.action.kind);
   Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
     int64_t now = clock_.NowMs();
     auto claimed = sql.Query(kClaim, {checker.id, now, approval.id, now});
@@ -601,6 +652,13 @@ Result<Approval> ApprovalService::ChangeStatus(const Staff& checker, Approval ap
     EBANK_RETURN_IF_ERROR(allowed);
     if (ukey) {
       EBANK_RETURN_IF_ERROR(IssueUkey(sql, approval, now));
+    } else if (prepared) {
+      // Writes nothing when refused: the transaction goes on to record the failure.
+      Status entered = EnterPrepared(sql, approval);
+      if (entered.code() == Code::kRejected) {
+        return MarkFailed(sql, approval, checker, clock_, entered);
+      }
+      EBANK_RETURN_IF_ERROR(entered);
     } else {
       auto changed = sql.Query(
           "UPDATE bank_accounts SET status = ? WHERE number = ? AND status = ? RETURNING number",

@@ -31,7 +31,16 @@ inline constexpr size_t kApprovalTextBytesMax = 140;  // A memo or a reason.
 // The most cash one counter transaction pays in or out: 100 million yuan.
 inline constexpr int64_t kCounterCashMaxMinor = 10'000'000'000;
 
-enum class ApprovalKind { kCashDeposit, kCashWithdrawal, kFreeze, kUnfreeze, kUkeyIssue };
+enum class ApprovalKind {
+  kCashDeposit,
+  kCashWithdrawal,
+  kFreeze,
+  kUnfreeze,
+  kUkeyIssue,
+  kCardIssue,
+  kPasswordCardIssue,
+  kTotpEnrol,
+};
 std::string_view ApprovalKindName(ApprovalKind kind);
 std::optional<ApprovalKind> ParseApprovalKind(std::string_view name);
 
@@ -39,13 +48,22 @@ std::optional<ApprovalKind> ParseApprovalKind(std::string_view name);
 // maker's outlet's vault cash; freeze and unfreeze change the account's status; a U-key
 // issue hands the U-key `serial` from the stock to the account's owner and charges the
 // U-key fee (at its counter price) to the account, as fee income of the maker's unit.
+// A card issue enters the card the maker prepared (CardService::Prepare) on the account;
+// a password card issue or a dynamic token enrolment makes the credential the maker
+// prepared (SigningService::Prepare...) the account owner's, replacing the one before.
 struct ApprovalAction {
   ApprovalKind kind = ApprovalKind::kCashDeposit;
   std::string account;
   int64_t amount_minor = 0;  // Cash only.
   Currency currency = Currency::Cny();
   std::string memo;  // Cash: the memo; freeze/unfreeze: the reason.
-  std::string serial;  // U-key issue only.
+  // U-key issue: the U-key's serial; card issue: the masked card number; password card:
+  // the card's serial. Shown to the checker.
+  std::string serial;
+  // Card issue, password card, dynamic token: what the maker prepared (a card's token and
+  // PIN verifier; a sealed credential). Never shown, and not part of what an idempotency key
+  // stands for: a retry prepares anew and is answered with the first request's approval.
+  std::string prepared;
 };
 
 struct Approval {
@@ -107,6 +125,8 @@ class ApprovalService {
   // Freeze or unfreeze: claim, change and audit in one transaction.
   Result<Approval> ChangeStatus(const Staff& checker, Approval approval);
   void ExecuteCash(const Staff& checker, Approval approval, ApprovalCallback done);
+  // A card, password card or dynamic token entered as the maker prepared it.
+  Status EnterPrepared(store::SqlSession& sql, const Approval& approval);
   // A U-key issue: with its fee through the ledger, or in one transaction when it is free.
   void ExecuteUkeyIssue(const Staff& checker, Approval approval, ApprovalCallback done);
 

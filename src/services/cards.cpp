@@ -3,6 +3,11 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
 #include <filesystem>
 #include <fstream>
 
@@ -16,6 +21,8 @@
 
 namespace ebank::services {
 namespace {
+
+namespace json = boost::json;
 
 constexpr const char* kCardColumns =
     "c.id, c.bin, c.last_four, c.account_number, c.customer_id, c.expiry, c.status, "
@@ -52,6 +59,11 @@ bool IsLocalDate(std::string_view mmdd) {
 std::string CurrentYymm(int64_t now_ms) {
   std::string day = LimitDay(now_ms);  // YYYY-MM-DD
   return day.substr(2, 2) + day.substr(5, 2);
+}
+
+// How a card's number is shown: its BIN, six stars, its last four.
+std::string MaskedPan(std::string_view bin, std::string_view last_four) {
+  return fmt::format("{}******{}", bin, last_four);
 }
 
 std::string ExpiryAfterYears(int64_t now_ms, int years) {
@@ -128,7 +140,7 @@ CardRow CardFromRow(const store::SqlRows& rows, size_t r, const std::string& tod
   Card& card = row.card;
   card.id = rows.Int(r, 0);
   card.last_four = rows.Text(r, 2);
-  card.masked_pan = rows.Text(r, 1) + "******" + card.last_four;
+  card.masked_pan = MaskedPan(rows.Text(r, 1), card.last_four);
   card.account_number = rows.Text(r, 3);
   card.customer_id = rows.Int(r, 4);
   card.expiry = rows.Text(r, 5);
@@ -521,7 +533,8 @@ CardService::CardService(store::SqlDatabase& db, ledger::Ledger& ledger,
 
 // --- The card register. ---
 
-Result<IssuedCard> CardService::Issue(const std::string& account_number, const std::string& pin) {
+Result<PreparedCard> CardService::Prepare(const std::string& account_number,
+                                          const std::string& pin) {
   if (!IsDigits(pin, 6)) return Status::Invalid("invalid_pin", "a card PIN is 6 digits");
   std::optional<BankAccount> account;
   Status read = db_.Read([&](store::SqlSession& sql) -> Status {
@@ -535,37 +548,83 @@ Result<IssuedCard> CardService::Issue(const std::string& account_number, const s
   if (account->status != "active" || account->currency != "CNY") {
     return Status::Rejected("account_not_eligible", "cards are issued on active CNY accounts");
   }
-  int64_t now = clock_.NowMs();
-  IssuedCard issued;
-  Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
-    // 621288 + 12 random digits + the check digit; a collision of tokens draws again.
-    for (int attempt = 0; attempt < 8; ++attempt) {
-      std::string digits = std::string(kDebitCardBin) + security::RandomDigits(12);
-      std::string pan = security::MakePan(digits);
-      std::string token = tokenizer_.Token(pan);
-      auto rows = sql.Query(
-          "INSERT INTO cards (pan_token, last_four, bin, account_number, customer_id, expiry, "
-          "status, pin_verifier, pin_failures, pin_failure_day, atm_enabled, pos_enabled, "
-          "atm_daily_minor, pos_daily_minor, issued_at_ms) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, "
-          "0, '', 1, 1, ?, ?, ?) RETURNING id",
-          {token, std::string(security::PanLastFour(pan)), std::string(kDebitCardBin),
-           account_number, account->customer_id, ExpiryAfterYears(now, kCardValidityYears),
-           verifier_.Verifier(token, pin), kAtmDailyDefaultMinor, kPosDailyDefaultMinor, now});
-      if (rows.status().code() == Code::kConflict) continue;
-      if (!rows.ok()) return rows.status();
-      issued.pan = pan;
-      issued.card.id = rows->Int(0, 0);
-      return RecordAudit(sql, clock_,
-                         {"system", 0, "counter", "card.issue",
-                          "card:" + std::to_string(issued.card.id), "ok", security::MaskPan(pan)});
-    }
-    return Status::Internal("card_number_exhausted", "no free card number was drawn");
-  });
-  if (!status.ok()) return status;
-  auto card = Get(issued.card.id);
-  if (!card.ok()) return card.status();
-  issued.card = *card;
-  return issued;
+  // 621288 + 12 random digits + the check digit.
+  std::string pan = security::MakePan(std::string(kDebitCardBin) + security::RandomDigits(12));
+  std::string token = tokenizer_.Token(pan);
+  json::object prepared{{"token", token},
+                        {"last_four", std::string(security::PanLastFour(pan))},
+                        {"expiry", ExpiryAfterYears(clock_.NowMs(), kCardValidityYears)},
+                        {"pin_verifier", verifier_.Verifier(token, pin)}};
+  return PreparedCard{pan, MaskedPan(kDebitCardBin, security::PanLastFour(pan)),
+                      json::serialize(prepared)};
+}
+
+Result<int64_t> EnterPreparedCard(store::SqlSession& sql, const Clock& clock,
+                                  const std::string& account_number, std::string_view prepared,
+                                  std::string_view actor_kind, int64_t actor_id) {
+  boost::system::error_code error;
+  json::value parsed = json::parse(prepared, error);
+  const json::object* fields = error ? nullptr : parsed.if_object();
+  auto text = [&](std::string_view name) -> std::string {
+    const json::value* value = fields ? fields->if_contains(name) : nullptr;
+    return value && value->is_string() ? std::string(value->as_string()) : std::string();
+  };
+  std::string token = text("token"), last_four = text("last_four"), expiry = text("expiry"),
+              verifier = text("pin_verifier");
+  if (token.empty() || last_four.size() != 4 || expiry.size() != 4 || verifier.empty()) {
+    return Status::Internal("database_corrupt", "a prepared card lacks its fields");
+  }
+  auto account = FindAccount(sql, account_number);
+  if (!account.ok()) return account.status();
+  if (!*account) return Status::NotFound("unknown_account", "no such account");
+  if ((*account)->status != "active" || (*account)->currency != "CNY") {
+    return Status::Rejected("account_not_eligible", "cards are issued on active CNY accounts");
+  }
+  // Looked for first: on PostgreSQL a refused INSERT would abort the whole transaction.
+  auto taken = sql.Query("SELECT id FROM cards WHERE pan_token = ?", {token});
+  if (!taken.ok()) return taken.status();
+  if (!taken->empty()) {
+    return Status::Conflict("card_number_taken", "this card number was issued meanwhile");
+  }
+  int64_t now = clock.NowMs();
+  auto rows = sql.Query(
+      "INSERT INTO cards (pan_token, last_four, bin, account_number, customer_id, expiry, "
+      "status, pin_verifier, pin_failures, pin_failure_day, atm_enabled, pos_enabled, "
+      "atm_daily_minor, pos_daily_minor, issued_at_ms) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, "
+      "0, '', 1, 1, ?, ?, ?) RETURNING id",
+      {token, last_four, std::string(kDebitCardBin), account_number, (*account)->customer_id, expiry,
+       verifier, kAtmDailyDefaultMinor, kPosDailyDefaultMinor, now});
+  if (rows.status().code() == Code::kConflict) {
+    return Status::Conflict("card_number_taken", "this card number was issued meanwhile");
+  }
+  if (!rows.ok()) return rows.status();
+  int64_t id = rows->Int(0, 0);
+  EBANK_RETURN_IF_ERROR(RecordAudit(sql, clock,
+                                    {std::string(actor_kind), actor_id, "counter", "card.issue",
+                                     "card:" + std::to_string(id), "ok",
+                                     MaskedPan(kDebitCardBin, last_four)}));
+  return id;
+}
+
+Result<IssuedCard> CardService::Issue(const std::string& account_number, const std::string& pin) {
+  // A number drawn twice (one in 10^12) draws again.
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    auto prepared = Prepare(account_number, pin);
+    if (!prepared.ok()) return prepared.status();
+    int64_t id = 0;
+    Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
+      auto entered = EnterPreparedCard(sql, clock_, account_number, prepared->prepared, "system", 0);
+      if (!entered.ok()) return entered.status();
+      id = *entered;
+      return Status::Ok();
+    });
+    if (status.reason() == "card_number_taken") continue;
+    if (!status.ok()) return status;
+    auto card = Get(id);
+    if (!card.ok()) return card.status();
+    return IssuedCard{*card, prepared->pan};
+  }
+  return Status::Internal("card_number_exhausted", "no free card number was drawn");
 }
 
 Result<Card> CardService::Get(int64_t card_id) {

@@ -87,6 +87,23 @@ struct IssuedCard {
   std::string pan;  // Shown once, for the card to be embossed; never stored.
 };
 
+// A card drawn and given its PIN at the counter but not yet in the register: what a
+// maker's request carries until a checker approves it (CH-CTR). `prepared` holds the card
+// number's token, last four, expiry and the PIN's verifier, never the number or the PIN.
+struct PreparedCard {
+  std::string pan;  // Shown once, to the maker, to emboss the card; never stored.
+  std::string masked_pan;
+  std::string prepared;
+};
+
+// Enters the card `prepared` (PreparedCard::prepared) in the register on `account_number`
+// in `sql`'s transaction, active from `at_ms`; answers its id. Refused with Rejected
+// "account_not_eligible" unless the account is active and in CNY, Conflict "card_number_taken"
+// if the number was issued meanwhile. Audited in the name of `actor_kind` `actor_id`.
+Result<int64_t> EnterPreparedCard(store::SqlSession& sql, const Clock& clock,
+                                  const std::string& account_number, std::string_view prepared,
+                                  std::string_view actor_kind, int64_t actor_id);
+
 struct Terminal {
   int64_t id = 0;
   std::string code;  // ISO 8583 field 41, 8 characters.
@@ -214,6 +231,9 @@ class CardService {
   // Issues a debit card on the customer's account `account_number` (an active CNY demand
   // account), with PIN `pin` (6 digits), valid kCardValidityYears.
   Result<IssuedCard> Issue(const std::string& account_number, const std::string& pin);
+  // Draws a card number for `account_number` and sets its PIN, the same checks as Issue,
+  // without entering it in the register (see EnterPreparedCard).
+  Result<PreparedCard> Prepare(const std::string& account_number, const std::string& pin);
   Result<Card> Get(int64_t card_id);
   Result<std::vector<Card>> CardsOf(int64_t customer_id);
   // Report loss, freeze, unfreeze, close: `status` "lost", "frozen", "active", "closed" (a

@@ -262,10 +262,9 @@ Result<SigningRecord> SigningService::Get(int64_t customer_id) {
   return *record;
 }
 
-// Replaces the customer's active credential of `kind` with a new one.
-static Status ReplaceCredential(store::SqlSession& sql, const Clock& clock, int64_t customer_id,
-                                std::string_view kind, const std::string& secret,
-                                const std::string& label) {
+Status ReplaceCredential(store::SqlSession& sql, const Clock& clock, int64_t customer_id,
+                         std::string_view kind, const std::string& sealed,
+                         const std::string& label) {
   EBANK_RETURN_IF_ERROR(sql.Exec(
       "UPDATE credentials SET state = 'revoked' WHERE customer_id = ? AND kind = ? AND state = "
       "'active'",
@@ -273,33 +272,52 @@ static Status ReplaceCredential(store::SqlSession& sql, const Clock& clock, int6
   return sql.Exec(
       "INSERT INTO credentials (customer_id, kind, state, secret, uses, last_step, label, "
       "created_at_ms) VALUES (?, ?, 'active', ?, 0, ?, ?, ?)",
-      {customer_id, std::string(kind), secret, int64_t{security::kTotpNeverUsed}, label,
+      {customer_id, std::string(kind), sealed, int64_t{security::kTotpNeverUsed}, label,
        clock.NowMs()});
 }
 
-Result<TotpEnrolment> SigningService::EnrolTotp(int64_t customer_id) {
+Result<std::pair<TotpEnrolment, PreparedCredential>> SigningService::PrepareTotp(
+    int64_t customer_id) {
   auto record = Get(customer_id);
   if (!record.ok()) return record.status();
   std::string secret = security::NewTotpSecret(random_);
   auto uri = security::OtpauthUri("ebank", record->login_id, secret, {});
   if (!uri.ok()) return uri.status();
-  Status status = db_.Transaction([&](store::SqlSession& sql) {
-    return ReplaceCredential(sql, clock_, customer_id, "totp", secrets_.Seal(secret), "TOTP");
-  });
-  if (!status.ok()) return status;
-  return TotpEnrolment{security::Base32Encode(secret), *uri};
+  return std::pair{TotpEnrolment{security::Base32Encode(secret), *uri},
+                   PreparedCredential{"totp", secrets_.Seal(secret), "TOTP"}};
 }
 
-Result<security::PasswordCard> SigningService::IssuePasswordCard(int64_t customer_id) {
+Result<TotpEnrolment> SigningService::EnrolTotp(int64_t customer_id) {
+  auto prepared = PrepareTotp(customer_id);
+  if (!prepared.ok()) return prepared.status();
+  const PreparedCredential& credential = prepared->second;
+  Status status = db_.Transaction([&](store::SqlSession& sql) {
+    return ReplaceCredential(sql, clock_, customer_id, credential.kind, credential.sealed,
+                             credential.label);
+  });
+  if (!status.ok()) return status;
+  return prepared->first;
+}
+
+Result<std::pair<security::PasswordCard, PreparedCredential>>
+SigningService::PreparePasswordCard(int64_t customer_id) {
   auto record = Get(customer_id);
   if (!record.ok()) return record.status();
   security::PasswordCard card = security::PasswordCard::Generate(random_);
+  PreparedCredential credential{"password_card", secrets_.Seal(card.Serialize()), card.serial()};
+  return std::pair{std::move(card), std::move(credential)};
+}
+
+Result<security::PasswordCard> SigningService::IssuePasswordCard(int64_t customer_id) {
+  auto prepared = PreparePasswordCard(customer_id);
+  if (!prepared.ok()) return prepared.status();
+  const PreparedCredential& credential = prepared->second;
   Status status = db_.Transaction([&](store::SqlSession& sql) {
-    return ReplaceCredential(sql, clock_, customer_id, "password_card",
-                             secrets_.Seal(card.Serialize()), card.serial());
+    return ReplaceCredential(sql, clock_, customer_id, credential.kind, credential.sealed,
+                             credential.label);
   });
   if (!status.ok()) return status;
-  return card;
+  return prepared->first;
 }
 
 Result<std::string> SigningService::IssueUkeyCertificate(int64_t customer_id,

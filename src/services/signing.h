@@ -60,6 +60,21 @@ struct TotpEnrolment {
   std::string otpauth_uri;
 };
 
+// A dynamic token or password card made at the counter for maker/checker (CH-CTR): shown to
+// the maker once, it becomes the customer's when a checker approves. `sealed` (under the
+// bank's secret box) is what the approval carries; `label` names it (a card's serial).
+struct PreparedCredential {
+  std::string kind;  // "totp" or "password_card".
+  std::string sealed;
+  std::string label;
+};
+
+// Makes `sealed` the customer's active credential of `kind` ("totp", "password_card",
+// "ukey") in `sql`'s transaction; the one it replaces stops working.
+Status ReplaceCredential(store::SqlSession& sql, const Clock& clock, int64_t customer_id,
+                         std::string_view kind, const std::string& sealed,
+                         const std::string& label);
+
 // What a challenge asks of the customer.
 struct ChallengeInfo {
   std::string id;
@@ -122,6 +137,10 @@ class SigningService {
   Result<TotpEnrolment> EnrolTotp(int64_t customer_id);
   // A new card (the old one stops working); returns it in the clear, for printing once.
   Result<security::PasswordCard> IssuePasswordCard(int64_t customer_id);
+  // The same two, prepared and not yet the customer's (see PreparedCredential).
+  Result<std::pair<TotpEnrolment, PreparedCredential>> PrepareTotp(int64_t customer_id);
+  Result<std::pair<security::PasswordCard, PreparedCredential>> PreparePasswordCard(
+      int64_t customer_id);
   // Certifies a U-key's public key (PEM); returns the DER certificate.
   Result<std::string> IssueUkeyCertificate(int64_t customer_id, std::string_view public_key_pem);
 

@@ -177,7 +177,15 @@ export function signUp(number: string, input: SigningInput): Promise<{ login_id:
   return call('POST', customerPath(number) + '/signing', input)
 }
 
-export type ApprovalKind = 'cash_deposit' | 'cash_withdrawal' | 'freeze' | 'unfreeze' | 'ukey_issue'
+export type ApprovalKind =
+  | 'cash_deposit'
+  | 'cash_withdrawal'
+  | 'freeze'
+  | 'unfreeze'
+  | 'ukey_issue'
+  | 'card_issue'
+  | 'password_card_issue'
+  | 'totp_enrol'
 
 export interface Approval {
   id: number
@@ -196,6 +204,7 @@ export interface Approval {
   memo?: string
   reason?: string
   serial?: string
+  masked_pan?: string
   transaction_id?: number
 }
 
