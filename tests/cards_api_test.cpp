@@ -312,6 +312,24 @@ TEST_P(CardsApiTest, ACardIsIssuedAtTheCounterAndItsNumberIsShownOnlyOnce) {
   EXPECT_EQ(As("superbj").Post(decide + "/reject", R"({"reason":"客户改期"})").status, 200);
   EXPECT_EQ(As("superbj").Post(decide + "/approve", "").status, 409);
   EXPECT_EQ(Count("tellerbj", path, "cards"), 0u);
+  // A retry with the same key is the first request: no second card, no second number.
+  std::string body =
+      json::serialize(json::object{{"account_number", alice_account_}, {"pin", "135790"}});
+  const std::map<std::string, std::string> keyed{{"Content-Type", "application/json"},
+                                                 {"Idempotency-Key", "card-1"}};
+  HttpResult first = As("tellerbj").Send("POST", path, body, keyed);
+  ASSERT_EQ(first.status, 202) << first.body;
+  HttpResult again = As("tellerbj").Send("POST", path, body, keyed);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json().at("id"), first.json().at("id"));
+  EXPECT_EQ(again.json().at("masked_pan"), first.json().at("masked_pan"));
+  EXPECT_EQ(again.body.find("\"pan\""), std::string::npos);
+  EXPECT_EQ(As("superbj")
+                .Post("/api/v1/approvals/" + std::to_string(first.json().at("id").as_int64()) +
+                          "/reject",
+                      "")
+                .status,
+            200);
 
   json::value issued = IssueAliceCard();
   ASSERT_TRUE(issued.is_object());
