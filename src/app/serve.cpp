@@ -27,6 +27,7 @@
 #include "security/secret_box.h"
 #include "services/cards.h"
 #include "services/outbox.h"
+#include "services/fees.h"
 #include "services/scheduled.h"
 #include "store/open.h"
 #include "store/sql.h"
@@ -187,6 +188,7 @@ int Serve(const ServeOptions& options) {
                                    security::SystemRandom::Instance());
   services::PaymentService payments(**sql, *ledger, customers, signing, clock);
   services::ScheduledTransferService scheduled(**sql, payments, signing, clock);
+  services::FeeService fees(**sql, *ledger, clock);
   // Feeds the pages listening for balance-change alerts (from this process's payments and
   // from other processes sharing the database).
   services::NotificationService notifications(**sql, clock);
@@ -304,6 +306,19 @@ int Serve(const ServeOptions& options) {
       } else if (report->completed + report->failed > 0) {
         spdlog::info("scheduled transfers: {} completed, {} failed, {} deferred", report->completed,
                      report->failed, report->deferred);
+      }
+      // End of day (日终): the periodic fees, once a day; idempotent like the transfers.
+      if (options.end_of_day) {
+        auto runs = fees.RunDue(clock.NowMs());
+        if (!runs.ok()) {
+          spdlog::warn("end of day fees: {}", runs.status().ToString());
+        } else {
+          for (const auto& run : *runs) {
+            if (run.charged + run.refused == 0) continue;
+            spdlog::info("end of day fees {}: {} charged ({} minor units), {} refused", run.period,
+                         run.charged, run.total_minor, run.refused);
+          }
+        }
       }
       schedule_transfers();
     });

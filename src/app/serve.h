@@ -21,6 +21,9 @@ struct ServeOptions {
   int threads = 0;             // 0: one per core.
   size_t handler_threads = http::ServerOptions{}.handler_threads;
   bool access_log = true;
+  // Runs end of day (the periodic fees, FeeService::RunDue) once a day. In a deployment of
+  // several nodes the runs are idempotent, so any may, but one is enough.
+  bool end_of_day = true;
   // The built web app (see static_files.h); "" serves none. When not required, a folder
   // without index.html is skipped with a notice (the default, before web/ is built).
   std::string web_dir = "web/dist";

@@ -3,9 +3,12 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <limits>
 #include <set>
 
+#include "services/customers.h"
 #include "services/organisation.h"
+#include "services/payments.h"
 
 namespace ebank::services {
 namespace {
@@ -197,52 +200,95 @@ Result<ledger::AccountId> FeeService::IncomeAccount(int64_t unit_id) {
   return opened.id;
 }
 
-Result<FeeRun> FeeService::ChargeSmsAlerts(const std::string& month) {
-  bool month_ok = month.size() == 7 && month[4] == '-';
-  for (size_t i = 0; i < month.size() && month_ok; ++i) {
-    month_ok = i == 4 || (month[i] >= '0' && month[i] <= '9');
+namespace {
+
+bool IsDigitsAt(std::string_view text, size_t from, size_t to) {
+  for (size_t i = from; i < to; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
   }
+  return true;
+}
+
+}  // namespace
+
+Result<FeeRun> FeeService::ChargeSmsAlerts(const std::string& month,
+                                           std::optional<int64_t> signed_before_ms) {
+  bool month_ok = month.size() == 7 && month[4] == '-' && IsDigitsAt(month, 0, 4) &&
+                  IsDigitsAt(month, 5, 7);
   if (!month_ok || month.substr(5) < "01" || month.substr(5) > "12") {
     return Status::Invalid("invalid_month", "month is YYYY-MM");
   }
-  auto schedule = Get(kSmsAlertMonthlyFee);
-  if (!schedule.ok()) return schedule.status();
-  int64_t amount = FeeFor(*schedule, "sms");
-  FeeRun run;
-  run.period = month;
-  if (amount <= 0) return run;
-
-  struct Payer {
-    int64_t customer_id;
-    int64_t unit_id;
-    std::string number;
-    ledger::AccountId ledger_account;
-  };
   std::vector<Payer> payers;
-  std::set<std::string> charged;
   Status read = db_.Read([&](store::SqlSession& sql) -> Status {
     // Each SMS customer's active CNY demand accounts, oldest first: the first pays.
     auto rows = sql.Query(
         "SELECT s.customer_id, c.unit_id, b.number, b.ledger_account_id FROM signings s JOIN "
         "customers c ON c.id = s.customer_id JOIN bank_accounts b ON b.customer_id = "
         "s.customer_id JOIN products p ON p.code = b.product_code WHERE (',' || s.channels || "
-        "',') LIKE '%,sms,%' AND b.status = 'active' AND p.currency = 'CNY' AND p.kind IN "
-        "('debit_card', 'passbook') ORDER BY s.customer_id, b.opened_at_ms, b.number");
+        "',') LIKE '%,sms,%' AND s.created_at_ms < ? AND b.status = 'active' AND p.currency = "
+        "'CNY' AND p.kind IN ('debit_card', 'passbook') ORDER BY s.customer_id, b.opened_at_ms, "
+        "b.number",
+        {signed_before_ms.value_or(std::numeric_limits<int64_t>::max())});
     if (!rows.ok()) return rows.status();
     for (size_t r = 0; r < rows->size(); ++r) {
       if (!payers.empty() && payers.back().customer_id == rows->Int(r, 0)) continue;
-      payers.push_back({rows->Int(r, 0), rows->Int(r, 1), rows->Text(r, 2), rows->Int(r, 3)});
+      payers.push_back(
+          {rows->Int(r, 0), rows->Int(r, 1), rows->Text(r, 2), rows->Int(r, 3), month});
     }
-    auto done =
-        sql.Query("SELECT account_number FROM fee_charges WHERE fee_code = ? AND period = ?",
-                  {std::string(kSmsAlertMonthlyFee), month});
+    return Status::Ok();
+  });
+  if (!read.ok()) return read;
+  return ChargePeriodic(kSmsAlertMonthlyFee, "sms", month, payers);
+}
+
+Result<FeeRun> FeeService::ChargeCardAnnualFees(const std::string& year) {
+  if (year.size() != 4 || !IsDigitsAt(year, 0, 4)) {
+    return Status::Invalid("invalid_year", "year is YYYY");
+  }
+  // Cards issued before the year began (China Standard Time): the year of issue is free.
+  std::optional<int64_t> year_start_ms = ChinaDayStartMs(year + "-01-01");
+  if (!year_start_ms) return Status::Invalid("invalid_year", "year is YYYY");
+  std::vector<Payer> payers;
+  Status read = db_.Read([&](store::SqlSession& sql) -> Status {
+    auto rows = sql.Query(
+        "SELECT k.customer_id, c.unit_id, b.number, b.ledger_account_id, k.id FROM cards k "
+        "JOIN customers c ON c.id = k.customer_id JOIN bank_accounts b ON b.number = "
+        "k.account_number WHERE k.status = 'active' AND k.issued_at_ms < ? ORDER BY k.id",
+        {*year_start_ms});
+    if (!rows.ok()) return rows.status();
+    for (size_t r = 0; r < rows->size(); ++r) {
+      payers.push_back({rows->Int(r, 0), rows->Int(r, 1), rows->Text(r, 2), rows->Int(r, 3),
+                        CardAnnualPeriod(year, rows->Int(r, 4))});
+    }
+    return Status::Ok();
+  });
+  if (!read.ok()) return read;
+  return ChargePeriodic(kCardAnnualFee, "counter", year, payers);
+}
+
+Result<FeeRun> FeeService::ChargePeriodic(std::string_view fee_code, std::string_view channel,
+                                          const std::string& period,
+                                          const std::vector<Payer>& payers) {
+  auto schedule = Get(fee_code);
+  if (!schedule.ok()) return schedule.status();
+  int64_t amount = FeeFor(*schedule, channel);
+  FeeRun run;
+  run.period = period;
+  if (amount <= 0) return run;
+  std::set<std::pair<std::string, std::string>> charged;  // (account, period)
+  Status read = db_.Read([&](store::SqlSession& sql) -> Status {
+    auto done = sql.Query(
+        "SELECT account_number, period FROM fee_charges WHERE fee_code = ? AND (period = ? OR "
+        "period LIKE ?)",
+        {std::string(fee_code), period, period + ":%"});
     if (!done.ok()) return done.status();
     for (size_t r = 0; r < done->size(); ++r)
-      charged.insert(done->Text(r, 0));
+      charged.emplace(done->Text(r, 0), done->Text(r, 1));
     return Status::Ok();
   });
   if (!read.ok()) return read;
 
+  std::string today = LimitDay(clock_.NowMs());
   std::map<int64_t, ledger::AccountId> income;
   std::vector<ledger::Request> requests;
   std::vector<std::shared_ptr<FeeChargeEffect>> effects;
@@ -268,7 +314,7 @@ Result<FeeRun> FeeService::ChargeSmsAlerts(const std::string& month) {
     return Status::Ok();
   };
   for (const Payer& payer : payers) {
-    if (charged.contains(payer.number)) {
+    if (charged.contains({payer.number, payer.period})) {
       ++run.already_charged;
       continue;
     }
@@ -277,23 +323,27 @@ Result<FeeRun> FeeService::ChargeSmsAlerts(const std::string& month) {
       if (!account.ok()) return account.status();
       income[payer.unit_id] = *account;
     }
-    FeeCharge charge{std::string(kSmsAlertMonthlyFee),
+    FeeCharge charge{std::string(fee_code),
                      payer.customer_id,
                      payer.number,
                      payer.unit_id,
-                     "sms",
+                     std::string(channel),
                      std::nullopt,
                      amount,
                      schedule->currency,
                      schedule->ebanking,
-                     month,
+                     payer.period,
                      0,
                      clock_.NowMs()};
     auto effect = std::make_shared<FeeChargeEffect>(std::move(charge));
-    ledger::Request request{fmt::format("fee:{}:{}:{}", kSmsAlertMonthlyFee, payer.number, month),
+    // The ledger keeps a refusal under its key: the day in the key lets tomorrow's run try an
+    // account that could not pay today. A charge made is never made again: it is skipped
+    // above, and fee_charges holds one row per fee, account and period.
+    ledger::Request request{
+        fmt::format("fee:{}:{}:{}:{}", fee_code, payer.number, payer.period, today),
                             ledger::Transfer{{{payer.ledger_account, -amount, schedule->currency},
                                               {income[payer.unit_id], amount, schedule->currency}},
-                                             fmt::format("{} {}", schedule->name_zh, month)},
+                                             fmt::format("{} {}", schedule->name_zh, period)},
                             effect};
     requests.push_back(std::move(request));
     effects.push_back(std::move(effect));
@@ -301,6 +351,27 @@ Result<FeeRun> FeeService::ChargeSmsAlerts(const std::string& month) {
   }
   EBANK_RETURN_IF_ERROR(flush());
   return run;
+}
+
+Result<std::vector<FeeRun>> FeeService::RunDue(int64_t now_ms) {
+  std::string today = LimitDay(now_ms);  // YYYY-MM-DD, China Standard Time.
+  {
+    std::lock_guard lock(run_mutex_);
+    if (today == last_run_day_) return std::vector<FeeRun>();
+  }
+  // A month's SMS fee is paid by who was signed up when it began: the first month is free.
+  std::string month = today.substr(0, 7);
+  auto sms = ChargeSmsAlerts(month, ChinaDayStartMs(month + "-01"));
+  if (!sms.ok()) return sms.status();
+  auto cards = ChargeCardAnnualFees(today.substr(0, 4));
+  if (!cards.ok()) return cards.status();
+  std::lock_guard lock(run_mutex_);
+  last_run_day_ = today;
+  return std::vector<FeeRun>{*sms, *cards};
+}
+
+std::string CardAnnualPeriod(std::string_view year, int64_t card_id) {
+  return fmt::format("{}:card:{}", year, card_id);
 }
 
 }  // namespace ebank::services

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,7 @@ namespace ebank::services {
 // The fees the bank's services charge by code.
 inline constexpr std::string_view kUkeyFee = "ukey";
 inline constexpr std::string_view kSmsAlertMonthlyFee = "sms_alert_monthly";
+inline constexpr std::string_view kCardAnnualFee = "card_annual";
 // The most one fee may be: 10,000 yuan.
 inline constexpr int64_t kFeeAmountMaxMinor = 1'000'000;
 // Fees of a periodic run are submitted to the ledger this many at a time.
@@ -54,10 +56,15 @@ struct FeeCharge {
   int64_t amount_minor = 0;
   Currency currency = Currency::Cny();
   bool ebanking = false;
-  std::string period;  // "" for a one-off fee, "YYYY-MM" for a monthly one.
+  // "" for a one-off fee, "YYYY-MM" for a monthly one, "YYYY:card:<id>" for a card's
+  // annual fee (CardAnnualPeriod).
+  std::string period;
   ledger::Seq ledger_seq = 0;
   int64_t at_ms = 0;
 };
+
+// The period of card `card_id`'s annual fee for `year`: "YYYY:card:<id>".
+std::string CardAnnualPeriod(std::string_view year, int64_t card_id);
 
 // Writes `charge` in `sql`'s transaction (the one that moved its money).
 Status RecordFeeCharge(store::SqlSession& sql, const FeeCharge& charge);
@@ -105,15 +112,38 @@ class FeeService {
   // ledger request's key is the account's code, so two openers get the same account).
   Result<ledger::AccountId> IncomeAccount(int64_t unit_id);
   // Charges the monthly SMS alert fee for `month` ("YYYY-MM") to every customer signed up
-  // for SMS, from their oldest active CNY demand account, to their unit, on channel "sms".
-  // Once per account and month, however often it runs: the ledger request key and the
-  // fee_charges row are both unique per period.
-  Result<FeeRun> ChargeSmsAlerts(const std::string& month);
+  // for SMS (before `signed_before_ms` when given), from their oldest active CNY demand
+  // account, to their unit, on channel "sms". Once per account and month, however often it
+  // runs: the ledger request key and the fee_charges row are both unique per period.
+  Result<FeeRun> ChargeSmsAlerts(const std::string& month,
+                                 std::optional<int64_t> signed_before_ms = std::nullopt);
+  // Charges the debit card annual fee for `year` ("YYYY") on every active card issued
+  // before that year (the year of issue is free), from the card's account, to the
+  // customer's unit, on channel "counter". Once per card and year, however often it runs.
+  Result<FeeRun> ChargeCardAnnualFees(const std::string& year);
+  // End of day (日终): the first call on each day (China Standard Time) charges the SMS
+  // alert fee of the day's month and the card annual fee of its year; later calls that day
+  // answer nothing. What an account could not pay is tried again the next day.
+  Result<std::vector<FeeRun>> RunDue(int64_t now_ms);
 
  private:
+  struct Payer {
+    int64_t customer_id;
+    int64_t unit_id;
+    std::string number;
+    ledger::AccountId ledger_account;
+    std::string period;  // The charge's period (FeeCharge::period).
+  };
+  // Charges fee `fee_code` on `channel` to each of `payers` not yet charged for its period
+  // (`period` or `period`:...), in batches of kFeeRunBatchMax.
+  Result<FeeRun> ChargePeriodic(std::string_view fee_code, std::string_view channel,
+                                const std::string& period, const std::vector<Payer>& payers);
+
   store::SqlDatabase& db_;
   ledger::Ledger& ledger_;
   const Clock& clock_;
+  std::mutex run_mutex_;
+  std::string last_run_day_;
 };
 
 // The channels a discount may name.

@@ -67,14 +67,15 @@ class Bank {
 
   // A signed-up customer with a funded class I card account; returns the account.
   BankAccount Customer(const std::string& id_number, const std::string& mobile,
-                       const std::string& login_id, int64_t funds_minor, int64_t* customer_id) {
+                       const std::string& login_id, int64_t funds_minor, int64_t* customer_id,
+                       std::vector<std::string> channels = {"web", "mobile"}) {
     auto customer = customers.Create({CustomerKind::kIndividual, "客户", id_number, mobile, ""});
     EXPECT_TRUE(customer.ok()) << customer.status().ToString();
     *customer_id = customer->id;
     auto account = customers.OpenAccount(customer->id, "DEMAND_CARD_I", std::nullopt);
     EXPECT_TRUE(account.ok()) << account.status().ToString();
     EXPECT_TRUE(
-        signing.SignUp(customer->id, {login_id, "Secret#2026", "春天的花", {"web", "mobile"}, 0})
+        signing.SignUp(customer->id, {login_id, "Secret#2026", "春天的花", std::move(channels), 0})
             .ok());
     if (funds_minor > 0) {
       if (funding_ == 0) funding_ = env_.OpenFunding();
