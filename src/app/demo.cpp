@@ -1077,6 +1077,10 @@ Status RunDemo(const DemoOptions& options) {
         history->customers, static_cast<long long>(history->movements), history->customers,
         static_cast<long long>(history->movements));
   }
+  if (history->cases > 0) {
+    std::printf("差错、投诉与检查台账 %lld 件 / %lld cases of the past year\n",
+                static_cast<long long>(history->cases), static_cast<long long>(history->cases));
+  }
   if (history->ukeys_stocked > 0) {
     std::printf("U盾入库 %lld 个 / %lld U-keys stocked at the outlets\n",
                 static_cast<long long>(history->ukeys_stocked),

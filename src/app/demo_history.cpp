@@ -12,6 +12,7 @@
 
 #include "security/id_document.h"
 #include "security/password.h"
+#include "services/cases.h"
 #include "services/fees.h"
 #include "services/kpi.h"
 #include "services/organisation.h"
@@ -120,6 +121,7 @@ class History {
   std::vector<Event> Plan();
   Result<int64_t> Apply(std::vector<Event> events);
   Status SetTargets();
+  Result<int64_t> OpenCases();
 
  private:
   int64_t Between(int64_t low, int64_t high) {
@@ -529,6 +531,81 @@ Status History::SetTargets() {
   return Status::Ok();
 }
 
+// The past year's cases (BO-6, SVC-3): at each outlet a few card errors, disputes,
+// complaints and inspection findings, opened at seeded times and dated then; the older ones
+// worked through to closed, the newest still open or under investigation, some of them past
+// their deadline.
+Result<int64_t> History::OpenCases() {
+  struct Template {
+    const char* kind;
+    const char* title;
+    const char* source;
+    bool about_customer;
+  };
+  static constexpr std::array<Template, 8> kTemplates = {{
+      {"card_error", "ATM吞卡，客户要求领卡", "ATM差错登记", true},
+      {"card_error", "ATM取款未出钞，账户已扣款", "ATM差错登记", true},
+      {"dispute", "POS消费重复扣款争议", "客户来电", true},
+      {"complaint", "手机银行转账到账延迟", "客户投诉", true},
+      {"complaint", "柜面排队等候时间过长", "网点意见簿", false},
+      {"finding", "U盾登记簿领用签字不全", "电子银行业务现场检查", false},
+      {"finding", "自助设备巡检记录缺失", "电子银行业务现场检查", false},
+      {"finding", "密码卡库存账实不符", "重要空白凭证检查", false},
+  }};
+  constexpr int kCasesPerOutlet = 4;
+  ManualClock then(now_ms_);
+  services::CaseService cases(db_, then);
+  int64_t opened = 0;
+  for (size_t o = 0; o < outlets_.size(); ++o) {
+    const Outlet& outlet = outlets_[o];
+    services::Staff teller{outlet.teller, "", "", services::Role::kTeller, outlet.id, outlet.path};
+    services::Staff checker{outlet.checker,         "",        "",
+                            services::Role::kSupervisor, outlet.id, outlet.path};
+    std::vector<int64_t> customers;
+    for (const Person& person : people_) {
+      if (person.outlet == o) customers.push_back(person.customer_id);
+    }
+    for (int c = 0; c < kCasesPerOutlet; ++c) {
+      const Template& pick = kTemplates[static_cast<size_t>(Between(0, kTemplates.size() - 1))];
+      // The first of each outlet's is recent, so every outlet has one in hand.
+      int64_t age_days = c == 0 ? Between(2, 18) : Between(2, 330);
+      int64_t at = now_ms_ - age_days * kDayMs - Between(0, 8) * 3600'000;
+      services::NewCase input{pick.kind, "", "", pick.title, "", pick.source, "",
+                              services::LimitDay(at + 15 * kDayMs)};
+      if (pick.about_customer && !customers.empty()) {
+        int64_t id = customers[static_cast<size_t>(Between(0, customers.size() - 1))];
+        Status read = db_.Read([&](store::SqlSession& sql) -> Status {
+          auto rows = sql.Query("SELECT number FROM customers WHERE id = ?", {id});
+          if (!rows.ok()) return rows.status();
+          if (!rows->empty()) input.customer_number = rows->Text(0, 0);
+          return Status::Ok();
+        });
+        if (!read.ok()) return read;
+      }
+      then.Set(at);
+      auto made = cases.Open(teller, input);
+      if (!made.ok()) return made.status();
+      ++opened;
+      // Worked through as time went by: under investigation in a day or two, resolved in
+      // about ten, closed by the supervisor soon after.
+      std::vector<std::pair<int64_t, std::string>> steps;
+      if (age_days >= 20 || Chance(0.5)) steps.emplace_back(Between(1, 2), "investigating");
+      if (age_days >= 20) steps.emplace_back(Between(5, 14), "resolved");
+      if (age_days >= 45) steps.emplace_back(Between(15, 25), "closed");
+      for (const auto& [day, state] : steps) {
+        then.Set(at + day * kDayMs);
+        bool closing = state == "closed";
+        std::string note = state == "investigating" ? ""
+                           : closing                ? "复核无误，结案"
+                                                    : "已核实处理，结果已告知相关人员";
+        auto changed = cases.Change(closing ? checker : teller, made->id, state, note, "");
+        if (!changed.ok()) return changed.status();
+      }
+    }
+  }
+  return opened;
+}
+
 }  // namespace
 
 Result<HistorySummary> GrowHistory(store::SqlDatabase& db, ledger::Ledger& ledger,
@@ -552,6 +629,9 @@ Result<HistorySummary> GrowHistory(store::SqlDatabase& db, ledger::Ledger& ledge
   auto movements = history.Apply(history.Plan());
   if (!movements.ok()) return movements.status();
   EBANK_RETURN_IF_ERROR(history.SetTargets());
+  auto cases = history.OpenCases();
+  if (!cases.ok()) return cases.status();
+  summary.cases = *cases;
   summary.customers = customer_count;
   summary.movements = *movements;
   return summary;

@@ -9,7 +9,8 @@
 // business records of each movement (payment, counter approval, fee charge, login) are
 // written in the ledger's transaction with it, dated when it happened in the past year;
 // the journal entries themselves carry the time the demo wrote them, as a migration from
-// another system would. Also stocks every outlet with U-keys and sets KPI targets.
+// another system would. Also stocks every outlet with U-keys, sets KPI targets and opens the
+// year's cases (errors, disputes, complaints, inspection findings) at each outlet.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,7 @@ struct HistorySummary {
   int customers = 0;      // Created by this run (0 when the history existed already).
   int64_t movements = 0;  // Ledger transfers written.
   int64_t ukeys_stocked = 0;
+  int64_t cases = 0;  // Error cases, disputes, complaints and findings of the past year.
 };
 
 // Adds `customers` history customers (none when they exist already: the run is

@@ -57,7 +57,7 @@ const std::vector<ExpectedCustomer>& ExpectedCustomers() {
 constexpr const char* kCountedTables[] = {
     "staff",  "customers", "bank_accounts", "signings", "credentials", "challenges",  "payments",
     "outbox", "audit_log", "sessions",      "journal",  "accounts",    "limit_usage",
-    "ukeys",  "approvals", "fee_charges",   "kpi_targets",
+    "ukeys",  "approvals", "fee_charges",   "kpi_targets", "cases",       "case_events",
 };
 
 template <typename T>
@@ -232,6 +232,7 @@ TEST_P(DemoTest, GrowsAYearOfHistoryOnceAndItVerifies) {
   EXPECT_GT(counts["approvals"], 40);  // At least each customer's first cash deposit.
   EXPECT_GT(counts["fee_charges"], 0);
   EXPECT_GT(counts["kpi_targets"], 0);
+  EXPECT_GT(counts["case_events"], counts["cases"]);  // Some were worked on.
   ASSERT_EQ(RunDemo(40), 0);
   EXPECT_EQ(Counts(), counts);
 
@@ -250,6 +251,18 @@ TEST_P(DemoTest, GrowsAYearOfHistoryOnceAndItVerifies) {
     if (!rows.ok()) return rows.status();
     EXPECT_LT(rows->Int(0, 0), now - 200LL * 24 * 3600 * 1000);
     EXPECT_LT(rows->Int(0, 1), now);
+    // Cases at every outlet, dated in the past year, some closed and some still open.
+    auto cases = sql.Query(
+        "SELECT COUNT(DISTINCT unit_id), MIN(created_at_ms), SUM(CASE WHEN state = 'closed' "
+        "THEN 1 ELSE 0 END), SUM(CASE WHEN state IN ('open', 'investigating') THEN 1 ELSE 0 "
+        "END) FROM cases");
+    if (!cases.ok()) return cases.status();
+    auto outlets = sql.Query("SELECT COUNT(*) FROM units WHERE kind = 'outlet'");
+    if (!outlets.ok()) return outlets.status();
+    EXPECT_EQ(cases->Int(0, 0), outlets->Int(0, 0));
+    EXPECT_LT(cases->Int(0, 1), now - 30LL * 24 * 3600 * 1000);
+    EXPECT_GT(cases->Int(0, 2), 0);
+    EXPECT_GT(cases->Int(0, 3), 0);
     return Status::Ok();
   });
   EXPECT_TRUE(read.ok()) << read.ToString();
