@@ -599,6 +599,10 @@ TEST_P(BackOfficeTest, ACaseMovesThroughItsStatesAndKeepsEveryChange) {
   HttpResult resolved = change("tellerbj", {{"state", "resolved"}, {"note", "长款已退回客户"}});
   ASSERT_EQ(resolved.status, 200) << resolved.body;
   EXPECT_FALSE(resolved.json().at("overdue").as_bool());
+  // Each is told where they may take it: only a supervisor may close it.
+  EXPECT_EQ(json::serialize(resolved.json().at("next_states")), R"(["investigating"])");
+  EXPECT_EQ(json::serialize(As("superbj").Get(path).json().at("next_states")),
+            R"(["investigating","closed"])");
   ASSERT_EQ(change("superbj", {{"state", "closed"}, {"note", "复核无误"}}).status, 200);
   EXPECT_EQ(change("superbj", {{"state", "investigating"}}).status, 409);
   EXPECT_EQ(change("superbj", {{"owner", "tellersh"}}).status, 404);  // Not of BJ.
@@ -607,6 +611,7 @@ TEST_P(BackOfficeTest, ACaseMovesThroughItsStatesAndKeepsEveryChange) {
   ASSERT_EQ(read.status, 200);
   json::value item = read.json();
   EXPECT_EQ(item.at("state").as_string(), "closed");
+  EXPECT_TRUE(item.at("next_states").as_array().empty());
   std::vector<std::string> trail;
   for (const auto& event : item.at("events").as_array())
     trail.push_back(std::string(event.at("to_state").as_string()));

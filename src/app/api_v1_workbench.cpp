@@ -32,7 +32,11 @@ bool MayRunCampaigns(services::Role role) {
   return role == services::Role::kAdmin || role == services::Role::kBranchManager;
 }
 
-json::object CaseJson(const services::Case& item) {
+// A case as `staff` sees it: with the states they may move it to.
+json::object CaseJson(const services::Case& item, const services::Staff& staff) {
+  json::array next_states;
+  for (std::string_view state : services::NextCaseStates(item.state, staff.role))
+    next_states.push_back(json::string(state));
   json::array events;
   for (const services::CaseEvent& event : item.events) {
     events.push_back(json::object{{"at_ms", event.at_ms},
@@ -57,6 +61,7 @@ json::object CaseJson(const services::Case& item) {
       {"created_by", item.created_by},
       {"created_at_ms", item.created_at_ms},
       {"updated_at_ms", item.updated_at_ms},
+      {"next_states", std::move(next_states)},
       {"events", std::move(events)},
   };
 }
@@ -328,7 +333,7 @@ void AddWorkbenchRoutes(http::Router& router, const ApiServices& api) {
         }
         auto opened = cases->Open(staff, input);
         if (!opened.ok()) co_return http::Problem(request, opened.status());
-        co_return http::Json(request, 201, CaseJson(*opened));
+        co_return http::Json(request, 201, CaseJson(*opened, staff));
       }),
       RouteDoc{"Open a case: an error, dispute, complaint or inspection finding", "cases",
                "staff", "NewCase", "Case", 201});
@@ -342,7 +347,7 @@ void AddWorkbenchRoutes(http::Router& router, const ApiServices& api) {
                if (!list.ok()) co_return http::Problem(request, list.status());
                json::array out;
                for (const auto& item : *list)
-                 out.push_back(CaseJson(item));
+                 out.push_back(CaseJson(item, staff));
                co_return http::Json(request, 200, json::object{{"cases", std::move(out)}});
              }),
              RouteDoc{"The cases of the caller's units (?state=open|investigating|resolved|"
@@ -356,7 +361,7 @@ void AddWorkbenchRoutes(http::Router& router, const ApiServices& api) {
                if (!id) co_return http::Problem(request, 404, "unknown_case", "no such case");
                auto item = cases->Get(staff, *id);
                if (!item.ok()) co_return http::Problem(request, item.status());
-               co_return http::Json(request, 200, CaseJson(*item));
+               co_return http::Json(request, 200, CaseJson(*item, staff));
              }),
              RouteDoc{"A case with every change it went through", "cases", "staff", "", "Case",
                       200});
@@ -383,7 +388,7 @@ void AddWorkbenchRoutes(http::Router& router, const ApiServices& api) {
           }
           co_return http::Problem(request, changed.status());
         }
-        co_return http::Json(request, 200, CaseJson(*changed));
+        co_return http::Json(request, 200, CaseJson(*changed, staff));
       }),
       RouteDoc{"Move a case on (investigating, resolved, closed) or hand it to another owner",
                "cases", "staff", "CaseChange", "Case", 200});
@@ -426,6 +431,7 @@ json::object WorkbenchSchemas() {
       {"Case", properties({{"id", "integer"},
                            {"state", "open, investigating, resolved or closed"},
                            {"overdue", "past its deadline and not resolved"},
+                           {"next_states", "the states the caller may move it to"},
                            {"events", "every change: at_ms, staff_id, from_state, to_state, "
                                       "note"}},
                           {})},

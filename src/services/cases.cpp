@@ -26,10 +26,20 @@ bool Printable(std::string_view text, bool lines) {
   });
 }
 
+// Where each state may go, whoever moves it.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kMoves = {{
+    {"open", "investigating"},
+    {"open", "resolved"},
+    {"investigating", "resolved"},
+    {"resolved", "investigating"},
+    {"resolved", "closed"},
+}};
+
 bool Allowed(std::string_view from, std::string_view to) {
-  return (from == "open" && (to == "investigating" || to == "resolved")) ||
-         (from == "investigating" && to == "resolved") ||
-         (from == "resolved" && (to == "investigating" || to == "closed"));
+  for (const auto& [a, b] : kMoves) {
+    if (a == from && b == to) return true;
+  }
+  return false;
 }
 
 Case CaseFromRow(const store::SqlRows& rows, size_t r, const std::string& today) {
@@ -85,6 +95,14 @@ Status AddEvent(store::SqlSession& sql, int64_t case_id, int64_t at_ms, int64_t 
 }
 
 }  // namespace
+
+std::vector<std::string_view> NextCaseStates(std::string_view from, Role role) {
+  std::vector<std::string_view> next;
+  for (const auto& [a, b] : kMoves) {
+    if (a == from && (b != "closed" || MayCheck(role))) next.push_back(b);
+  }
+  return next;
+}
 
 Result<Case> CaseService::Open(const Staff& maker, const NewCase& input) {
   if (std::find(kKinds.begin(), kKinds.end(), input.kind) == kKinds.end()) {

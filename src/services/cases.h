@@ -60,6 +60,11 @@ struct Case {
   std::vector<CaseEvent> events;  // Oldest first (Get only).
 };
 
+// The states a case in state `from` may move to when `role` moves it (open → investigating
+// or resolved; investigating → resolved; resolved → investigating, or closed by a
+// supervisor or above); Change refuses any other move.
+std::vector<std::string_view> NextCaseStates(std::string_view from, Role role);
+
 class CaseService {
  public:
   CaseService(store::SqlDatabase& db, const Clock& clock) : db_(db), clock_(clock) {}

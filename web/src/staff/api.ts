@@ -524,6 +524,8 @@ export interface Case {
   created_by: number
   created_at_ms: number
   updated_at_ms: number
+  // Where the caller may move it (the server's rule, for the caller's role).
+  next_states: CaseState[]
   events: CaseEvent[]
 }
 
