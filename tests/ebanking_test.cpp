@@ -233,6 +233,48 @@ TEST_P(EbankingTest, FiveWrongPasswordsLockTheLogin) {
   EXPECT_EQ(unknown.json().at("code").as_string(), "login_failed");
 }
 
+// A customer who forgot the password (or locked the login) resets it at the counter: the
+// teller asks, a supervisor approves, and only then does the new password work, the lock
+// lift and every session of theirs end.
+TEST_P(EbankingTest, ACounterPasswordResetTakesEffectOnlyWhenApproved) {
+  std::string token = SmsLogin("alice01", kAliceMobile);
+  ASSERT_FALSE(token.empty());
+  HttpClient alice = As(token);
+  auto first_step = [&](const std::string& password) {
+    return anonymous_->Post(
+        "/api/v1/sessions",
+        json::serialize(json::object{{"login_id", "alice01"}, {"password", password}}));
+  };
+  for (int i = 0; i < 5; ++i)
+    first_step("Wrong#2026");
+  EXPECT_EQ(first_step(kPassword).json().at("code").as_string(), "login_locked");
+
+  const std::string path = "/api/v1/customers/" + alice_ + "/password-reset";
+  HttpResult weak = teller_->Post(path, R"({"password":"123"})");
+  EXPECT_EQ(weak.status, 400) << weak.body;
+  EXPECT_EQ(teller_->Post(path, R"({"password":12345678})").status, 400);
+  EXPECT_EQ(teller_->Post("/api/v1/customers/C999999999/password-reset",
+                          R"({"password":"Spring#2027"})")
+                .status,
+            404);
+  HttpResult made = teller_->Post(path, R"({"password":"Spring#2027"})");
+  ASSERT_EQ(made.status, 202) << made.body;
+  EXPECT_EQ(made.json().at("kind").as_string(), "password_reset");
+  EXPECT_EQ(made.body.find("Spring"), std::string::npos);
+  HttpResult listed = supervisor_->Get("/api/v1/approvals");
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.body.find("argon2"), std::string::npos);  // Nor its hash.
+  // Pending: still locked, the new password does not work, alice's session lives on.
+  EXPECT_EQ(first_step("Spring#2027").json().at("code").as_string(), "login_locked");
+  EXPECT_EQ(alice.Get("/api/v1/me").status, 200);
+
+  Approve(made);
+  EXPECT_EQ(alice.Get("/api/v1/me").status, 401);  // Every session ended.
+  EXPECT_EQ(first_step(kPassword).json().at("code").as_string(), "login_failed");
+  HttpResult fresh = first_step("Spring#2027");
+  EXPECT_EQ(fresh.status, 201) << fresh.body;
+}
+
 TEST_P(EbankingTest, TotpCodeWorksOnceAndPasswordCardWorks) {
   HttpResult enrolled = teller_->Post("/api/v1/customers/" + alice_ + "/tools/totp", "");
   ASSERT_EQ(enrolled.status, 202) << enrolled.body;

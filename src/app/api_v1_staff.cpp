@@ -452,6 +452,35 @@ void AddStaffRoutes(http::Router& router, const ApiServices& api) {
                "a supervisor approves (maker); the answer holds its seed, this once",
                "counter", "staff", "", "PreparedTotp", 202});
 
+  router.Add(
+      Verb::post, "/api/v1/customers/{number}/password-reset",
+      staff_only([&api, approvals](const Request& request, const Params& params,
+                                   const services::Staff& staff) -> http::awaitable<Response> {
+        auto body = ParseBody(request, {"password"});
+        if (!body.ok()) co_return http::Problem(request, body.status());
+        auto password = http::RequiredString(*body, "password");
+        if (!password.ok()) co_return http::Problem(request, password.status());
+        int64_t customer_id = 0;
+        auto account = AccountNaming(api, params.at("number"), staff, &customer_id);
+        if (!account.ok()) co_return http::Problem(request, account.status());
+        auto prepared = api.signing.PreparePasswordReset(customer_id, *password);
+        if (!prepared.ok()) co_return http::Problem(request, prepared.status());
+        services::ApprovalAction action{services::ApprovalKind::kPasswordReset,
+                                        *account,
+                                        0,
+                                        Currency::Cny(),
+                                        "",
+                                        "",
+                                        prepared->sealed};
+        auto approval = approvals->Request(staff, action, std::string(request["Idempotency-Key"]));
+        if (!approval.ok()) co_return http::Problem(request, approval.status());
+        co_return MadeResponse(request, *approval);
+      }),
+      RouteDoc{"Reset a customer's login password to the one they chose at the counter (it "
+               "must meet the password policy): it takes effect, unlocking the login and ending "
+               "their sessions, once a supervisor approves (maker)",
+               "counter", "staff", "PasswordReset", "Approval", 202});
+
   // --- The checker's side. ---
   router.Add(Verb::get, "/api/v1/approvals",
              staff_only([approvals](const Request& request, const Params&,
@@ -549,7 +578,7 @@ json::object StaffSchemas() {
        Properties({{"id", "integer"},
                    {"kind",
                     "cash_deposit, cash_withdrawal, freeze, unfreeze, ukey_issue, card_issue, "
-                    "password_card_issue or totp_enrol"},
+                    "password_card_issue, totp_enrol or password_reset"},
                    {"serial", "ukey_issue: the U-key's serial; password_card_issue: the card's"},
                    {"masked_pan", "card_issue: the card's number, masked"},
                    {"state", "pending, approved, failed, rejected or expired"},
@@ -559,6 +588,8 @@ json::object StaffSchemas() {
                    {"transaction_id", "cash: the ledger transaction, once approved"}},
                   {})},
       {"ApprovalList", Properties({{"approvals", "pending, oldest first"}}, {})},
+      {"PasswordReset",
+       Properties({{"password", "the new login password the customer chose"}}, {"password"})},
       {"PreparedCard",
        Properties({{"pan", "the full card number (Luhn), shown this once only"},
                    {"masked_pan", "with every field of Approval"}},

@@ -22,7 +22,7 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::array<std::pair<ApprovalKind, std::string_view>, 8> kKinds = {{
+constexpr std::array<std::pair<ApprovalKind, std::string_view>, 9> kKinds = {{
     {ApprovalKind::kCashDeposit, "cash_deposit"},
     {ApprovalKind::kCashWithdrawal, "cash_withdrawal"},
     {ApprovalKind::kFreeze, "freeze"},
@@ -31,6 +31,7 @@ constexpr std::array<std::pair<ApprovalKind, std::string_view>, 8> kKinds = {{
     {ApprovalKind::kCardIssue, "card_issue"},
     {ApprovalKind::kPasswordCardIssue, "password_card_issue"},
     {ApprovalKind::kTotpEnrol, "totp_enrol"},
+    {ApprovalKind::kPasswordReset, "password_reset"},
 }};
 constexpr const char* kApprovalColumns =
     "id, kind, payload, unit_id, maker_staff_id, state, checker_staff_id, created_at_ms, "
@@ -47,7 +48,7 @@ bool IsCash(ApprovalKind kind) {
 // The kinds whose maker prepared what the approval enters (ApprovalAction::prepared).
 bool IsPrepared(ApprovalKind kind) {
   return kind == ApprovalKind::kCardIssue || kind == ApprovalKind::kPasswordCardIssue ||
-         kind == ApprovalKind::kTotpEnrol;
+         kind == ApprovalKind::kTotpEnrol || kind == ApprovalKind::kPasswordReset;
 }
 
 bool Printable(std::string_view text) {
@@ -160,6 +161,7 @@ Status CheckAccountFor(store::SqlSession& sql, const Approval& approval) {
       break;
     case ApprovalKind::kPasswordCardIssue:
     case ApprovalKind::kTotpEnrol:  // The account names its owner.
+    case ApprovalKind::kPasswordReset:
       if (status == "closed")
         return Status::Rejected("account_unavailable", "the account is closed");
       break;
@@ -176,7 +178,8 @@ AuditEvent ActionAudit(const Approval& approval, int64_t checker_id, std::string
   }
   if (approval.action.kind == ApprovalKind::kUkeyIssue)
     detail += " U-key " + approval.action.serial;
-  if (IsPrepared(approval.action.kind)) detail += " " + approval.action.serial;
+  if (IsPrepared(approval.action.kind) && !approval.action.serial.empty())
+    detail += " " + approval.action.serial;
   return {"staff",
           approval.maker_staff_id,
           "counter",
@@ -260,7 +263,7 @@ Result<Approval> ApprovalService::Make(const Staff& maker, const ApprovalAction&
   if (cash && (action.amount_minor <= 0 || action.amount_minor > kCounterCashMaxMinor)) {
     return Status::Invalid("invalid_amount", "amount must be positive and at most 100000000.00");
   }
-  if (IsPrepared(action.kind) && (action.prepared.empty() || action.serial.empty())) {
+  if (IsPrepared(action.kind) && action.prepared.empty()) {
     return Status::Invalid("nothing_prepared", "the card or credential was not prepared");
   }
   bool ukey = action.kind == ApprovalKind::kUkeyIssue;
@@ -625,6 +628,9 @@ Status ApprovalService::EnterPrepared(store::SqlSession& sql, const Approval& ap
   auto owner = sql.Query("SELECT customer_id FROM bank_accounts WHERE number = ?", {action.account});
   if (!owner.ok()) return owner.status();
   if (owner->empty()) return Status::Internal("approval_inconsistent", "the account is gone");
+  if (action.kind == ApprovalKind::kPasswordReset) {
+    return ResetLoginPassword(sql, clock_, owner->Int(0, 0), action.prepared);
+  }
   std::string_view kind = action.kind == ApprovalKind::kTotpEnrol ? "totp" : "password_card";
   return ReplaceCredential(sql, clock_, owner->Int(0, 0), kind, action.prepared, action.serial);
 }

@@ -40,6 +40,7 @@ enum class ApprovalKind {
   kCardIssue,
   kPasswordCardIssue,
   kTotpEnrol,
+  kPasswordReset,
 };
 std::string_view ApprovalKindName(ApprovalKind kind);
 std::optional<ApprovalKind> ParseApprovalKind(std::string_view name);
@@ -50,7 +51,8 @@ std::optional<ApprovalKind> ParseApprovalKind(std::string_view name);
 // U-key fee (at its counter price) to the account, as fee income of the maker's unit.
 // A card issue enters the card the maker prepared (CardService::Prepare) on the account;
 // a password card issue or a dynamic token enrolment makes the credential the maker
-// prepared (SigningService::Prepare...) the account owner's, replacing the one before.
+// prepared (SigningService::Prepare...) the account owner's, replacing the one before; a
+// password reset sets the owner's login password to the hash the maker prepared.
 struct ApprovalAction {
   ApprovalKind kind = ApprovalKind::kCashDeposit;
   std::string account;
@@ -60,8 +62,8 @@ struct ApprovalAction {
   // U-key issue: the U-key's serial; card issue: the masked card number; password card:
   // the card's serial. Shown to the checker.
   std::string serial;
-  // Card issue, password card, dynamic token: what the maker prepared (a card's token and
-  // PIN verifier; a sealed credential). Never shown, and not part of what an idempotency key
+  // Card issue, password card, dynamic token, password reset: what the maker prepared (a
+  // card's token and PIN verifier; a sealed credential; a password's Argon2id hash). Never shown, and not part of what an idempotency key
   // stands for: a retry prepares anew and is answered with the first request's approval.
   std::string prepared;
 };

@@ -308,6 +308,30 @@ SigningService::PreparePasswordCard(int64_t customer_id) {
   return std::pair{std::move(card), std::move(credential)};
 }
 
+Result<PreparedCredential> SigningService::PreparePasswordReset(int64_t customer_id,
+                                                               std::string_view new_password) {
+  auto record = Get(customer_id);
+  if (!record.ok()) return record.status();
+  EBANK_RETURN_IF_ERROR(security::CheckPasswordPolicy(new_password));
+  auto hash = security::HashPassword(new_password, cost_);
+  if (!hash.ok()) return hash.status();
+  return PreparedCredential{"password", *hash, ""};
+}
+
+Status ResetLoginPassword(store::SqlSession& sql, const Clock& clock, int64_t customer_id,
+                          const std::string& password_hash) {
+  auto rows = sql.Query(
+      "UPDATE signings SET password_hash = ?, failed_logins = 0, locked_until_ms = 0 WHERE "
+      "customer_id = ? RETURNING customer_id",
+      {password_hash, customer_id});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return Status::Rejected("not_signed", "this customer has not signed up");
+  return sql.Exec(
+      "UPDATE sessions SET revoked_at_ms = ? WHERE subject_kind = 'customer' AND subject_id = ? "
+      "AND revoked_at_ms IS NULL",
+      {clock.NowMs(), customer_id});
+}
+
 Result<security::PasswordCard> SigningService::IssuePasswordCard(int64_t customer_id) {
   auto prepared = PreparePasswordCard(customer_id);
   if (!prepared.ok()) return prepared.status();

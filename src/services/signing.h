@@ -64,10 +64,15 @@ struct TotpEnrolment {
 // the maker once, it becomes the customer's when a checker approves. `sealed` (under the
 // bank's secret box) is what the approval carries; `label` names it (a card's serial).
 struct PreparedCredential {
-  std::string kind;  // "totp" or "password_card".
+  std::string kind;  // "totp", "password_card" or "password" (a reset).
   std::string sealed;
   std::string label;
 };
+
+// Sets the customer's login password to the Argon2id hash `password_hash` in `sql`'s
+// transaction, clears failed logins and the lock, and ends every session of theirs.
+Status ResetLoginPassword(store::SqlSession& sql, const Clock& clock, int64_t customer_id,
+                          const std::string& password_hash);
 
 // Makes `sealed` the customer's active credential of `kind` ("totp", "password_card",
 // "ukey") in `sql`'s transaction; the one it replaces stops working.
@@ -141,6 +146,11 @@ class SigningService {
   Result<std::pair<TotpEnrolment, PreparedCredential>> PrepareTotp(int64_t customer_id);
   Result<std::pair<security::PasswordCard, PreparedCredential>> PreparePasswordCard(
       int64_t customer_id);
+  // A counter reset of the login password to `new_password` (the password policy holds),
+  // prepared: `sealed` is its Argon2id hash, for ResetLoginPassword once approved. NotFound
+  // "not_signed" for a customer who has not signed up.
+  Result<PreparedCredential> PreparePasswordReset(int64_t customer_id,
+                                                  std::string_view new_password);
   // Certifies a U-key's public key (PEM); returns the DER certificate.
   Result<std::string> IssueUkeyCertificate(int64_t customer_id, std::string_view public_key_pem);
 
