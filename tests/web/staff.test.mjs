@@ -23,6 +23,7 @@ const testTimeoutMs = 200_000
 const teller = staffMembers.teller01
 const supervisor = staffMembers.super01
 const depositAmount = '200.00'
+const newPassword = 'Xinmima#2027'
 
 const shot = (page, name) => page.screenshot({ path: join(options.out, `staff-${name}.png`), fullPage: true })
 
@@ -191,6 +192,20 @@ async function tellerPart(page, base) {
   check(issued.status === 200 && !issued.body.ukeys.some((key) => key.serial === serial), 'issued before approval')
   await shot(page, '04-teller-ukey')
 
+  step('reset the login password the customer types (pending approval)')
+  const reset = page.getByTestId('password-reset')
+  await reset.locator('#reset-password').fill(newPassword)
+  await reset.locator('#reset-again').fill('Other#2027')
+  await reset.getByTestId('reset-submit').click()
+  await reset.getByTestId('reset-error').waitFor()
+  await reset.locator('#reset-again').fill(newPassword)
+  await reset.getByTestId('reset-submit').click()
+  const resetId = await submittedApproval(reset)
+  check(await reset.locator('#reset-password').inputValue() === '', 'the password left the form')
+  expectFailures(1) // chromium logs the 401 the customer login gets.
+  const stillOld = await customerLogin(page, loginId, newPassword)
+  check(stillOld === 401, `the new password before approval answered ${stillOld}`)
+
   step('teller logs out: the token is revoked and forgotten')
   await page.getByTestId('staff-logout').click()
   await page.getByTestId('staff-login-notice').waitFor()
@@ -200,7 +215,16 @@ async function tellerPart(page, base) {
   const after = await page.evaluate(async (token) =>
     (await fetch('/api/v1/staff/me', { headers: { Authorization: `Bearer ${token}` } })).status, token)
   check(after === 401, `the old token answered ${after}`)
-  return { number, account, serial, depositId, ukeyId }
+  return { number, account, serial, depositId, ukeyId, resetId, loginId }
+}
+
+// The first login step of the customer API with `password`: its HTTP status.
+async function customerLogin(page, loginId, password) {
+  return page.evaluate(async ([login, secret]) => (await fetch('/api/v1/sessions', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ login_id: login, password: secret }),
+  })).status, [loginId, password])
 }
 
 async function approve(page, id, what) {
@@ -235,9 +259,14 @@ async function supervisorApprovals(page, base, made) {
   check((await ukey.textContent()).includes('发放U盾'), 'the U-key issue is named')
   await shot(page, '05-supervisor-approvals')
 
-  step('approve the deposit, then the U-key')
+  step('approve the deposit, then the U-key, then the password reset')
   await approve(page, made.depositId, 'the deposit')
   await approve(page, made.ukeyId, 'the U-key issue')
+  check((await page.getByTestId(`approval-${made.resetId}`).getAttribute('data-kind')) === 'password_reset',
+    'the reset\'s kind')
+  await approve(page, made.resetId, 'the password reset')
+  const reset = await customerLogin(page, made.loginId, newPassword)
+  check(reset === 201, `the new password after approval answered ${reset}`)
 
   step('the U-key register shows the serial issued to the customer')
   await page.getByTestId('staff-nav-ukeys').click()

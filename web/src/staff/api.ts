@@ -186,6 +186,7 @@ export type ApprovalKind =
   | 'card_issue'
   | 'password_card_issue'
   | 'totp_enrol'
+  | 'password_reset'
 
 export interface Approval {
   id: number
@@ -230,6 +231,11 @@ export function requestAccountStatus(
   return call('POST', `/api/v1/accounts/${encodeURIComponent(account)}/${change}`, body, {
     'Idempotency-Key': idempotencyKey,
   })
+}
+
+// Resets the customer's login password to the one they chose at the counter (maker).
+export function requestPasswordReset(number: string, password: string, idempotencyKey: string): Promise<Approval> {
+  return call('POST', customerPath(number) + '/password-reset', { password }, { 'Idempotency-Key': idempotencyKey })
 }
 
 export async function pendingApprovals(): Promise<Approval[]> {
