@@ -175,6 +175,16 @@ Result<std::string> AccountNaming(const ApiServices& api, const std::string& num
   return Status::Rejected("no_account", "the customer has no open account");
 }
 
+// Asks for `kind` on `account` with what the maker prepared (see ApprovalAction::prepared).
+Result<services::Approval> RequestPrepared(services::ApprovalService& approvals,
+                                           const services::Staff& staff, const Request& request,
+                                           services::ApprovalKind kind, const std::string& account,
+                                           std::string serial, std::string prepared) {
+  services::ApprovalAction action{kind, account, 0, Currency::Cny(), "", std::move(serial),
+                                  std::move(prepared)};
+  return approvals.Request(staff, action, std::string(request["Idempotency-Key"]));
+}
+
 // The answer to an approval: the approval when carried out, a problem naming the rule
 // that refused it when it failed (it is decided either way: nothing more will happen).
 Response DecidedResponse(const Request& request, const Result<services::Approval>& approval) {
@@ -375,14 +385,9 @@ void AddStaffRoutes(http::Router& router, const ApiServices& api) {
         }
         auto card = api.cards.Prepare(*account_number, *pin);
         if (!card.ok()) co_return http::Problem(request, card.status());
-        services::ApprovalAction action{services::ApprovalKind::kCardIssue,
-                                        *account_number,
-                                        0,
-                                        Currency::Cny(),
-                                        "",
-                                        card->masked_pan,
-                                        card->prepared};
-        auto approval = approvals->Request(staff, action, std::string(request["Idempotency-Key"]));
+        auto approval =
+            RequestPrepared(*approvals, staff, request, services::ApprovalKind::kCardIssue,
+                            *account_number, card->masked_pan, card->prepared);
         if (!approval.ok()) co_return http::Problem(request, approval.status());
         co_return PreparedResponse(request, *approval, json::object{{"pan", card->pan}});
       }),
@@ -405,14 +410,9 @@ void AddStaffRoutes(http::Router& router, const ApiServices& api) {
         // rather than from a route that could be asked again later.
         auto pdf = print::PasswordCardPdf({card});
         if (!pdf.ok()) co_return http::Problem(request, pdf.status());
-        services::ApprovalAction action{services::ApprovalKind::kPasswordCardIssue,
-                                        *account,
-                                        0,
-                                        Currency::Cny(),
-                                        "",
-                                        credential.label,
-                                        credential.sealed};
-        auto approval = approvals->Request(staff, action, std::string(request["Idempotency-Key"]));
+        auto approval =
+            RequestPrepared(*approvals, staff, request, services::ApprovalKind::kPasswordCardIssue,
+                            *account, credential.label, credential.sealed);
         if (!approval.ok()) co_return http::Problem(request, approval.status());
         co_return PreparedResponse(
             request, *approval,
@@ -434,14 +434,9 @@ void AddStaffRoutes(http::Router& router, const ApiServices& api) {
         auto& [enrolment, credential] = *prepared;
         auto qr = print::QrSvg(enrolment.otpauth_uri);
         if (!qr.ok()) co_return http::Problem(request, qr.status());
-        services::ApprovalAction action{services::ApprovalKind::kTotpEnrol,
-                                        *account,
-                                        0,
-                                        Currency::Cny(),
-                                        "",
-                                        credential.label,
-                                        credential.sealed};
-        auto approval = approvals->Request(staff, action, std::string(request["Idempotency-Key"]));
+        auto approval =
+            RequestPrepared(*approvals, staff, request, services::ApprovalKind::kTotpEnrol,
+                            *account, credential.label, credential.sealed);
         if (!approval.ok()) co_return http::Problem(request, approval.status());
         co_return PreparedResponse(request, *approval,
                                    json::object{{"secret", enrolment.secret_base32},
@@ -465,14 +460,9 @@ void AddStaffRoutes(http::Router& router, const ApiServices& api) {
         if (!account.ok()) co_return http::Problem(request, account.status());
         auto prepared = api.signing.PreparePasswordReset(customer_id, *password);
         if (!prepared.ok()) co_return http::Problem(request, prepared.status());
-        services::ApprovalAction action{services::ApprovalKind::kPasswordReset,
-                                        *account,
-                                        0,
-                                        Currency::Cny(),
-                                        "",
-                                        "",
-                                        prepared->sealed};
-        auto approval = approvals->Request(staff, action, std::string(request["Idempotency-Key"]));
+        auto approval =
+            RequestPrepared(*approvals, staff, request, services::ApprovalKind::kPasswordReset,
+                            *account, "", prepared->sealed);
         if (!approval.ok()) co_return http::Problem(request, approval.status());
         co_return MadeResponse(request, *approval);
       }),
