@@ -360,7 +360,12 @@ TEST_P(EbankingTest, UkeyOnASoftHsmTokenLogsInAndSignsTransfersBoundToAmountAndP
   BIO_free(bio);
   HttpResult certified = teller_->Post("/api/v1/customers/" + alice_ + "/tools/ukey",
                                        json::serialize(json::object{{"public_key_pem", pem}}));
-  ASSERT_EQ(certified.status, 201) << certified.body;
+  ASSERT_EQ(certified.status, 202) << certified.body;
+  EXPECT_EQ(certified.json().at("kind").as_string(), "ukey_certify");
+  EXPECT_FALSE(certified.json().at("certificate_der_hex").as_string().empty());
+  EXPECT_EQ(AliceTools().find("ukey"), std::string::npos);  // Not hers until approved.
+  Approve(certified);
+  EXPECT_NE(AliceTools().find("ukey"), std::string::npos);
   auto sign = [&](const std::string& text) { return HexEncode(ukey.Sign("ebank", text).value()); };
 
   std::string session = Login("alice01", "ukey", sign);

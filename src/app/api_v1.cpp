@@ -340,8 +340,6 @@ json::object Schemas() {
                         {})},
       {"UkeyRequest",
        Object({{"public_key_pem", "the U-key's P-256 public key, PEM"}}, {"public_key_pem"})},
-      {"UkeyCertificate",
-       Object({{"certificate_der_hex", "the X.509 certificate, DER in hex"}}, {})},
       {"Login",
        Object({{"login_id", "login id"},
                {"password", "password in clear (API clients; the web page never sends it)"},

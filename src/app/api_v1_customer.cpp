@@ -311,22 +311,6 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
       RouteDoc{"Sign a customer up for e-banking (staff)", "signing", "staff", "Signing",
                "SigningResult", 201});
 
-  router.Add(Verb::post, "/api/v1/customers/{number}/tools/ukey",
-             for_customer([&api](const Request& request, const Params&,
-                                 const services::Customer& customer,
-                                 const services::Staff&) -> http::awaitable<Response> {
-               auto body = ParseBody(request, {"public_key_pem"});
-               if (!body.ok()) co_return http::Problem(request, body.status());
-               auto pem = http::RequiredString(*body, "public_key_pem");
-               if (!pem.ok()) co_return http::Problem(request, pem.status());
-               auto certificate = api.signing.IssueUkeyCertificate(customer.id, *pem);
-               if (!certificate.ok()) co_return http::Problem(request, certificate.status());
-               co_return http::Json(request, 201,
-                                    json::object{{"certificate_der_hex", HexEncode(*certificate)}});
-             }),
-             RouteDoc{"Certify a customer's U-key public key (staff)", "signing", "staff",
-                      "UkeyRequest", "UkeyCertificate", 201});
-
   // --- Online self sign-up (SVC-1): prove an account is yours, then choose credentials. ---
   router.Add(
       Verb::post, "/api/v1/signup",

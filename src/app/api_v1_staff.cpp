@@ -72,7 +72,8 @@ json::object ApprovalJson(const services::Approval& approval) {
     out["reason"] = action.memo;
   }
   if (action.kind == services::ApprovalKind::kUkeyIssue ||
-      action.kind == services::ApprovalKind::kPasswordCardIssue) {
+      action.kind == services::ApprovalKind::kPasswordCardIssue ||
+      action.kind == services::ApprovalKind::kUkeyCertify) {
     out["serial"] = action.serial;
   }
   if (action.kind == services::ApprovalKind::kCardIssue) out["masked_pan"] = action.serial;
@@ -471,6 +472,31 @@ void AddStaffRoutes(http::Router& router, const ApiServices& api) {
                "their sessions, once a supervisor approves (maker)",
                "counter", "staff", "PasswordReset", "Approval", 202});
 
+  router.Add(
+      Verb::post, "/api/v1/customers/{number}/tools/ukey",
+      staff_only([&api, approvals](const Request& request, const Params& params,
+                                   const services::Staff& staff) -> http::awaitable<Response> {
+        auto body = ParseBody(request, {"public_key_pem"});
+        if (!body.ok()) co_return http::Problem(request, body.status());
+        auto pem = http::RequiredString(*body, "public_key_pem");
+        if (!pem.ok()) co_return http::Problem(request, pem.status());
+        int64_t customer_id = 0;
+        auto account = AccountNaming(api, params.at("number"), staff, &customer_id);
+        if (!account.ok()) co_return http::Problem(request, account.status());
+        auto prepared = api.signing.PrepareUkeyCertificate(customer_id, *pem);
+        if (!prepared.ok()) co_return http::Problem(request, prepared.status());
+        auto& [certificate, credential] = *prepared;
+        auto approval =
+            RequestPrepared(*approvals, staff, request, services::ApprovalKind::kUkeyCertify,
+                            *account, credential.label, credential.sealed);
+        if (!approval.ok()) co_return http::Problem(request, approval.status());
+        co_return PreparedResponse(request, *approval,
+                                   json::object{{"certificate_der_hex", HexEncode(certificate)}});
+      }),
+      RouteDoc{"Certify a customer's U-key public key: the bank's CA issues the certificate, "
+               "which becomes the customer's U-key once a supervisor approves (maker)",
+               "counter", "staff", "UkeyRequest", "PreparedUkeyCertificate", 202});
+
   // --- The checker's side. ---
   router.Add(Verb::get, "/api/v1/approvals",
              staff_only([approvals](const Request& request, const Params&,
@@ -568,8 +594,10 @@ json::object StaffSchemas() {
        Properties({{"id", "integer"},
                    {"kind",
                     "cash_deposit, cash_withdrawal, freeze, unfreeze, ukey_issue, card_issue, "
-                    "password_card_issue, totp_enrol or password_reset"},
-                   {"serial", "ukey_issue: the U-key's serial; password_card_issue: the card's"},
+                    "password_card_issue, totp_enrol, password_reset or ukey_certify"},
+                   {"serial",
+                    "ukey_issue: the U-key's serial; password_card_issue: the card's; "
+                    "ukey_certify: the certificate's"},
                    {"masked_pan", "card_issue: the card's number, masked"},
                    {"state", "pending, approved, failed, rejected or expired"},
                    {"account", "the account acted on"},
@@ -587,6 +615,10 @@ json::object StaffSchemas() {
       {"PreparedPasswordCard",
        Properties({{"card", "the printable card"},
                    {"pdf_base64", "the card as a one-page PDF, base64; given only here"},
+                   {"serial", "with every field of Approval"}},
+                  {})},
+      {"PreparedUkeyCertificate",
+       Properties({{"certificate_der_hex", "the certificate issued, DER in hex"},
                    {"serial", "with every field of Approval"}},
                   {})},
       {"PreparedTotp",

@@ -22,7 +22,7 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::array<std::pair<ApprovalKind, std::string_view>, 9> kKinds = {{
+constexpr std::array<std::pair<ApprovalKind, std::string_view>, 10> kKinds = {{
     {ApprovalKind::kCashDeposit, "cash_deposit"},
     {ApprovalKind::kCashWithdrawal, "cash_withdrawal"},
     {ApprovalKind::kFreeze, "freeze"},
@@ -32,6 +32,7 @@ constexpr std::array<std::pair<ApprovalKind, std::string_view>, 9> kKinds = {{
     {ApprovalKind::kPasswordCardIssue, "password_card_issue"},
     {ApprovalKind::kTotpEnrol, "totp_enrol"},
     {ApprovalKind::kPasswordReset, "password_reset"},
+    {ApprovalKind::kUkeyCertify, "ukey_certify"},
 }};
 constexpr const char* kApprovalColumns =
     "id, kind, payload, unit_id, maker_staff_id, state, checker_staff_id, created_at_ms, "
@@ -48,7 +49,8 @@ bool IsCash(ApprovalKind kind) {
 // The kinds whose maker prepared what the approval enters (ApprovalAction::prepared).
 bool IsPrepared(ApprovalKind kind) {
   return kind == ApprovalKind::kCardIssue || kind == ApprovalKind::kPasswordCardIssue ||
-         kind == ApprovalKind::kTotpEnrol || kind == ApprovalKind::kPasswordReset;
+         kind == ApprovalKind::kTotpEnrol || kind == ApprovalKind::kPasswordReset ||
+         kind == ApprovalKind::kUkeyCertify;
 }
 
 bool Printable(std::string_view text) {
@@ -162,6 +164,7 @@ Status CheckAccountFor(store::SqlSession& sql, const Approval& approval) {
     case ApprovalKind::kPasswordCardIssue:
     case ApprovalKind::kTotpEnrol:  // The account names its owner.
     case ApprovalKind::kPasswordReset:
+    case ApprovalKind::kUkeyCertify:
       if (status == "closed")
         return Status::Rejected("account_unavailable", "the account is closed");
       break;
@@ -631,7 +634,9 @@ Status ApprovalService::EnterPrepared(store::SqlSession& sql, const Approval& ap
   if (action.kind == ApprovalKind::kPasswordReset) {
     return ResetLoginPassword(sql, clock_, owner->Int(0, 0), action.prepared);
   }
-  std::string_view kind = action.kind == ApprovalKind::kTotpEnrol ? "totp" : "password_card";
+  std::string_view kind = action.kind == ApprovalKind::kTotpEnrol     ? "totp"
+                          : action.kind == ApprovalKind::kUkeyCertify ? "ukey"
+                                                                      : "password_card";
   return ReplaceCredential(sql, clock_, owner->Int(0, 0), kind, action.prepared, action.serial);
 }
 

@@ -41,6 +41,7 @@ enum class ApprovalKind {
   kPasswordCardIssue,
   kTotpEnrol,
   kPasswordReset,
+  kUkeyCertify,
 };
 std::string_view ApprovalKindName(ApprovalKind kind);
 std::optional<ApprovalKind> ParseApprovalKind(std::string_view name);
@@ -52,7 +53,8 @@ std::optional<ApprovalKind> ParseApprovalKind(std::string_view name);
 // A card issue enters the card the maker prepared (CardService::Prepare) on the account;
 // a password card issue or a dynamic token enrolment makes the credential the maker
 // prepared (SigningService::Prepare...) the account owner's, replacing the one before; a
-// password reset sets the owner's login password to the hash the maker prepared.
+// password reset sets the owner's login password to the hash the maker prepared; a U-key
+// certification makes the certificate the maker had issued the owner's U-key.
 struct ApprovalAction {
   ApprovalKind kind = ApprovalKind::kCashDeposit;
   std::string account;
@@ -60,7 +62,7 @@ struct ApprovalAction {
   Currency currency = Currency::Cny();
   std::string memo;  // Cash: the memo; freeze/unfreeze: the reason.
   // U-key issue: the U-key's serial; card issue: the masked card number; password card:
-  // the card's serial. Shown to the checker.
+  // the card's serial; U-key certification: the certificate's serial. Shown to the checker.
   std::string serial;
   // Card issue, password card, dynamic token, password reset: what the maker prepared (a
   // card's token and PIN verifier; a sealed credential; a password's Argon2id hash). Never shown, and not part of what an idempotency key

@@ -344,8 +344,8 @@ Result<security::PasswordCard> SigningService::IssuePasswordCard(int64_t custome
   return prepared->first;
 }
 
-Result<std::string> SigningService::IssueUkeyCertificate(int64_t customer_id,
-                                                         std::string_view public_key_pem) {
+Result<std::pair<std::string, PreparedCredential>> SigningService::PrepareUkeyCertificate(
+    int64_t customer_id, std::string_view public_key_pem) {
   if (public_key_pem.empty() || public_key_pem.size() > kPublicKeyPemBytesMax) {
     return Status::Invalid("invalid_public_key", "a PEM public key is required");
   }
@@ -363,12 +363,21 @@ Result<std::string> SigningService::IssueUkeyCertificate(int64_t customer_id,
   if (!certificate.ok()) return certificate.status();
   auto info = ukey::DescribeCertificate(*certificate);
   if (!info.ok()) return info.status();
+  return std::pair{*certificate,
+                   PreparedCredential{"ukey", HexEncode(*certificate), info->serial_hex}};
+}
+
+Result<std::string> SigningService::IssueUkeyCertificate(int64_t customer_id,
+                                                         std::string_view public_key_pem) {
+  auto prepared = PrepareUkeyCertificate(customer_id, public_key_pem);
+  if (!prepared.ok()) return prepared.status();
+  const PreparedCredential& credential = prepared->second;
   Status status = db_.Transaction([&](store::SqlSession& sql) {
-    return ReplaceCredential(sql, clock_, customer_id, "ukey", HexEncode(*certificate),
-                             info->serial_hex);
+    return ReplaceCredential(sql, clock_, customer_id, credential.kind, credential.sealed,
+                             credential.label);
   });
   if (!status.ok()) return status;
-  return *certificate;
+  return prepared->first;
 }
 
 Result<LoginStart> SigningService::StartLogin(std::string_view login_id,

@@ -64,7 +64,7 @@ struct TotpEnrolment {
 // the maker once, it becomes the customer's when a checker approves. `sealed` (under the
 // bank's secret box) is what the approval carries; `label` names it (a card's serial).
 struct PreparedCredential {
-  std::string kind;  // "totp", "password_card" or "password" (a reset).
+  std::string kind;  // "totp", "password_card", "ukey" or "password" (a reset).
   std::string sealed;
   std::string label;
 };
@@ -153,6 +153,10 @@ class SigningService {
                                                   std::string_view new_password);
   // Certifies a U-key's public key (PEM); returns the DER certificate.
   Result<std::string> IssueUkeyCertificate(int64_t customer_id, std::string_view public_key_pem);
+  // The same, prepared: the certificate is issued but not yet the customer's tool (its
+  // `sealed` is the DER in hex, `label` its serial), for ReplaceCredential once approved.
+  Result<std::pair<std::string, PreparedCredential>> PrepareUkeyCertificate(
+      int64_t customer_id, std::string_view public_key_pem);
 
   // Login step 1: the password. Every failure answers rejected/login_failed alike; the
   // last two tries before the lock say how many are left; then rejected/login_locked.

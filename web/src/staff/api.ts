@@ -187,6 +187,7 @@ export type ApprovalKind =
   | 'password_card_issue'
   | 'totp_enrol'
   | 'password_reset'
+  | 'ukey_certify'
 
 export interface Approval {
   id: number
