@@ -430,17 +430,42 @@ TEST_P(CardsApiTest, LossIsReportedByTheCustomerOrAtTheCounterOfTheCustomersUnit
   EXPECT_EQ(As("tellerbj").Post("/api/v1/cards/abc/status", R"({"status":"frozen"})").status, 404);
   EXPECT_EQ(As("tellerbj").Post("/api/v1/cards/999999/status", R"({"status":"frozen"})").status,
             404);
-  for (const char* next : {"active", "frozen", "active"}) {
-    HttpResult changed =
-        As("tellerbj").Post(status, json::serialize(json::object{{"status", next}}));
-    ASSERT_EQ(changed.status, 200) << changed.body;
-    EXPECT_EQ(changed.json().at("status").as_string(), next);
-  }
+  // Making it active again needs a second staff member: the teller asks, BJ's supervisor
+  // approves; until then it stays as it was.
+  HttpResult direct = As("tellerbj").Post(status, R"({"status":"active"})");
+  EXPECT_EQ(direct.status, 400) << direct.body;
+  EXPECT_EQ(direct.json().at("code").as_string(), "restore_needs_approval");
+  auto card_status = [&] {
+    return std::string(
+        OnlyCard(As("tellerbj"), "/api/v1/customers/" + alice_ + "/cards").at("status").as_string());
+  };
+  const std::string restore = "/api/v1/cards/" + id + "/restore";
+  auto restored = [&] {
+    HttpResult made = As("tellerbj").Post(restore, "");
+    EXPECT_EQ(made.status, 202) << made.body;
+    EXPECT_EQ(made.json().at("kind").as_string(), "card_restore");
+    std::string before = card_status();
+    std::string decide = "/api/v1/approvals/" + std::to_string(made.json().at("id").as_int64());
+    EXPECT_EQ(As("tellerbj").Post(decide + "/approve", "").status, 403);
+    EXPECT_EQ(card_status(), before);
+    HttpResult approved = As("superbj").Post(decide + "/approve", "");
+    EXPECT_EQ(approved.status, 200) << approved.body;
+  };
+  EXPECT_EQ(As("tellersh").Post(restore, "").status, 404);
+  restored();
+  EXPECT_EQ(card_status(), "active");
+  EXPECT_EQ(As("tellerbj").Post(restore, "").status, 409);  // Not lost or frozen.
+  HttpResult frozen = As("tellerbj").Post(status, R"({"status":"frozen"})");
+  ASSERT_EQ(frozen.status, 200) << frozen.body;
+  EXPECT_EQ(frozen.json().at("status").as_string(), "frozen");
+  restored();
+  EXPECT_EQ(card_status(), "active");
   HttpResult closed = As("superbj").Post(status, R"({"status":"closed"})");
   ASSERT_EQ(closed.status, 200) << closed.body;
   EXPECT_EQ(closed.json().at("status").as_string(), "closed");
   // A closed card stays closed.
-  EXPECT_EQ(As("superbj").Post(status, R"({"status":"active"})").status, 404);
+  EXPECT_EQ(As("superbj").Post(status, R"({"status":"frozen"})").status, 404);
+  EXPECT_EQ(As("tellerbj").Post(restore, "").status, 409);
   EXPECT_EQ(alice->Post("/api/v1/me/cards/" + id + "/loss", "").status, 404);
   EXPECT_EQ(OnlyCard(*alice, "/api/v1/me/cards").at("status").as_string(), "closed");
 }

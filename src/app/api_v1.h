@@ -60,6 +60,10 @@ void AddNotificationRoutes(http::Router& router, const ApiServices& api);
 // Cards, terminals and merchants (CARD-1, CARD-2, BO-5): the staff's registers and counter
 // card services, and the customer's own cards (/api/v1/me/cards); called by AddApiV1Routes.
 void AddCardRoutes(http::Router& router, const ApiServices& api);
+// The card `id` of a customer within `staff`'s scope; NotFound "unknown_card" for any
+// other, exactly as for one that does not exist (api_v1_cards.cpp).
+Result<services::Card> CardInScope(const ApiServices& api, std::optional<int64_t> id,
+                                   const services::Staff& staff);
 // The OpenAPI schemas the card routes name.
 boost::json::object CardSchemas();
 

@@ -133,21 +133,6 @@ Result<int> IdleDaysOf(const Request& request) {
   return days;
 }
 
-// The card `id` of a customer within `staff`'s scope; NotFound "unknown_card" for any
-// other, exactly as for one that does not exist.
-Result<services::Card> CardInScope(const ApiServices& api, std::optional<int64_t> id,
-                                   const services::Staff& staff) {
-  Status unknown = Status::NotFound("unknown_card", "no such card");
-  if (!id) return unknown;
-  auto card = api.cards.Get(*id);
-  if (!card.ok()) return card.status();
-  auto holder = api.customers.GetById(card->customer_id);
-  if (!holder.ok()) return holder.status().code() == Code::kNotFound ? unknown : holder.status();
-  auto seen = api.customers.GetByNumber(holder->number, staff.scope());
-  if (!seen.ok()) return seen.status().code() == Code::kNotFound ? unknown : seen.status();
-  return card;
-}
-
 // The card `id` when it is the session's customer's; NotFound "unknown_card" for another
 // customer's card, exactly as for one that does not exist.
 Result<services::Card> OwnCard(const ApiServices& api, std::optional<int64_t> id,
@@ -169,6 +154,19 @@ Response CardAfter(const Request& request, const ApiServices& api, int64_t id) {
 }
 
 }  // namespace
+
+Result<services::Card> CardInScope(const ApiServices& api, std::optional<int64_t> id,
+                                   const services::Staff& staff) {
+  Status unknown = Status::NotFound("unknown_card", "no such card");
+  if (!id) return unknown;
+  auto card = api.cards.Get(*id);
+  if (!card.ok()) return card.status();
+  auto holder = api.customers.GetById(card->customer_id);
+  if (!holder.ok()) return holder.status().code() == Code::kNotFound ? unknown : holder.status();
+  auto seen = api.customers.GetByNumber(holder->number, staff.scope());
+  if (!seen.ok()) return seen.status().code() == Code::kNotFound ? unknown : seen.status();
+  return card;
+}
 
 void AddCardRoutes(http::Router& router, const ApiServices& api) {
   auto organisation = std::make_shared<services::OrganisationService>(api.customers.database(),
@@ -358,13 +356,18 @@ void AddCardRoutes(http::Router& router, const ApiServices& api) {
                   if (!status.ok()) co_return http::Problem(request, status.status());
                   auto card = CardInScope(api, IdParam(params, "id"), staff);
                   if (!card.ok()) co_return http::Problem(request, card.status());
+                  if (*status == "active") {
+                    co_return http::Problem(request, 400, "restore_needs_approval",
+                                            "a lost or frozen card is made active again through "
+                                            "POST /api/v1/cards/{id}/restore and its approval");
+                  }
                   Status changed =
                       api.cards.SetStatus(card->id, *status, fmt::format("staff:{}", staff.id));
                   if (!changed.ok()) co_return http::Problem(request, changed);
                   co_return CardAfter(request, api, card->id);
                 }),
-      RouteDoc{"Report a card lost, freeze, unfreeze or close it at the counter (a closed card "
-               "stays closed)",
+      RouteDoc{"Report a card lost, freeze or close it at the counter, at once (a closed card "
+               "stays closed); making it active again is a restore, through approval",
                "cards", "staff", "CardStatus", "Card", 200});
 
   // --- The customer's own cards (CARD-1, CARD-2). ---
@@ -441,7 +444,7 @@ json::object CardSchemas() {
                                 {"pin", "6 digits, chosen by the customer"}},
                                {"account_number", "pin"})},
       {"CardStatus",
-       properties({{"status", "lost, frozen, active (unfreeze) or closed"}}, {"status"})},
+       properties({{"status", "lost, frozen or closed"}}, {"status"})},
       {"CardChannels",
        properties({{"atm_enabled", "boolean"},
                    {"pos_enabled", "boolean"},

@@ -76,7 +76,10 @@ json::object ApprovalJson(const services::Approval& approval) {
       action.kind == services::ApprovalKind::kUkeyCertify) {
     out["serial"] = action.serial;
   }
-  if (action.kind == services::ApprovalKind::kCardIssue) out["masked_pan"] = action.serial;
+  if (action.kind == services::ApprovalKind::kCardIssue ||
+      action.kind == services::ApprovalKind::kCardRestore) {
+    out["masked_pan"] = action.serial;
+  }
   if (approval.ledger_seq != 0) out["transaction_id"] = approval.ledger_seq;
   return out;
 }
@@ -497,6 +500,28 @@ void AddStaffRoutes(http::Router& router, const ApiServices& api) {
                "which becomes the customer's U-key once a supervisor approves (maker)",
                "counter", "staff", "UkeyRequest", "PreparedUkeyCertificate", 202});
 
+  router.Add(
+      Verb::post, "/api/v1/cards/{id}/restore",
+      staff_only([&api, approvals](const Request& request, const Params& params,
+                                   const services::Staff& staff) -> http::awaitable<Response> {
+        auto body = OptionalBody(request, {});
+        if (!body.ok()) co_return http::Problem(request, body.status());
+        auto card = CardInScope(api, IdParam(params, "id"), staff);
+        if (!card.ok()) co_return http::Problem(request, card.status());
+        if (card->status != "lost" && card->status != "frozen") {
+          co_return http::Problem(request, 409, "card_not_blocked",
+                                  "the card is " + card->status + ", not lost or frozen");
+        }
+        auto approval =
+            RequestPrepared(*approvals, staff, request, services::ApprovalKind::kCardRestore,
+                            card->account_number, card->masked_pan, std::to_string(card->id));
+        if (!approval.ok()) co_return http::Problem(request, approval.status());
+        co_return MadeResponse(request, *approval);
+      }),
+      RouteDoc{"Make a lost or frozen card active again: pending until a supervisor approves "
+               "(maker)",
+               "counter", "staff", "", "Approval", 202});
+
   // --- The checker's side. ---
   router.Add(Verb::get, "/api/v1/approvals",
              staff_only([approvals](const Request& request, const Params&,
@@ -594,11 +619,12 @@ json::object StaffSchemas() {
        Properties({{"id", "integer"},
                    {"kind",
                     "cash_deposit, cash_withdrawal, freeze, unfreeze, ukey_issue, card_issue, "
-                    "password_card_issue, totp_enrol, password_reset or ukey_certify"},
+                    "password_card_issue, totp_enrol, password_reset, ukey_certify or "
+                    "card_restore"},
                    {"serial",
                     "ukey_issue: the U-key's serial; password_card_issue: the card's; "
                     "ukey_certify: the certificate's"},
-                   {"masked_pan", "card_issue: the card's number, masked"},
+                   {"masked_pan", "card_issue, card_restore: the card's number, masked"},
                    {"state", "pending, approved, failed, rejected or expired"},
                    {"account", "the account acted on"},
                    {"amount", "cash: decimal string"},

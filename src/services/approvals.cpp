@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 
 #include <array>
+#include <charconv>
 #include <future>
 #include <memory>
 
@@ -22,7 +23,7 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::array<std::pair<ApprovalKind, std::string_view>, 10> kKinds = {{
+constexpr std::array<std::pair<ApprovalKind, std::string_view>, 11> kKinds = {{
     {ApprovalKind::kCashDeposit, "cash_deposit"},
     {ApprovalKind::kCashWithdrawal, "cash_withdrawal"},
     {ApprovalKind::kFreeze, "freeze"},
@@ -33,6 +34,7 @@ constexpr std::array<std::pair<ApprovalKind, std::string_view>, 10> kKinds = {{
     {ApprovalKind::kTotpEnrol, "totp_enrol"},
     {ApprovalKind::kPasswordReset, "password_reset"},
     {ApprovalKind::kUkeyCertify, "ukey_certify"},
+    {ApprovalKind::kCardRestore, "card_restore"},
 }};
 constexpr const char* kApprovalColumns =
     "id, kind, payload, unit_id, maker_staff_id, state, checker_staff_id, created_at_ms, "
@@ -53,6 +55,9 @@ bool IsPrepared(ApprovalKind kind) {
          kind == ApprovalKind::kUkeyCertify;
 }
 
+// The kinds whose action names its object in `serial` (shown) and `prepared` (used).
+bool HasObject(ApprovalKind kind) { return IsPrepared(kind) || kind == ApprovalKind::kCardRestore; }
+
 bool Printable(std::string_view text) {
   for (char c : text) {
     auto byte = static_cast<unsigned char>(c);
@@ -67,9 +72,9 @@ std::string Payload(const ApprovalAction& action) {
     payload["amount_minor"] = action.amount_minor;
     payload["currency"] = action.currency.code();
   }
-  if (action.kind == ApprovalKind::kUkeyIssue || IsPrepared(action.kind))
+  if (action.kind == ApprovalKind::kUkeyIssue || HasObject(action.kind))
     payload["serial"] = action.serial;
-  if (IsPrepared(action.kind)) payload["prepared"] = action.prepared;
+  if (HasObject(action.kind)) payload["prepared"] = action.prepared;
   return json::serialize(payload);
 }
 
@@ -165,6 +170,7 @@ Status CheckAccountFor(store::SqlSession& sql, const Approval& approval) {
     case ApprovalKind::kTotpEnrol:  // The account names its owner.
     case ApprovalKind::kPasswordReset:
     case ApprovalKind::kUkeyCertify:
+    case ApprovalKind::kCardRestore:
       if (status == "closed")
         return Status::Rejected("account_unavailable", "the account is closed");
       break;
@@ -181,7 +187,7 @@ AuditEvent ActionAudit(const Approval& approval, int64_t checker_id, std::string
   }
   if (approval.action.kind == ApprovalKind::kUkeyIssue)
     detail += " U-key " + approval.action.serial;
-  if (IsPrepared(approval.action.kind) && !approval.action.serial.empty())
+  if (HasObject(approval.action.kind) && !approval.action.serial.empty())
     detail += " " + approval.action.serial;
   return {"staff",
           approval.maker_staff_id,
@@ -266,7 +272,7 @@ Result<Approval> ApprovalService::Make(const Staff& maker, const ApprovalAction&
   if (cash && (action.amount_minor <= 0 || action.amount_minor > kCounterCashMaxMinor)) {
     return Status::Invalid("invalid_amount", "amount must be positive and at most 100000000.00");
   }
-  if (IsPrepared(action.kind) && action.prepared.empty()) {
+  if (HasObject(action.kind) && action.prepared.empty()) {
     return Status::Invalid("nothing_prepared", "the card or credential was not prepared");
   }
   bool ukey = action.kind == ApprovalKind::kUkeyIssue;
@@ -628,6 +634,25 @@ Status ApprovalService::EnterPrepared(store::SqlSession& sql, const Approval& ap
     }
     return card.status();
   }
+  if (action.kind == ApprovalKind::kCardRestore) {
+    int64_t card_id = 0;
+    const char* end = action.prepared.data() + action.prepared.size();
+    if (std::from_chars(action.prepared.data(), end, card_id).ptr != end) {
+      return Status::Internal("database_corrupt", "a card restore without its card");
+    }
+    auto restored = sql.Query(
+        "UPDATE cards SET status = 'active' WHERE id = ? AND account_number = ? AND status IN "
+        "('lost', 'frozen') RETURNING id",
+        {card_id, action.account});
+    if (!restored.ok()) return restored.status();
+    if (restored->empty()) {
+      return Status::Rejected("card_not_blocked", "the card is no longer lost or frozen");
+    }
+    return RecordAudit(sql, clock_,
+                       {"staff", approval.maker_staff_id, "counter", "card.status",
+                        "card:" + action.prepared, "ok", "active by approval " +
+                        std::to_string(approval.id)});
+  }
   auto owner = sql.Query("SELECT customer_id FROM bank_accounts WHERE number = ?", {action.account});
   if (!owner.ok()) return owner.status();
   if (owner->empty()) return Status::Internal("approval_inconsistent", "the account is gone");
@@ -645,7 +670,7 @@ Status ApprovalService::EnterPrepared(store::SqlSession& sql, const Approval& ap
 Result<Approval> ApprovalService::ChangeStatus(const Staff& checker, Approval approval) {
   bool freeze = approval.action.kind == ApprovalKind::kFreeze;
   bool ukey = approval.action.kind == ApprovalKind::kUkeyIssue;
-  bool prepared = IsPrepared(approval.action.kind);
+  bool prepared = HasObject(approval.action.kind);
   Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
     int64_t now = clock_.NowMs();
     auto claimed = sql.Query(kClaim, {checker.id, now, approval.id, now});

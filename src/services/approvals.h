@@ -42,6 +42,7 @@ enum class ApprovalKind {
   kTotpEnrol,
   kPasswordReset,
   kUkeyCertify,
+  kCardRestore,
 };
 std::string_view ApprovalKindName(ApprovalKind kind);
 std::optional<ApprovalKind> ParseApprovalKind(std::string_view name);
@@ -54,7 +55,8 @@ std::optional<ApprovalKind> ParseApprovalKind(std::string_view name);
 // a password card issue or a dynamic token enrolment makes the credential the maker
 // prepared (SigningService::Prepare...) the account owner's, replacing the one before; a
 // password reset sets the owner's login password to the hash the maker prepared; a U-key
-// certification makes the certificate the maker had issued the owner's U-key.
+// certification makes the certificate the maker had issued the owner's U-key; a card restore
+// makes a lost or frozen card (`prepared` holds its id) active again.
 struct ApprovalAction {
   ApprovalKind kind = ApprovalKind::kCashDeposit;
   std::string account;
