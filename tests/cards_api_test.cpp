@@ -324,12 +324,12 @@ TEST_P(CardsApiTest, ACardIsIssuedAtTheCounterAndItsNumberIsShownOnlyOnce) {
   EXPECT_EQ(again.json().at("id"), first.json().at("id"));
   EXPECT_EQ(again.json().at("masked_pan"), first.json().at("masked_pan"));
   EXPECT_EQ(again.body.find("\"pan\""), std::string::npos);
-  EXPECT_EQ(As("superbj")
-                .Post("/api/v1/approvals/" + std::to_string(first.json().at("id").as_int64()) +
-                          "/reject",
-                      "")
-                .status,
-            200);
+  EXPECT_EQ(
+      As("superbj")
+          .Post("/api/v1/approvals/" + std::to_string(first.json().at("id").as_int64()) + "/reject",
+                "")
+          .status,
+      200);
 
   json::value issued = IssueAliceCard();
   ASSERT_TRUE(issued.is_object());
@@ -436,8 +436,9 @@ TEST_P(CardsApiTest, LossIsReportedByTheCustomerOrAtTheCounterOfTheCustomersUnit
   EXPECT_EQ(direct.status, 400) << direct.body;
   EXPECT_EQ(direct.json().at("code").as_string(), "restore_needs_approval");
   auto card_status = [&] {
-    return std::string(
-        OnlyCard(As("tellerbj"), "/api/v1/customers/" + alice_ + "/cards").at("status").as_string());
+    return std::string(OnlyCard(As("tellerbj"), "/api/v1/customers/" + alice_ + "/cards")
+                           .at("status")
+                           .as_string());
   };
   const std::string restore = "/api/v1/cards/" + id + "/restore";
   auto restored = [&] {

@@ -44,8 +44,8 @@ class EbankingTest : public BackendTest {
     teller_ = std::make_unique<HttpClient>("127.0.0.1", server_->port(),
                                            std::string(login.json().at("token").as_string()));
     ASSERT_TRUE(AddStaff(database_, dir_, "super01", kTellerPassword, "supervisor"));
-    supervisor_ = std::make_unique<HttpClient>(
-        "127.0.0.1", server_->port(), StaffLogin(*anonymous_, "super01", kTellerPassword));
+    supervisor_ = std::make_unique<HttpClient>("127.0.0.1", server_->port(),
+                                               StaffLogin(*anonymous_, "super01", kTellerPassword));
     alice_ = NewCustomer(kAliceId, kAliceMobile, "alice01", &alice_account_);
     bob_ = NewCustomer(kBobId, kBobMobile, "bob0001", &bob_account_);
     // Fund Alice from a general-ledger account through the operator API.
@@ -141,8 +141,7 @@ class EbankingTest : public BackendTest {
   std::string AliceTools() {
     HttpResult overview = teller_->Get("/api/v1/customers/" + alice_ + "/overview");
     EXPECT_EQ(overview.status, 200) << overview.body;
-    return overview.status == 200 ? json::serialize(overview.json().at("signing").at("tools"))
-                                  : "";
+    return overview.status == 200 ? json::serialize(overview.json().at("signing").at("tools")) : "";
   }
   // The teller's request `made` (202), approved by the supervisor.
   void Approve(const HttpResult& made) {
@@ -253,10 +252,10 @@ TEST_P(EbankingTest, ACounterPasswordResetTakesEffectOnlyWhenApproved) {
   HttpResult weak = teller_->Post(path, R"({"password":"123"})");
   EXPECT_EQ(weak.status, 400) << weak.body;
   EXPECT_EQ(teller_->Post(path, R"({"password":12345678})").status, 400);
-  EXPECT_EQ(teller_->Post("/api/v1/customers/C999999999/password-reset",
-                          R"({"password":"Spring#2027"})")
-                .status,
-            404);
+  EXPECT_EQ(
+      teller_->Post("/api/v1/customers/C999999999/password-reset", R"({"password":"Spring#2027"})")
+          .status,
+      404);
   HttpResult made = teller_->Post(path, R"({"password":"Spring#2027"})");
   ASSERT_EQ(made.status, 202) << made.body;
   EXPECT_EQ(made.json().at("kind").as_string(), "password_reset");

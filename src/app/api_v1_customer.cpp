@@ -269,9 +269,8 @@ void AddCustomerRoutes(http::Router& router, const ApiServices& api) {
   // --- The counter: sign-up and tools. ---
   router.Add(
       Verb::post, "/api/v1/customers/{number}/signing",
-      for_customer([&api](const Request& request, const Params&,
-                          const services::Customer& customer,
-                                 const services::Staff& staff) -> http::awaitable<Response> {
+      for_customer([&api](const Request& request, const Params&, const services::Customer& customer,
+                          const services::Staff& staff) -> http::awaitable<Response> {
         auto body = ParseBody(
             request, {"login_id", "password", "reserved_info", "channels", "alert_threshold"});
         if (!body.ok()) co_return http::Problem(request, body.status());

@@ -184,8 +184,8 @@ Result<services::Approval> RequestPrepared(services::ApprovalService& approvals,
                                            const services::Staff& staff, const Request& request,
                                            services::ApprovalKind kind, const std::string& account,
                                            std::string serial, std::string prepared) {
-  services::ApprovalAction action{kind, account, 0, Currency::Cny(), "", std::move(serial),
-                                  std::move(prepared)};
+  services::ApprovalAction action{
+      kind, account, 0, Currency::Cny(), "", std::move(serial), std::move(prepared)};
   return approvals.Request(staff, action, std::string(request["Idempotency-Key"]));
 }
 
@@ -634,10 +634,9 @@ json::object StaffSchemas() {
       {"ApprovalList", Properties({{"approvals", "pending, oldest first"}}, {})},
       {"PasswordReset",
        Properties({{"password", "the new login password the customer chose"}}, {"password"})},
-      {"PreparedCard",
-       Properties({{"pan", "the full card number (Luhn), shown this once only"},
-                   {"masked_pan", "with every field of Approval"}},
-                  {})},
+      {"PreparedCard", Properties({{"pan", "the full card number (Luhn), shown this once only"},
+                                   {"masked_pan", "with every field of Approval"}},
+                                  {})},
       {"PreparedPasswordCard",
        Properties({{"card", "the printable card"},
                    {"pdf_base64", "the card as a one-page PDF, base64; given only here"},

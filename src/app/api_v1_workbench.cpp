@@ -192,8 +192,8 @@ void AddWorkbenchRoutes(http::Router& router, const ApiServices& api) {
                                    const services::Staff& staff) -> http::awaitable<Response> {
                auto values = QueryOf(request.target(), {"from", "to"});
                if (!values.ok()) co_return http::Problem(request, values.status());
-               auto moves = workbench->LargeMovements(staff.scope(), (*values)["from"],
-                                                      (*values)["to"]);
+               auto moves =
+                   workbench->LargeMovements(staff.scope(), (*values)["from"], (*values)["to"]);
                if (!moves.ok()) co_return http::Problem(request, moves.status());
                json::array out;
                for (const auto& move : *moves) {
@@ -215,60 +215,58 @@ void AddWorkbenchRoutes(http::Router& router, const ApiServices& api) {
                       "?from=&to= (YYYY-MM-DD), newest first",
                       "workbench", "staff", "", "LargeMovementList", 200});
 
-  router.Add(
-      Verb::put, "/api/v1/large-movement-thresholds/{unit}",
-      StaffWithRole(api.staff, services::MayCheck,
-                    [&api, workbench](const Request& request, const Params& params,
-                                      const services::Staff& staff) -> http::awaitable<Response> {
-                      auto body = ParseBody(request, {"threshold"});
-                      if (!body.ok()) co_return http::Problem(request, body.status());
-                      auto threshold = http::RequiredAmount(*body, "threshold", Currency::Cny());
-                      if (!threshold.ok()) co_return http::Problem(request, threshold.status());
-                      Status status =
-                          workbench->SetThreshold(params.at("unit"), *threshold, staff.scope());
-                      (void)services::RecordAudit(
-                          api.customers.database(), api.clock,
-                          {"staff", staff.id, "counter", "large_movement.threshold",
-                           params.at("unit"), status.ok() ? "ok" : status.reason(), ""});
-                      if (!status.ok()) co_return http::Problem(request, status);
-                      co_return http::Json(
-                          request, 200,
-                          json::object{{"unit", params.at("unit")},
-                                       {"threshold",
-                                        http::AmountJson(*threshold, Currency::Cny())}});
-                    }),
-      RouteDoc{"Set a unit's large-fund-movement threshold (supervisor and above)", "workbench",
-               "staff", "Threshold", "Threshold", 200});
+  router.Add(Verb::put, "/api/v1/large-movement-thresholds/{unit}",
+             StaffWithRole(
+                 api.staff, services::MayCheck,
+                 [&api, workbench](const Request& request, const Params& params,
+                                   const services::Staff& staff) -> http::awaitable<Response> {
+                   auto body = ParseBody(request, {"threshold"});
+                   if (!body.ok()) co_return http::Problem(request, body.status());
+                   auto threshold = http::RequiredAmount(*body, "threshold", Currency::Cny());
+                   if (!threshold.ok()) co_return http::Problem(request, threshold.status());
+                   Status status =
+                       workbench->SetThreshold(params.at("unit"), *threshold, staff.scope());
+                   (void)services::RecordAudit(
+                       api.customers.database(), api.clock,
+                       {"staff", staff.id, "counter", "large_movement.threshold", params.at("unit"),
+                        status.ok() ? "ok" : status.reason(), ""});
+                   if (!status.ok()) co_return http::Problem(request, status);
+                   co_return http::Json(
+                       request, 200,
+                       json::object{{"unit", params.at("unit")},
+                                    {"threshold", http::AmountJson(*threshold, Currency::Cny())}});
+                 }),
+             RouteDoc{"Set a unit's large-fund-movement threshold (supervisor and above)",
+                      "workbench", "staff", "Threshold", "Threshold", 200});
 
   // --- Campaigns (BO-4). ---
-  router.Add(
-      Verb::post, "/api/v1/campaigns",
-      StaffWithRole(
-          api.staff, MayRunCampaigns,
-          [workbench](const Request& request, const Params&,
-                      const services::Staff& staff) -> http::awaitable<Response> {
-            auto body = ParseBody(request, {"name", "unit", "from", "to"});
-            if (!body.ok()) co_return http::Problem(request, body.status());
-            auto name = http::RequiredString(*body, "name");
-            auto unit = http::RequiredString(*body, "unit");
-            auto from = http::RequiredString(*body, "from");
-            auto to = http::RequiredString(*body, "to");
-            for (const Status* status : {&name.status(), &unit.status(), &from.status(),
-                                         &to.status()}) {
-              if (!status->ok()) co_return http::Problem(request, *status);
-            }
-            auto campaign =
-                workbench->CreateCampaign(staff.id, *name, *unit, *from, *to, staff.scope());
-            if (!campaign.ok()) co_return http::Problem(request, campaign.status());
-            co_return http::Json(request, 201,
-                                 json::object{{"id", campaign->id},
-                                              {"name", campaign->name},
-                                              {"unit", campaign->unit_code},
-                                              {"from", campaign->from_date},
-                                              {"to", campaign->to_date}});
-          }),
-      RouteDoc{"Start a campaign over a unit and period (branch manager or administrator)",
-               "campaigns", "staff", "NewCampaign", "Campaign", 201});
+  router.Add(Verb::post, "/api/v1/campaigns",
+             StaffWithRole(api.staff, MayRunCampaigns,
+                           [workbench](const Request& request, const Params&,
+                                       const services::Staff& staff) -> http::awaitable<Response> {
+                             auto body = ParseBody(request, {"name", "unit", "from", "to"});
+                             if (!body.ok()) co_return http::Problem(request, body.status());
+                             auto name = http::RequiredString(*body, "name");
+                             auto unit = http::RequiredString(*body, "unit");
+                             auto from = http::RequiredString(*body, "from");
+                             auto to = http::RequiredString(*body, "to");
+                             for (const Status* status :
+                                  {&name.status(), &unit.status(), &from.status(), &to.status()}) {
+                               if (!status->ok()) co_return http::Problem(request, *status);
+                             }
+                             auto campaign = workbench->CreateCampaign(staff.id, *name, *unit,
+                                                                       *from, *to, staff.scope());
+                             if (!campaign.ok())
+                               co_return http::Problem(request, campaign.status());
+                             co_return http::Json(request, 201,
+                                                  json::object{{"id", campaign->id},
+                                                               {"name", campaign->name},
+                                                               {"unit", campaign->unit_code},
+                                                               {"from", campaign->from_date},
+                                                               {"to", campaign->to_date}});
+                           }),
+             RouteDoc{"Start a campaign over a unit and period (branch manager or administrator)",
+                      "campaigns", "staff", "NewCampaign", "Campaign", 201});
 
   router.Add(Verb::get, "/api/v1/campaigns",
              any_staff([workbench](const Request& request, const Params&,
@@ -285,8 +283,8 @@ void AddWorkbenchRoutes(http::Router& router, const ApiServices& api) {
                }
                co_return http::Json(request, 200, json::object{{"campaigns", std::move(out)}});
              }),
-             RouteDoc{"The campaigns of the caller's units, newest first", "campaigns", "staff",
-                      "", "CampaignList", 200});
+             RouteDoc{"The campaigns of the caller's units, newest first", "campaigns", "staff", "",
+                      "CampaignList", 200});
 
   router.Add(Verb::get, "/api/v1/campaigns/{id}/leaderboard",
              any_staff([workbench](const Request& request, const Params& params,
@@ -313,30 +311,29 @@ void AddWorkbenchRoutes(http::Router& router, const ApiServices& api) {
                       "campaigns", "staff", "", "Leaderboard", 200});
 
   // --- Cases (SVC-3, BO-6). ---
-  router.Add(
-      Verb::post, "/api/v1/cases",
-      any_staff([cases](const Request& request, const Params&,
-                        const services::Staff& staff) -> http::awaitable<Response> {
-        auto body = ParseBody(request, {"kind", "unit", "customer", "title", "detail", "source",
-                                        "owner", "deadline"});
-        if (!body.ok()) co_return http::Problem(request, body.status());
-        services::NewCase input;
-        for (auto [field, target] :
-             {std::pair{"kind", &input.kind}, std::pair{"unit", &input.unit_code},
-              std::pair{"customer", &input.customer_number}, std::pair{"title", &input.title},
-              std::pair{"detail", &input.detail}, std::pair{"source", &input.source},
-              std::pair{"owner", &input.owner_login},
-              std::pair{"deadline", &input.deadline_date}}) {
-          auto value = TextField(*body, field);
-          if (!value.ok()) co_return http::Problem(request, value.status());
-          *target = *value;
-        }
-        auto opened = cases->Open(staff, input);
-        if (!opened.ok()) co_return http::Problem(request, opened.status());
-        co_return http::Json(request, 201, CaseJson(*opened, staff));
-      }),
-      RouteDoc{"Open a case: an error, dispute, complaint or inspection finding", "cases",
-               "staff", "NewCase", "Case", 201});
+  router.Add(Verb::post, "/api/v1/cases",
+             any_staff([cases](const Request& request, const Params&,
+                               const services::Staff& staff) -> http::awaitable<Response> {
+               auto body = ParseBody(request, {"kind", "unit", "customer", "title", "detail",
+                                               "source", "owner", "deadline"});
+               if (!body.ok()) co_return http::Problem(request, body.status());
+               services::NewCase input;
+               for (auto [field, target] :
+                    {std::pair{"kind", &input.kind}, std::pair{"unit", &input.unit_code},
+                     std::pair{"customer", &input.customer_number},
+                     std::pair{"title", &input.title}, std::pair{"detail", &input.detail},
+                     std::pair{"source", &input.source}, std::pair{"owner", &input.owner_login},
+                     std::pair{"deadline", &input.deadline_date}}) {
+                 auto value = TextField(*body, field);
+                 if (!value.ok()) co_return http::Problem(request, value.status());
+                 *target = *value;
+               }
+               auto opened = cases->Open(staff, input);
+               if (!opened.ok()) co_return http::Problem(request, opened.status());
+               co_return http::Json(request, 201, CaseJson(*opened, staff));
+             }),
+             RouteDoc{"Open a case: an error, dispute, complaint or inspection finding", "cases",
+                      "staff", "NewCase", "Case", 201});
 
   router.Add(Verb::get, "/api/v1/cases",
              any_staff([cases](const Request& request, const Params&,
@@ -354,17 +351,17 @@ void AddWorkbenchRoutes(http::Router& router, const ApiServices& api) {
                       "closed|overdue), newest first",
                       "cases", "staff", "", "CaseList", 200});
 
-  router.Add(Verb::get, "/api/v1/cases/{id}",
-             any_staff([cases](const Request& request, const Params& params,
-                               const services::Staff& staff) -> http::awaitable<Response> {
-               auto id = IdParam(params, "id");
-               if (!id) co_return http::Problem(request, 404, "unknown_case", "no such case");
-               auto item = cases->Get(staff, *id);
-               if (!item.ok()) co_return http::Problem(request, item.status());
-               co_return http::Json(request, 200, CaseJson(*item, staff));
-             }),
-             RouteDoc{"A case with every change it went through", "cases", "staff", "", "Case",
-                      200});
+  router.Add(
+      Verb::get, "/api/v1/cases/{id}",
+      any_staff([cases](const Request& request, const Params& params,
+                        const services::Staff& staff) -> http::awaitable<Response> {
+        auto id = IdParam(params, "id");
+        if (!id) co_return http::Problem(request, 404, "unknown_case", "no such case");
+        auto item = cases->Get(staff, *id);
+        if (!item.ok()) co_return http::Problem(request, item.status());
+        co_return http::Json(request, 200, CaseJson(*item, staff));
+      }),
+      RouteDoc{"A case with every change it went through", "cases", "staff", "", "Case", 200});
 
   router.Add(
       Verb::post, "/api/v1/cases/{id}/changes",
@@ -413,8 +410,11 @@ json::object WorkbenchSchemas() {
                                   {"from", "YYYY-MM-DD"},
                                   {"to", "YYYY-MM-DD"}},
                                  {"name", "unit", "from", "to"})},
-      {"Campaign", properties({{"id", "integer"}, {"name", "string"}, {"unit", "unit code"},
-                               {"from", "date"}, {"to", "date"}},
+      {"Campaign", properties({{"id", "integer"},
+                               {"name", "string"},
+                               {"unit", "unit code"},
+                               {"from", "date"},
+                               {"to", "date"}},
                               {})},
       {"CampaignList", properties({{"campaigns", "array of Campaign"}}, {})},
       {"Leaderboard",
@@ -432,8 +432,9 @@ json::object WorkbenchSchemas() {
                            {"state", "open, investigating, resolved or closed"},
                            {"overdue", "past its deadline and not resolved"},
                            {"next_states", "the states the caller may move it to"},
-                           {"events", "every change: at_ms, staff_id, from_state, to_state, "
-                                      "note"}},
+                           {"events",
+                            "every change: at_ms, staff_id, from_state, to_state, "
+                            "note"}},
                           {})},
       {"CaseList", properties({{"cases", "array of Case"}}, {})},
       {"CaseChange", properties({{"state", "investigating, resolved or closed"},

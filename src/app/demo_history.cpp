@@ -559,8 +559,8 @@ Result<int64_t> History::OpenCases() {
   for (size_t o = 0; o < outlets_.size(); ++o) {
     const Outlet& outlet = outlets_[o];
     services::Staff teller{outlet.teller, "", "", services::Role::kTeller, outlet.id, outlet.path};
-    services::Staff checker{outlet.checker,         "",        "",
-                            services::Role::kSupervisor, outlet.id, outlet.path};
+    services::Staff checker{outlet.checker, "",         "", services::Role::kSupervisor,
+                            outlet.id,      outlet.path};
     std::vector<int64_t> customers;
     for (const Person& person : people_) {
       if (person.outlet == o) customers.push_back(person.customer_id);
@@ -570,8 +570,8 @@ Result<int64_t> History::OpenCases() {
       // The first of each outlet's is recent, so every outlet has one in hand.
       int64_t age_days = c == 0 ? Between(2, 18) : Between(2, 330);
       int64_t at = now_ms_ - age_days * kDayMs - Between(0, 8) * 3600'000;
-      services::NewCase input{pick.kind, "", "", pick.title, "", pick.source, "",
-                              services::LimitDay(at + 15 * kDayMs)};
+      services::NewCase input{pick.kind, "",          "", pick.title,
+                              "",        pick.source, "", services::LimitDay(at + 15 * kDayMs)};
       if (pick.about_customer && !customers.empty()) {
         int64_t id = customers[static_cast<size_t>(Between(0, customers.size() - 1))];
         Status read = db_.Read([&](store::SqlSession& sql) -> Status {
@@ -597,7 +597,7 @@ Result<int64_t> History::OpenCases() {
         bool closing = state == "closed";
         std::string note = state == "investigating" ? ""
                            : closing                ? "复核无误，结案"
-                                                    : "已核实处理，结果已告知相关人员";
+                                     : "已核实处理，结果已告知相关人员";
         auto changed = cases.Change(closing ? checker : teller, made->id, state, note, "");
         if (!changed.ok()) return changed.status();
       }

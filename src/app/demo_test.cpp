@@ -55,9 +55,10 @@ const std::vector<ExpectedCustomer>& ExpectedCustomers() {
 
 // Every table the demo writes to, the ledger's included.
 constexpr const char* kCountedTables[] = {
-    "staff",  "customers", "bank_accounts", "signings", "credentials", "challenges",  "payments",
-    "outbox", "audit_log", "sessions",      "journal",  "accounts",    "limit_usage",
-    "ukeys",  "approvals", "fee_charges",   "kpi_targets", "cases",       "case_events",
+    "staff",       "customers",   "bank_accounts", "signings",    "credentials",
+    "challenges",  "payments",    "outbox",        "audit_log",   "sessions",
+    "journal",     "accounts",    "limit_usage",   "ukeys",       "approvals",
+    "fee_charges", "kpi_targets", "cases",         "case_events",
 };
 
 template <typename T>
@@ -144,9 +145,7 @@ class DemoTest : public ::testing::TestWithParam<std::string> {
     EXPECT_FALSE(fs::exists(dir_));
   }
 
-  int RunDemo(int history_customers = 0) {
-    return Demo({database_, data_dir_, history_customers});
-  }
+  int RunDemo(int history_customers = 0) { return Demo({database_, data_dir_, history_customers}); }
 
   std::map<std::string, int64_t> Counts() {
     auto db = Must(store::OpenSqlDatabase(database_));
@@ -172,7 +171,7 @@ TEST_P(DemoTest, BuildsTheBankOnceWithEveryKindOfSecondFactor) {
   ASSERT_EQ(RunDemo(), 0);
   std::map<std::string, int64_t> counts = Counts();
   std::string guide = ReadFile(data_dir_ + "/demo/guide.txt");
-  EXPECT_EQ(counts["staff"], 16);  // A teller at each of the 10 outlets, supervisors, managers.
+  EXPECT_EQ(counts["staff"], 16);   // A teller at each of the 10 outlets, supervisors, managers.
   EXPECT_EQ(counts["ukeys"], 200);  // 20 in stock at each outlet.
   EXPECT_EQ(counts["kpi_targets"], 0);  // Targets come with the history.
   EXPECT_EQ(counts["customers"], 4);

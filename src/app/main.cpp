@@ -105,8 +105,9 @@ int main(int argc, char** argv) {
   bool quiet = false;
   serve_command->add_flag("--no-access-log", quiet, "Do not log each request");
   bool no_end_of_day = false;
-  serve_command->add_flag("--no-end-of-day", no_end_of_day,
-                          "Leave end of day (the monthly SMS and yearly card fees) to another node");
+  serve_command->add_flag(
+      "--no-end-of-day", no_end_of_day,
+      "Leave end of day (the monthly SMS and yearly card fees) to another node");
   auto* web_dir_option = serve_command->add_option(
       "--web-dir", serve.web_dir,
       "The built web app to serve (default: web/dist when it exists; '' for none)");

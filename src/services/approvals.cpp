@@ -56,7 +56,9 @@ bool IsPrepared(ApprovalKind kind) {
 }
 
 // The kinds whose action names its object in `serial` (shown) and `prepared` (used).
-bool HasObject(ApprovalKind kind) { return IsPrepared(kind) || kind == ApprovalKind::kCardRestore; }
+bool HasObject(ApprovalKind kind) {
+  return IsPrepared(kind) || kind == ApprovalKind::kCardRestore;
+}
 
 bool Printable(std::string_view text) {
   for (char c : text) {
@@ -648,12 +650,13 @@ Status ApprovalService::EnterPrepared(store::SqlSession& sql, const Approval& ap
     if (restored->empty()) {
       return Status::Rejected("card_not_blocked", "the card is no longer lost or frozen");
     }
-    return RecordAudit(sql, clock_,
-                       {"staff", approval.maker_staff_id, "counter", "card.status",
-                        "card:" + action.prepared, "ok", "active by approval " +
-                        std::to_string(approval.id)});
+    return RecordAudit(
+        sql, clock_,
+        {"staff", approval.maker_staff_id, "counter", "card.status", "card:" + action.prepared,
+         "ok", "active by approval " + std::to_string(approval.id)});
   }
-  auto owner = sql.Query("SELECT customer_id FROM bank_accounts WHERE number = ?", {action.account});
+  auto owner =
+      sql.Query("SELECT customer_id FROM bank_accounts WHERE number = ?", {action.account});
   if (!owner.ok()) return owner.status();
   if (owner->empty()) return Status::Internal("approval_inconsistent", "the account is gone");
   if (action.kind == ApprovalKind::kPasswordReset) {

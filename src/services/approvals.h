@@ -67,8 +67,9 @@ struct ApprovalAction {
   // the card's serial; U-key certification: the certificate's serial. Shown to the checker.
   std::string serial;
   // Card issue, password card, dynamic token, password reset: what the maker prepared (a
-  // card's token and PIN verifier; a sealed credential; a password's Argon2id hash). Never shown, and not part of what an idempotency key
-  // stands for: a retry prepares anew and is answered with the first request's approval.
+  // card's token and PIN verifier; a sealed credential; a password's Argon2id hash). Never shown,
+  // and not part of what an idempotency key stands for: a retry prepares anew and is answered with
+  // the first request's approval.
   std::string prepared;
 };
 

@@ -592,17 +592,17 @@ Result<int64_t> EnterPreparedCard(store::SqlSession& sql, const Clock& clock,
       "status, pin_verifier, pin_failures, pin_failure_day, atm_enabled, pos_enabled, "
       "atm_daily_minor, pos_daily_minor, issued_at_ms) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, "
       "0, '', 1, 1, ?, ?, ?) RETURNING id",
-      {token, last_four, std::string(kDebitCardBin), account_number, (*account)->customer_id, expiry,
-       verifier, kAtmDailyDefaultMinor, kPosDailyDefaultMinor, now});
+      {token, last_four, std::string(kDebitCardBin), account_number, (*account)->customer_id,
+       expiry, verifier, kAtmDailyDefaultMinor, kPosDailyDefaultMinor, now});
   if (rows.status().code() == Code::kConflict) {
     return Status::Conflict("card_number_taken", "this card number was issued meanwhile");
   }
   if (!rows.ok()) return rows.status();
   int64_t id = rows->Int(0, 0);
-  EBANK_RETURN_IF_ERROR(RecordAudit(sql, clock,
-                                    {std::string(actor_kind), actor_id, "counter", "card.issue",
-                                     "card:" + std::to_string(id), "ok",
-                                     MaskedPan(kDebitCardBin, last_four)}));
+  EBANK_RETURN_IF_ERROR(
+      RecordAudit(sql, clock,
+                  {std::string(actor_kind), actor_id, "counter", "card.issue",
+                   "card:" + std::to_string(id), "ok", MaskedPan(kDebitCardBin, last_four)}));
   return id;
 }
 
@@ -613,7 +613,8 @@ Result<IssuedCard> CardService::Issue(const std::string& account_number, const s
     if (!prepared.ok()) return prepared.status();
     int64_t id = 0;
     Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
-      auto entered = EnterPreparedCard(sql, clock_, account_number, prepared->prepared, "system", 0);
+      auto entered =
+          EnterPreparedCard(sql, clock_, account_number, prepared->prepared, "system", 0);
       if (!entered.ok()) return entered.status();
       id = *entered;
       return Status::Ok();

@@ -58,8 +58,8 @@ Case CaseFromRow(const store::SqlRows& rows, size_t r, const std::string& today)
   item.created_by = rows.Int(r, 11);
   item.created_at_ms = rows.Int(r, 12);
   item.updated_at_ms = rows.Int(r, 13);
-  item.overdue = (item.state == "open" || item.state == "investigating") &&
-                 item.deadline_date < today;
+  item.overdue =
+      (item.state == "open" || item.state == "investigating") && item.deadline_date < today;
   return item;
 }
 
@@ -160,9 +160,9 @@ Result<Case> CaseService::Open(const Staff& maker, const NewCase& input) {
     if (!rows.ok()) return rows.status();
     id = rows->Int(0, 0);
     EBANK_RETURN_IF_ERROR(AddEvent(sql, id, now, maker.id, "", "open", input.title));
-    return RecordAudit(sql, clock_,
-                       {"staff", maker.id, "counter", "case.open", fmt::format("case:{}", id),
-                        "ok", input.kind});
+    return RecordAudit(
+        sql, clock_,
+        {"staff", maker.id, "counter", "case.open", fmt::format("case:{}", id), "ok", input.kind});
   });
   if (!status.ok()) return status;
   return Get(maker, id);
@@ -172,7 +172,8 @@ Result<std::vector<Case>> CaseService::List(const Staff& staff, std::string_view
   bool overdue_only = state == "overdue";
   if (!state.empty() && !overdue_only && state != "open" && state != "investigating" &&
       state != "resolved" && state != "closed") {
-    return Status::Invalid("invalid_query", "state is open, investigating, resolved, closed or overdue");
+    return Status::Invalid("invalid_query",
+                           "state is open, investigating, resolved, closed or overdue");
   }
   std::string today = LimitDay(clock_.NowMs());
   std::vector<Case> cases;
@@ -184,8 +185,7 @@ Result<std::vector<Case>> CaseService::List(const Staff& staff, std::string_view
       params.emplace_back(std::string(state));
     }
     auto rows = sql.Query(
-        fmt::format("{} WHERE {} ORDER BY k.id DESC LIMIT {}", kCaseSelect, where,
-                    kCasesListedMax),
+        fmt::format("{} WHERE {} ORDER BY k.id DESC LIMIT {}", kCaseSelect, where, kCasesListedMax),
         params);
     if (!rows.ok()) return rows.status();
     for (size_t r = 0; r < rows->size(); ++r) {
@@ -240,16 +240,16 @@ Result<Case> CaseService::Change(const Staff& staff, int64_t id, const std::stri
   auto current = Get(staff, id);
   if (!current.ok()) return current.status();
   if (!to_state.empty() && !Allowed(current->state, to_state)) {
-    return Status::Conflict("invalid_transition",
-                            fmt::format("a case that is {} cannot become {}", current->state,
-                                        to_state));
+    return Status::Conflict("invalid_transition", fmt::format("a case that is {} cannot become {}",
+                                                              current->state, to_state));
   }
   Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
     int64_t owner = current->owner_staff_id;
     if (!owner_login.empty()) {
-      auto unit = sql.Query("SELECT u.path FROM cases k JOIN units u ON u.id = k.unit_id WHERE "
-                            "k.id = ?",
-                            {id});
+      auto unit = sql.Query(
+          "SELECT u.path FROM cases k JOIN units u ON u.id = k.unit_id WHERE "
+          "k.id = ?",
+          {id});
       if (!unit.ok()) return unit.status();
       if (unit->empty()) return Status::NotFound("unknown_case", "no such case");
       auto found = OwnerFor(sql, owner_login, unit->Text(0, 0));
@@ -264,7 +264,8 @@ Result<Case> CaseService::Change(const Staff& staff, int64_t id, const std::stri
         "= ? RETURNING id",
         {state, owner, now, id, current->state});
     if (!changed.ok()) return changed.status();
-    if (changed->empty()) return Status::Conflict("invalid_transition", "the case changed meanwhile");
+    if (changed->empty())
+      return Status::Conflict("invalid_transition", "the case changed meanwhile");
     std::string text = note;
     if (!owner_login.empty()) text += (text.empty() ? "" : " / ") + ("→ " + owner_login);
     EBANK_RETURN_IF_ERROR(AddEvent(sql, id, now, staff.id, current->state, state, text));

@@ -22,15 +22,15 @@ inline constexpr size_t kCaseTextBytesMax = 2000;  // Detail and notes.
 inline constexpr size_t kCasesListedMax = 500;
 
 struct NewCase {
-  std::string kind;              // "card_error", "dispute", "complaint", "finding".
-  std::string unit_code;         // "" for the maker's own unit.
-  std::string customer_number;   // "" when the case is about no one customer.
+  std::string kind;             // "card_error", "dispute", "complaint", "finding".
+  std::string unit_code;        // "" for the maker's own unit.
+  std::string customer_number;  // "" when the case is about no one customer.
   std::string title;
   std::string detail;
-  std::string source;            // Where it came from: "检查 2026-Q4", "95588 hotline"...
+  std::string source;  // Where it came from: "检查 2026-Q4", "95588 hotline"...
   // "" for the maker; else a staff member of the case's unit, above it or below it.
   std::string owner_login;
-  std::string deadline_date;     // YYYY-MM-DD, China Standard Time.
+  std::string deadline_date;  // YYYY-MM-DD, China Standard Time.
 };
 
 struct CaseEvent {
@@ -56,7 +56,7 @@ struct Case {
   int64_t created_by = 0;
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
-  bool overdue = false;  // Past its deadline and not yet resolved.
+  bool overdue = false;           // Past its deadline and not yet resolved.
   std::vector<CaseEvent> events;  // Oldest first (Get only).
 };
 

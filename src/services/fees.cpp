@@ -213,8 +213,8 @@ bool IsDigitsAt(std::string_view text, size_t from, size_t to) {
 
 Result<FeeRun> FeeService::ChargeSmsAlerts(const std::string& month,
                                            std::optional<int64_t> signed_before_ms) {
-  bool month_ok = month.size() == 7 && month[4] == '-' && IsDigitsAt(month, 0, 4) &&
-                  IsDigitsAt(month, 5, 7);
+  bool month_ok =
+      month.size() == 7 && month[4] == '-' && IsDigitsAt(month, 0, 4) && IsDigitsAt(month, 5, 7);
   if (!month_ok || month.substr(5) < "01" || month.substr(5) > "12") {
     return Status::Invalid("invalid_month", "month is YYYY-MM");
   }
@@ -341,10 +341,10 @@ Result<FeeRun> FeeService::ChargePeriodic(std::string_view fee_code, std::string
     // above, and fee_charges holds one row per fee, account and period.
     ledger::Request request{
         fmt::format("fee:{}:{}:{}:{}", fee_code, payer.number, payer.period, today),
-                            ledger::Transfer{{{payer.ledger_account, -amount, schedule->currency},
-                                              {income[payer.unit_id], amount, schedule->currency}},
-                                             fmt::format("{} {}", schedule->name_zh, period)},
-                            effect};
+        ledger::Transfer{{{payer.ledger_account, -amount, schedule->currency},
+                          {income[payer.unit_id], amount, schedule->currency}},
+                         fmt::format("{} {}", schedule->name_zh, period)},
+        effect};
     requests.push_back(std::move(request));
     effects.push_back(std::move(effect));
     if (requests.size() == kFeeRunBatchMax) EBANK_RETURN_IF_ERROR(flush());

@@ -36,7 +36,7 @@ struct FeeSchedule {
   std::string name_en;
   int64_t amount_minor = 0;
   Currency currency = Currency::Cny();
-  bool ebanking = false;  // Counts as e-banking revenue.
+  bool ebanking = false;                 // Counts as e-banking revenue.
   std::map<std::string, int> discounts;  // Percent off by channel, 0 to 100.
   int64_t updated_at_ms = 0;
 };
@@ -90,10 +90,10 @@ class FeeChargeEffect final : public ledger::Effect {
 // The outcome of a periodic fee run.
 struct FeeRun {
   std::string period;
-  int64_t charged = 0;           // Charges made by this run.
-  int64_t already_charged = 0;   // Charged for this period before.
-  int64_t refused = 0;           // The account could not pay (insufficient funds, frozen).
-  int64_t total_minor = 0;       // What this run charged.
+  int64_t charged = 0;          // Charges made by this run.
+  int64_t already_charged = 0;  // Charged for this period before.
+  int64_t refused = 0;          // The account could not pay (insufficient funds, frozen).
+  int64_t total_minor = 0;      // What this run charged.
 };
 
 class FeeService {

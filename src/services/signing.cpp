@@ -163,10 +163,9 @@ Status SigningService::SignUp(int64_t customer_id, const SigningInput& input) {
       }
       return Status::Conflict("login_id_taken", "this login id is in use");
     }
-    store::SqlParams params{customer_id,      input.login_id,
-                            *hash,            input.reserved_info,
-                            Join(input.channels), input.alert_threshold_minor,
-                            clock_.NowMs(),   std::monostate{}};
+    store::SqlParams params{customer_id,         input.login_id,       *hash,
+                            input.reserved_info, Join(input.channels), input.alert_threshold_minor,
+                            clock_.NowMs(),      std::monostate{}};
     if (input.staff_id) params[7] = *input.staff_id;
     return sql.Exec(
         "INSERT INTO signings (customer_id, login_id, password_hash, reserved_info, channels, "
@@ -299,8 +298,8 @@ Result<TotpEnrolment> SigningService::EnrolTotp(int64_t customer_id) {
   return prepared->first;
 }
 
-Result<std::pair<security::PasswordCard, PreparedCredential>>
-SigningService::PreparePasswordCard(int64_t customer_id) {
+Result<std::pair<security::PasswordCard, PreparedCredential>> SigningService::PreparePasswordCard(
+    int64_t customer_id) {
   auto record = Get(customer_id);
   if (!record.ok()) return record.status();
   security::PasswordCard card = security::PasswordCard::Generate(random_);
@@ -309,7 +308,7 @@ SigningService::PreparePasswordCard(int64_t customer_id) {
 }
 
 Result<PreparedCredential> SigningService::PreparePasswordReset(int64_t customer_id,
-                                                               std::string_view new_password) {
+                                                                std::string_view new_password) {
   auto record = Get(customer_id);
   if (!record.ok()) return record.status();
   EBANK_RETURN_IF_ERROR(security::CheckPasswordPolicy(new_password));

@@ -48,8 +48,8 @@ class FeesTest : public ::testing::TestWithParam<std::string> {
           {std::string(fee)});
       if (!found.ok()) return found.status();
       for (size_t r = 0; r < found->size(); ++r) {
-        rows.push_back(fmt::format("{} {} {}", found->Text(r, 0), found->Text(r, 1),
-                                   found->Int(r, 2)));
+        rows.push_back(
+            fmt::format("{} {} {}", found->Text(r, 0), found->Text(r, 1), found->Int(r, 2)));
       }
       return Status::Ok();
     });
@@ -108,7 +108,8 @@ TEST_P(FeesTest, EndOfDayChargesEachPeriodOnceAndRetriesWhatCouldNotBePaid) {
   EXPECT_TRUE(again->empty());
 
   // The next day carol has money: she pays March; nobody pays twice.
-  ASSERT_TRUE(bank_.env().Pay(bank_.env().OpenFunding(), carol_account.ledger_account, 500).status.ok());
+  ASSERT_TRUE(
+      bank_.env().Pay(bank_.env().OpenFunding(), carol_account.ledger_account, 500).status.ok());
   clock.Set(CstMs("2026-03-02", 0) + 1000);
   auto next = fees_.RunDue(clock.NowMs());
   ASSERT_TRUE(next.ok()) << next.status().ToString();
