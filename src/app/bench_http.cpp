@@ -91,6 +91,8 @@ std::vector<std::string> ChildEnvironment(const std::vector<std::string>& extra)
   return out;
 }
 
+std::string ReadFile(const std::filesystem::path& path);
+
 // A child process, its stdout and stderr appended to a log file. One still running when
 // this is dropped is killed and reaped, so that none outlives the benchmark.
 class Child {
@@ -139,6 +141,20 @@ class Child {
     }
     if (WIFEXITED(status_)) return WEXITSTATUS(status_);
     return -WTERMSIG(status_);
+  }
+  // The CPU time (user and system, all threads) it has used so far, from /proc.
+  double CpuSeconds() const {
+    std::string stat = ReadFile(fmt::format("/proc/{}/stat", pid_));
+    // Fields after the command name (which may hold spaces) in parentheses: utime and
+    // stime are the 12th and 13th.
+    std::istringstream fields(stat.substr(std::min(stat.size(), stat.rfind(')') + 1)));
+    std::string field;
+    long long utime = 0, stime = 0;
+    for (int i = 1; i <= 13 && fields >> field; ++i) {
+      if (i == 12) utime = std::atoll(field.c_str());
+      if (i == 13) stime = std::atoll(field.c_str());
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
   }
   // SIGTERM, then SIGKILL when it has not ended within `grace_s`; returns as Wait does.
   int Stop(double grace_s) {
@@ -308,6 +324,7 @@ class Server {
 
   uint16_t port() const { return port_; }
   const std::string& operator_token() const { return operator_token_; }
+  double CpuSeconds() const { return child_.CpuSeconds(); }
   // Stops the server (once); its exit code.
   int Stop() {
     if (!exit_code_) exit_code_ = child_.Stop(kServerStopTimeoutS);
@@ -443,6 +460,7 @@ struct WrkResult {
   int64_t socket_errors = 0;  // connect, read, write and timeout errors.
   double p50_ms = 0;
   double p99_ms = 0;
+  double server_cpu_s = 0;  // What ebank serve used while wrk ran.
   std::string first_failure;
 };
 
@@ -493,14 +511,18 @@ WrkResult RunWrk(const Server& server, const Bank& bank, const BenchHttpOptions&
             ChildEnvironment({"EBANK_BENCH_TOKEN=" + bank.customer_token,
                               "EBANK_BENCH_RESULT=" + summary.string()}),
             dir / "wrk.log");
+  double cpu_before = server.CpuSeconds();
   std::optional<int> code = wrk.Wait(seconds + kWrkSlackS);
+  double cpu_used = server.CpuSeconds() - cpu_before;
   if (!code) throw std::runtime_error("wrk did not finish");
   spdlog::debug("wrk:\n{}", ReadFile(dir / "wrk.log"));
   if (*code != 0 || !fs::exists(summary)) {
     throw std::runtime_error(
         fmt::format("wrk failed (exit {}):\n{}", *code, ReadFile(dir / "wrk.log")));
   }
-  return ParseWrkResult(ReadFile(summary));
+  WrkResult result = ParseWrkResult(ReadFile(summary));
+  result.server_cpu_s = cpu_used;
+  return result;
 }
 
 struct BackendResult {
@@ -509,6 +531,8 @@ struct BackendResult {
   double http_transfers_per_s = 0;
   double ledger_transfers_per_s = 0;
   double ratio = 0;  // HTTP over in-process.
+  // The server's CPU time per transfer: steadier than the rate on a shared machine.
+  double server_cpu_us_per_transfer = 0;
 };
 
 BackendResult BenchBackend(const std::string& backend, Cluster* cluster,
@@ -540,6 +564,8 @@ BackendResult BenchBackend(const std::string& backend, Cluster* cluster,
   const WrkResult& http = result.http;
   result.http_transfers_per_s =
       http.duration_s > 0 ? static_cast<double>(http.created) / http.duration_s : 0;
+  result.server_cpu_us_per_transfer =
+      http.created > 0 ? http.server_cpu_s * 1e6 / static_cast<double>(http.created) : 0;
   spdlog::info(
       "{}: HTTP {:.0f} transfers/s (201: {}, other 2xx: {}, non-2xx: {}, socket "
       "errors: {}), p50 {:.2f} ms, p99 {:.2f} ms",
@@ -575,22 +601,25 @@ std::string ResultsJson(const std::vector<BackendResult>& results,
         ", \"{}\": {{\"http_transfers_per_s\": {:.0f}, \"http_p50_ms\": {:.3f}, "
         "\"http_p99_ms\": {:.3f}, \"transfers\": {}, \"other_2xx\": {}, \"non_2xx\": {}, "
         "\"socket_errors\": {}, \"ledger_transfers_per_s\": {:.0f}, "
-        "\"ratio_http_to_ledger\": {:.3f}}}",
+        "\"ratio_http_to_ledger\": {:.3f}, \"server_cpu_us_per_transfer\": {:.1f}}}",
         r.backend, r.http_transfers_per_s, r.http.p50_ms, r.http.p99_ms, r.http.created,
-        r.http.other_2xx, r.http.non_2xx, r.http.socket_errors, r.ledger_transfers_per_s, r.ratio);
+        r.http.other_2xx, r.http.non_2xx, r.http.socket_errors, r.ledger_transfers_per_s, r.ratio,
+        r.server_cpu_us_per_transfer);
   }
   out += "}";
   return out;
 }
 
 void PrintTable(const std::vector<BackendResult>& results) {
-  std::printf("%-11s %16s %9s %9s %8s %8s %18s %12s\n", "backend", "HTTP transfers/s", "p50 ms",
-              "p99 ms", "non-2xx", "errors", "ledger transfers/s", "HTTP/ledger");
+  std::printf("%-11s %16s %9s %9s %8s %8s %18s %12s %14s\n", "backend", "HTTP transfers/s",
+              "p50 ms", "p99 ms", "non-2xx", "errors", "ledger transfers/s", "HTTP/ledger",
+              "CPU us/transfer");
   for (const BackendResult& r : results) {
-    std::printf("%-11s %16.0f %9.3f %9.3f %8lld %8lld %18.0f %12.3f\n", r.backend.c_str(),
+    std::printf("%-11s %16.0f %9.3f %9.3f %8lld %8lld %18.0f %12.3f %14.1f\n", r.backend.c_str(),
                 r.http_transfers_per_s, r.http.p50_ms, r.http.p99_ms,
                 static_cast<long long>(r.http.non_2xx),
-                static_cast<long long>(r.http.socket_errors), r.ledger_transfers_per_s, r.ratio);
+                static_cast<long long>(r.http.socket_errors), r.ledger_transfers_per_s, r.ratio,
+                r.server_cpu_us_per_transfer);
   }
 }
 

@@ -11,8 +11,8 @@ struct BenchHttpOptions {
   bool json = false;
   double seconds = 10.0;  // Length of the wrk run, and of the in-process ledger case.
   std::vector<std::string> backends = {"sqlite", "postgresql"};
-  int connections = 256;  // wrk's open connections (over 2 wrk threads).
-  size_t handler_threads = http::ServerOptions{}.handler_threads;  // Passed to ebank serve.
+  int connections = 256;       // wrk's open connections (over 2 wrk threads).
+  size_t handler_threads = 0;  // Passed to ebank serve (0: its default).
 };
 
 // `ebank bench http`: authenticated, durable transfers per second through the whole server.

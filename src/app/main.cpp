@@ -97,8 +97,10 @@ int main(int argc, char** argv) {
   serve_command->add_option("--card-port-file", serve.card_port_file,
                             "Write the card host's bound port here");
   serve_command->add_option("--threads", serve.threads, "I/O threads (0: one per core)");
-  serve_command->add_option("--handler-threads", serve.handler_threads,
-                            "threads that run request handlers (they may wait for the database)");
+  serve_command->add_option(
+      "--handler-threads", serve.handler_threads,
+      "threads that run request handlers (they may wait for the database); 0: two per core "
+      "on SQLite, 8 on PostgreSQL");
   serve_command
       ->add_option("--data-dir", serve.data_dir, "Keys, the bank's CA and the development SMS file")
       ->capture_default_str();

@@ -10,6 +10,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json/object.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -139,6 +140,13 @@ std::string LoadOrCreateOperatorToken(const std::string& token_file) {
   return token;
 }
 
+size_t DefaultHandlerThreads(const std::string& database) {
+  // SQLite reads take microseconds on a core: a few threads more than cores keep them busy
+  // (more only add wake-ups and lock hand-offs). A PostgreSQL read waits for a round trip.
+  if (store::IsPostgresUrl(database)) return kPostgresHandlerThreads;
+  return 2 * std::max(1u, std::thread::hardware_concurrency());
+}
+
 int Serve(const ServeOptions& options) {
   http::ServerOptions server_options;
   if (!SplitListen(options.listen, &server_options.address, &server_options.port)) {
@@ -146,7 +154,9 @@ int Serve(const ServeOptions& options) {
     return 2;
   }
   server_options.access_log = options.access_log;
-  server_options.handler_threads = options.handler_threads;
+  server_options.handler_threads = options.handler_threads > 0
+                                       ? options.handler_threads
+                                       : DefaultHandlerThreads(options.database);
   if (!store::IsPostgresUrl(options.database)) {
     std::filesystem::path path(options.database);
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());

@@ -1,5 +1,7 @@
 #include "store/sql.h"
 
+#include <stdexcept>
+
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
@@ -294,15 +296,29 @@ thread_local int PgDatabase::running_depth_ = 0;
 
 }  // namespace
 
+const SqlValue& SqlRows::Cell(size_t row, size_t column) const {
+  if (column >= columns_ || row >= size()) throw std::out_of_range("SqlRows: no such cell");
+  return cells_[row * columns_ + column];
+}
+
+std::string SqlRows::Text(size_t row, size_t column) const {
+  const SqlValue& cell = Cell(row, column);
+  if (const auto* number = std::get_if<int64_t>(&cell)) return std::to_string(*number);
+  if (const auto* text = std::get_if<std::string>(&cell)) return *text;
+  return "";
+}
+
 int64_t SqlRows::Int(size_t row, size_t column) const {
   return OptionalInt(row, column).value_or(0);
 }
 
 std::optional<int64_t> SqlRows::OptionalInt(size_t row, size_t column) const {
-  const auto& cell = rows_.at(row).at(column);
-  if (!cell) return std::nullopt;
+  const SqlValue& cell = Cell(row, column);
+  if (const auto* number = std::get_if<int64_t>(&cell)) return *number;
+  const auto* text = std::get_if<std::string>(&cell);
+  if (!text) return std::nullopt;
   int64_t value = 0;
-  std::from_chars(cell->data(), cell->data() + cell->size(), value);
+  std::from_chars(text->data(), text->data() + text->size(), value);
   return value;
 }
 

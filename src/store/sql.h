@@ -21,22 +21,31 @@ namespace ebank::store {
 using SqlValue = std::variant<std::monostate, int64_t, std::string>;
 using SqlParams = std::vector<SqlValue>;
 
-// Result rows, every cell as text (or NULL), read with typed accessors.
+// Result rows, read with typed accessors. A cell holds NULL, an integer (SQLite's own
+// integers, kept as they are) or text (everything else, and every PostgreSQL value); Text
+// of an integer cell is its decimal form and Int of a text cell parses it, so callers never
+// depend on which backend filled the rows.
 class SqlRows {
  public:
-  size_t size() const { return rows_.size(); }
-  bool empty() const { return rows_.empty(); }
-  bool IsNull(size_t row, size_t column) const { return !rows_.at(row).at(column).has_value(); }
-  std::string Text(size_t row, size_t column) const {
-    return rows_.at(row).at(column).value_or("");
+  size_t size() const { return columns_ == 0 ? 0 : cells_.size() / columns_; }
+  bool empty() const { return cells_.empty(); }
+  bool IsNull(size_t row, size_t column) const {
+    return std::holds_alternative<std::monostate>(Cell(row, column));
   }
+  std::string Text(size_t row, size_t column) const;
   int64_t Int(size_t row, size_t column) const;
   std::optional<int64_t> OptionalInt(size_t row, size_t column) const;
 
-  void AddRow(std::vector<std::optional<std::string>> row) { rows_.push_back(std::move(row)); }
+  // Filling: the column count first, then each row's cells in order.
+  void SetColumns(size_t columns) { columns_ = columns; }
+  void AddNull() { cells_.emplace_back(); }
+  void AddInt(int64_t value) { cells_.emplace_back(value); }
+  void AddText(std::string text) { cells_.emplace_back(std::move(text)); }
 
  private:
-  std::vector<std::vector<std::optional<std::string>>> rows_;
+  const SqlValue& Cell(size_t row, size_t column) const;
+  size_t columns_ = 0;
+  std::vector<SqlValue> cells_;
 };
 
 // One connection inside a transaction. Not thread-safe.

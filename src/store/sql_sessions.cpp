@@ -50,19 +50,23 @@ Result<SqlRows> SqliteSession::Query(std::string_view sql, const SqlParams& para
   }
   SqlRows rows;
   int columns = s.ColumnCount();
+  rows.SetColumns(static_cast<size_t>(columns));
   while (true) {
     auto has_row = s.Step();
     if (!has_row.ok()) return has_row.status();
     if (!*has_row) break;
-    std::vector<std::optional<std::string>> row;
     for (int c = 0; c < columns; ++c) {
-      if (s.IsNull(c)) {
-        row.emplace_back();
-      } else {
-        row.emplace_back(s.Text(c));
+      switch (s.Type(c)) {
+        case SQLITE_NULL:
+          rows.AddNull();
+          break;
+        case SQLITE_INTEGER:
+          rows.AddInt(s.Int64(c));
+          break;
+        default:
+          rows.AddText(s.Text(c));
       }
     }
-    rows.AddRow(std::move(row));
   }
   return rows;
 }
@@ -88,16 +92,15 @@ Result<SqlRows> PgSession::Query(std::string_view sql, const SqlParams& params) 
   if (!result.ok()) return result.status();
   SqlRows rows;
   int columns = PQnfields(result->raw());
+  rows.SetColumns(static_cast<size_t>(columns));
   for (int r = 0; r < result->rows(); ++r) {
-    std::vector<std::optional<std::string>> row;
     for (int c = 0; c < columns; ++c) {
       if (result->IsNull(r, c)) {
-        row.emplace_back();
+        rows.AddNull();
       } else {
-        row.emplace_back(std::string(result->Text(r, c)));
+        rows.AddText(std::string(result->Text(r, c)));
       }
     }
-    rows.AddRow(std::move(row));
   }
   return rows;
 }

@@ -1,11 +1,21 @@
 #include "store/sqlite.h"
 
+#include <mutex>
+
 namespace ebank::store {
 namespace {
 constexpr int kBusyTimeoutMs = 10000;
+
+// Before the first connection: SQLite's memory statistics take one global mutex per
+// allocation, which every connection's thread would wait on; nothing reads them.
+void ConfigureSqliteOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
 }  // namespace
 
 Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
+  ConfigureSqliteOnce();
   sqlite3* handle = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);

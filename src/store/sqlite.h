@@ -56,6 +56,7 @@ class SqliteStatement {
   int64_t Int64(int column) const;
   std::string Text(int column) const;
   bool IsNull(int column) const;
+  int Type(int column) const { return sqlite3_column_type(statement_, column); }
   int ColumnCount() const { return sqlite3_column_count(statement_); }
 
  private:
