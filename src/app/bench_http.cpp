@@ -91,7 +91,12 @@ std::vector<std::string> ChildEnvironment(const std::vector<std::string>& extra)
   return out;
 }
 
-std::string ReadFile(const std::filesystem::path& path);
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 // A child process, its stdout and stderr appended to a log file. One still running when
 // this is dropped is killed and reaped, so that none outlives the benchmark.
@@ -147,7 +152,9 @@ class Child {
     std::string stat = ReadFile(fmt::format("/proc/{}/stat", pid_));
     // Fields after the command name (which may hold spaces) in parentheses: utime and
     // stime are the 12th and 13th.
-    std::istringstream fields(stat.substr(std::min(stat.size(), stat.rfind(')') + 1)));
+    size_t name_end = stat.rfind(')');
+    if (name_end == std::string::npos) return 0;
+    std::istringstream fields(stat.substr(name_end + 1));
     std::string field;
     long long utime = 0, stime = 0;
     for (int i = 1; i <= 13 && fields >> field; ++i) {
@@ -177,13 +184,6 @@ class Child {
   bool reaped_ = false;
   int status_ = 0;
 };
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 struct Reply {
   int status = 0;

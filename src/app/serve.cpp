@@ -94,6 +94,18 @@ void RenderCardMetrics(std::string& out, cardhost::Host& host) {
   cm.latency.Render(out, "ebank_card_request_seconds", "");
 }
 
+unsigned Cores() {
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// Handler threads when --handler-threads is 0. SQLite reads take microseconds on a core, so
+// a few threads more than cores keep them busy (more only add wake-ups and lock hand-offs);
+// a PostgreSQL read waits for a round trip.
+size_t DefaultHandlerThreads(const std::string& database) {
+  constexpr size_t kPostgresHandlerThreads = 8;
+  return store::IsPostgresUrl(database) ? kPostgresHandlerThreads : 2 * size_t{Cores()};
+}
+
 }  // namespace
 
 bool SplitListen(const std::string& listen, std::string* address, uint16_t* port) {
@@ -138,13 +150,6 @@ std::string LoadOrCreateOperatorToken(const std::string& token_file) {
   out << token << "\n";
   if (!out) throw std::runtime_error("cannot write " + token_file);
   return token;
-}
-
-size_t DefaultHandlerThreads(const std::string& database) {
-  // SQLite reads take microseconds on a core: a few threads more than cores keep them busy
-  // (more only add wake-ups and lock hand-offs). A PostgreSQL read waits for a round trip.
-  if (store::IsPostgresUrl(database)) return kPostgresHandlerThreads;
-  return 2 * std::max(1u, std::thread::hardware_concurrency());
 }
 
 int Serve(const ServeOptions& options) {
@@ -355,9 +360,7 @@ int Serve(const ServeOptions& options) {
     wait_drained(kShutdownGraceS * 10);
   });
 
-  int threads = options.threads > 0
-                    ? options.threads
-                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = options.threads > 0 ? options.threads : static_cast<int>(Cores());
   std::vector<std::thread> pool;
   for (int i = 1; i < threads; ++i)
     pool.emplace_back([&io] { io.run(); });

@@ -19,7 +19,7 @@ struct ServeOptions {
   std::string card_listen = "127.0.0.1:8583";
   std::string card_port_file;  // When set, the card host's bound port is written there.
   int threads = 0;             // 0: one per core.
-  size_t handler_threads = 0;  // 0: DefaultHandlerThreads.
+  size_t handler_threads = 0;  // 0: two per core on SQLite, 8 on PostgreSQL.
   bool access_log = true;
   // Runs end of day (the periodic fees, FeeService::RunDue) once a day. In a deployment of
   // several nodes the runs are idempotent, so any may, but one is enough.
@@ -32,11 +32,6 @@ struct ServeOptions {
 
 // "127.0.0.1:8080" or "[::1]:8080" into address and port; false when it is not one.
 bool SplitListen(const std::string& listen, std::string* address, uint16_t* port);
-
-inline constexpr size_t kPostgresHandlerThreads = 8;
-// Handler threads when --handler-threads is 0: two per core on SQLite, whose reads run on
-// a core, and kPostgresHandlerThreads on PostgreSQL, whose reads wait for the network.
-size_t DefaultHandlerThreads(const std::string& database);
 
 // Runs the server until SIGINT or SIGTERM; returns the process exit code.
 int Serve(const ServeOptions& options);

@@ -33,9 +33,8 @@ struct ServerOptions {
   bool access_log = true;
   // Handlers run on their own pool, so that a handler waiting for the database never
   // holds up reading and writing other connections; its size bounds the requests being
-  // handled at once (and so the batches the group commits can gather). More threads than
-  // cores mostly add wake-ups and lock hand-offs: `ebank bench http` moved 6,970 transfers/s
-  // with 2 and 5,630 with 16 on SQLite, and 893 with 8 against 646 with 64 on PostgreSQL.
+  // handled at once (and so the batches the group commits can gather). Many more threads
+  // than cores mostly add wake-ups and lock hand-offs (README, "Through HTTP").
   size_t handler_threads = 8;
   // Streaming responses (server-sent events) open at once; more are answered 503. A stream
   // has no request timeout; a write the client does not take within

@@ -226,6 +226,35 @@ TEST_P(ServicesTest, SessionsEndWhenIdleExpiredOrRevoked) {
   EXPECT_FALSE(sessions_->Authenticate(*other).ok());
 }
 
+// Rows read the same whichever backend filled them: SQLite's integers are kept as integers
+// and PostgreSQL's arrive as text, yet Text, Int and IsNull agree.
+TEST_P(ServicesTest, ResultCellsReadTheSameOnEitherBackend) {
+  Status status = db_->Read([](store::SqlSession& sql) {
+    auto rows = sql.Query(
+        "SELECT CAST(? AS BIGINT), CAST(? AS TEXT), NULL, CAST(-9223372036854775807 AS BIGINT) "
+        "UNION ALL SELECT 0, '', NULL, 1",
+        {int64_t{4200000000123}, std::string("0042")});
+    if (!rows.ok()) return rows.status();
+    EXPECT_EQ(rows->size(), 2u);
+    EXPECT_FALSE(rows->empty());
+    EXPECT_EQ(rows->Int(0, 0), 4200000000123);
+    EXPECT_EQ(rows->Text(0, 0), "4200000000123");
+    EXPECT_EQ(rows->Text(0, 1), "0042");  // Text stays text, leading zeros and all.
+    EXPECT_EQ(rows->Int(0, 1), 42);
+    EXPECT_TRUE(rows->IsNull(0, 2));
+    EXPECT_EQ(rows->OptionalInt(0, 2), std::nullopt);
+    EXPECT_EQ(rows->Text(0, 2), "");
+    EXPECT_EQ(rows->Text(0, 3), "-9223372036854775807");
+    EXPECT_EQ(rows->Int(1, 3), 1);
+    EXPECT_FALSE(rows->IsNull(1, 1));
+    EXPECT_EQ(rows->OptionalInt(1, 0), 0);
+    EXPECT_THROW(rows->Text(2, 0), std::out_of_range);
+    EXPECT_THROW(rows->Int(0, 4), std::out_of_range);
+    return Status::Ok();
+  });
+  EXPECT_TRUE(status.ok()) << status.ToString();
+}
+
 TEST(Luhn, MatchesKnownCardNumbers) {
   EXPECT_TRUE(LuhnValid("4111111111111111"));
   EXPECT_TRUE(LuhnValid("79927398713"));
