@@ -15,20 +15,25 @@ std::vector<std::string_view> Segments(std::string_view path) {
   return segments;
 }
 
-bool Match(std::string_view pattern, std::string_view path, Params* params) {
-  auto want = Segments(pattern);
-  auto have = Segments(path);
+bool IsCapture(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// Whether a path's segments fit a route's, and its captures into *params when they do.
+bool Match(const std::vector<std::string>& want, const std::vector<std::string_view>& have,
+           Params* params) {
   if (want.size() != have.size()) return false;
-  Params captured;
   for (size_t i = 0; i < want.size(); ++i) {
-    if (want[i].size() > 2 && want[i].front() == '{' && want[i].back() == '}') {
-      if (have[i].empty()) return false;
-      captured.emplace(std::string(want[i].substr(1, want[i].size() - 2)), std::string(have[i]));
-    } else if (want[i] != have[i]) {
-      return false;
+    if (IsCapture(want[i]) ? have[i].empty() : want[i] != have[i]) return false;
+  }
+  if (params) {
+    params->clear();
+    for (size_t i = 0; i < want.size(); ++i) {
+      if (IsCapture(want[i])) {
+        params->emplace(want[i].substr(1, want[i].size() - 2), std::string(have[i]));
+      }
     }
   }
-  if (params) *params = std::move(captured);
   return true;
 }
 
@@ -58,33 +63,40 @@ std::string PercentDecode(std::string_view text) {
 }  // namespace
 
 void Router::Add(Verb verb, std::string pattern, Handler handler, size_t body_bytes_max) {
-  routes_.push_back(
-      Route{verb, std::move(pattern), std::move(handler), body_bytes_max, {}, nullptr});
+  Add(verb, std::move(pattern), std::move(handler), RouteDoc{}, body_bytes_max);
 }
 
 void Router::Add(Verb verb, std::string pattern, Handler handler, RouteDoc doc,
                  size_t body_bytes_max) {
-  routes_.push_back(
+  Keep(
       Route{verb, std::move(pattern), std::move(handler), body_bytes_max, std::move(doc), nullptr});
 }
 
 void Router::AddStream(Verb verb, std::string pattern, StreamHandler handler, RouteDoc doc) {
   constexpr size_t kStreamRequestBodyBytesMax = 4096;  // A stream is opened by a GET.
-  Route route{verb,           std::move(pattern), nullptr, kStreamRequestBodyBytesMax,
-              std::move(doc), std::move(handler)};
+  Keep(Route{verb, std::move(pattern), nullptr, kStreamRequestBodyBytesMax, std::move(doc),
+             std::move(handler)});
+}
+
+void Router::Keep(Route route) {
+  std::vector<std::string> segments;
+  for (std::string_view segment : Segments(route.pattern))
+    segments.emplace_back(segment);
+  patterns_.push_back(std::move(segments));
   routes_.push_back(std::move(route));
 }
 
 const Route* Router::Find(Verb verb, std::string_view target, Params* params,
                           bool* path_known) const {
-  std::string_view path = PathOf(target);
+  // Each pattern was split once, when added; the path is split once here.
+  const std::vector<std::string_view> path = Segments(PathOf(target));
   *path_known = false;
-  for (const Route& route : routes_) {
-    if (!Match(route.pattern, path, nullptr)) continue;
+  for (size_t i = 0; i < routes_.size(); ++i) {
+    if (!Match(patterns_[i], path, nullptr)) continue;
     *path_known = true;
-    if (route.verb == verb) {
-      Match(route.pattern, path, params);
-      return &route;
+    if (routes_[i].verb == verb) {
+      Match(patterns_[i], path, params);
+      return &routes_[i];
     }
   }
   return nullptr;

@@ -58,7 +58,10 @@ class Router {
   void SetFallback(Handler handler) { fallback_ = std::move(handler); }
 
  private:
+  void Keep(Route route);
+
   std::vector<Route> routes_;
+  std::vector<std::vector<std::string>> patterns_;  // Each route's pattern, split at '/'.
   Handler fallback_;
 };
 

@@ -9,16 +9,41 @@
 
 namespace ebank::services {
 
+namespace {
+
+std::string Line(const std::string& mobile, const std::string& text) {
+  return boost::json::serialize(boost::json::object{{"to", mobile}, {"text", text}}) + "\n";
+}
+
+}  // namespace
+
+std::vector<Status> SmsGateway::SendAll(const std::vector<Sms>& batch) {
+  std::vector<Status> statuses;
+  statuses.reserve(batch.size());
+  for (const Sms& sms : batch)
+    statuses.push_back(Send(sms.mobile, sms.text));
+  return statuses;
+}
+
 Status FileSmsGateway::Send(const std::string& mobile, const std::string& text) {
-  // One write(2) per message on an O_APPEND file, so that a reader never sees half a line
-  // from this process and two processes never interleave theirs.
-  std::string line =
-      boost::json::serialize(boost::json::object{{"to", mobile}, {"text", text}}) + "\n";
+  return Append(Line(mobile, text));
+}
+
+std::vector<Status> FileSmsGateway::SendAll(const std::vector<Sms>& batch) {
+  std::string lines;
+  for (const Sms& sms : batch)
+    lines += Line(sms.mobile, sms.text);
+  return std::vector<Status>(batch.size(), Append(lines));
+}
+
+Status FileSmsGateway::Append(const std::string& lines) {
+  // One write(2) on an O_APPEND file, so that a reader never sees half a line from this
+  // process and two processes never interleave theirs.
   int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return Status::Unavailable("sms_gateway_failed", "cannot open " + path_);
-  ssize_t written = ::write(fd, line.data(), line.size());
+  ssize_t written = ::write(fd, lines.data(), lines.size());
   ::close(fd);
-  if (written != static_cast<ssize_t>(line.size())) {
+  if (written != static_cast<ssize_t>(lines.size())) {
     return Status::Unavailable("sms_gateway_failed", "cannot write " + path_);
   }
   return Status::Ok();
@@ -47,15 +72,22 @@ Result<size_t> OutboxDispatcher::DeliverPending() {
     return Status::Ok();
   });
   if (!status.ok()) return status;
+  std::vector<Sms> batch;
+  batch.reserve(claimed.size());
+  for (size_t r = 0; r < claimed.size(); ++r)
+    batch.push_back(Sms{claimed.Text(r, 1), claimed.Text(r, 2)});
+  std::vector<Status> delivered = sms_.SendAll(batch);
   size_t sent = 0;
   std::vector<int64_t> failed;
   for (size_t r = 0; r < claimed.size(); ++r) {
-    Status delivered = sms_.Send(claimed.Text(r, 1), claimed.Text(r, 2));
-    if (delivered.ok()) {
+    if (r < delivered.size() && delivered[r].ok()) {
       ++sent;
       continue;
     }
-    spdlog::warn("outbox: message {} not delivered: {}", claimed.Int(r, 0), delivered.ToString());
+    Status why = r < delivered.size()
+                     ? delivered[r]
+                     : Status::Internal("sms_gateway_failed", "no status for a message");
+    spdlog::warn("outbox: message {} not delivered: {}", claimed.Int(r, 0), why.ToString());
     failed.push_back(claimed.Int(r, 0));
   }
   if (!failed.empty()) {

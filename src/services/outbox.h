@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/clock.h"
 #include "store/sql.h"
@@ -18,13 +19,22 @@
 namespace ebank::services {
 
 inline constexpr int kOutboxAttemptsMax = 10;
-inline constexpr size_t kOutboxBatchRows = 100;
+// Messages claimed per transaction: at peak, balance alerts queue thousands a second, and a
+// claim is a write transaction that waits for the ledger's writer like any other.
+inline constexpr size_t kOutboxBatchRows = 1000;
+
+struct Sms {
+  std::string mobile;
+  std::string text;
+};
 
 // Where messages go. Implementations are thread-compatible (one dispatcher calls them).
 class SmsGateway {
  public:
   virtual ~SmsGateway() = default;
   virtual Status Send(const std::string& mobile, const std::string& text) = 0;
+  // Sends a batch: one status per message, in order. By default, one Send at a time.
+  virtual std::vector<Status> SendAll(const std::vector<Sms>& batch);
 };
 
 // The development gateway: appends one JSON line per message to a file, which stands for
@@ -33,8 +43,12 @@ class FileSmsGateway final : public SmsGateway {
  public:
   explicit FileSmsGateway(std::string path) : path_(std::move(path)) {}
   Status Send(const std::string& mobile, const std::string& text) override;
+  // The whole batch in one write(2): delivered together or not at all.
+  std::vector<Status> SendAll(const std::vector<Sms>& batch) override;
 
  private:
+  Status Append(const std::string& lines);
+
   std::string path_;
 };
 

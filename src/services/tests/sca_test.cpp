@@ -5,12 +5,14 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <fstream>
 #include <thread>
 #include <vector>
 
 #include "security/password_card.h"
 #include "security/totp.h"
 #include "services/tests/scaffold.h"
+#include "testing/testing.h"
 
 namespace ebank::services {
 namespace {
@@ -369,6 +371,41 @@ TEST_P(ScaTest, BalanceAlertsGoThroughTheOutbox) {
   EXPECT_NE(to_bob[0].find("转入 50.00 CNY"), std::string::npos) << to_bob[0];
   EXPECT_NE(to_bob[0].find("余额 99.99"), std::string::npos) << to_bob[0];
   EXPECT_EQ(*bank_.outbox.DeliverPending(), 0u);  // Each message is sent once.
+}
+
+TEST_P(ScaTest, AFailedBatchStaysQueuedAndIsSentOnceLater) {
+  ASSERT_TRUE(bank_.db()
+                  .Transaction([&](store::SqlSession& sql) {
+                    return sql.Exec(
+                        "UPDATE signings SET alert_threshold_minor = 1 WHERE customer_id = ?",
+                        {bob_});
+                  })
+                  .ok());
+  ASSERT_TRUE(bank_.outbox.DeliverPending().ok());  // What signing up queued.
+  ASSERT_TRUE(Transfer("batch-1", bob_account_.number, 100).ok());
+  ASSERT_TRUE(Transfer("batch-2", bob_account_.number, 200).ok());
+  std::string dir = ebank::testing::MakeTempDir("ebank-outbox");
+  // A gateway that cannot write (its file would be in a folder that is not there).
+  FileSmsGateway broken(dir + "/missing/sms.jsonl");
+  OutboxDispatcher failing(bank_.db(), broken, bank_.env().clock());
+  EXPECT_EQ(*failing.DeliverPending(), 0u);
+  // The file gateway writes the whole batch, in order, once it can.
+  FileSmsGateway file(dir + "/sms.jsonl");
+  OutboxDispatcher working(bank_.db(), file, bank_.env().clock());
+  EXPECT_EQ(*working.DeliverPending(), 4u);  // Each transfer alerts both sides.
+  EXPECT_EQ(*working.DeliverPending(), 0u);
+  std::ifstream in(dir + "/sms.jsonl");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
+  ebank::testing::RemoveTree(dir);
+  ASSERT_EQ(lines.size(), 4u);
+  const std::string expected[] = {"转出 1.00 CNY", "转入 1.00 CNY", "转出 2.00 CNY",
+                                  "转入 2.00 CNY"};
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_NE(lines[i].find(i % 2 ? kBobMobile : kAliceMobile), std::string::npos) << lines[i];
+    EXPECT_NE(lines[i].find(expected[i]), std::string::npos) << lines[i];
+  }
 }
 
 TEST_P(ScaTest, LimitsCanBeSetPerProductAndPerCustomer) {
