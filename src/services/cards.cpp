@@ -439,11 +439,11 @@ class CardEffect final : public ledger::Effect {
 
   Status Before(ledger::WriteTransaction& transaction) override {
     store::SqlSession& sql = store::SqlOf(transaction);
-    auto inserted = sql.Query(
+    auto inserted = sql.Insert(
         "INSERT INTO card_transactions (terminal_id, local_date, stan, kind, card_id, last_four, "
         "amount_minor, currency, fee_minor, response, fingerprint, original_id, ledger_seq, "
         "hold_id, state, batch, at_ms, reversed_at_ms, payee_account_id) VALUES (?, ?, ?, ?, ?, "
-        "?, ?, 'CNY', ?, 'ok', ?, ?, 0, 0, 'approved', ?, ?, NULL, ?) RETURNING id",
+        "?, ?, 'CNY', ?, 'ok', ?, ?, 0, 0, 'approved', ?, ?, NULL, ?)",
         {row_.terminal_id, row_.local_date, row_.stan,
          std::string(CardOperationName(row_.operation)), row_.card_id, row_.last_four,
          row_.amount_minor, row_.fee_minor, row_.fingerprint,
@@ -454,7 +454,9 @@ class CardEffect final : public ledger::Effect {
       return Status::Conflict("duplicate_transmission", "this terminal sent this STAN today");
     }
     if (!inserted.ok()) return inserted.status();
-    id_ = inserted->Int(0, 0);
+    if (!*inserted)
+      return Status::Internal("card_row_missing", "the card transaction was not written");
+    id_ = **inserted;
     if (row_.touch) EBANK_RETURN_IF_ERROR(TouchIn(sql, row_.terminal_id, row_.at_ms));
     if (row_.operation == CardOperation::kRefund && row_.original_id) {
       // Refunds of one purchase add up to at most what it was (checked here, where the
@@ -1015,11 +1017,11 @@ Result<CardResult> CardService::Decline(const Context& context, const CardReques
                                         const std::string& fingerprint, Status reason) {
   CardResult result;
   Status status = db_.Transaction([&](store::SqlSession& sql) -> Status {
-    auto rows = sql.Query(
+    auto rows = sql.Insert(
         "INSERT INTO card_transactions (terminal_id, local_date, stan, kind, card_id, last_four, "
         "amount_minor, currency, fee_minor, response, fingerprint, original_id, ledger_seq, "
         "hold_id, state, batch, at_ms, reversed_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 'CNY', 0, ?, "
-        "?, NULL, 0, 0, ?, ?, ?, NULL) RETURNING id",
+        "?, NULL, 0, 0, ?, ?, ?, NULL)",
         {context.terminal.terminal.id, request.local_date, request.stan,
          std::string(CardOperationName(request.operation)),
          context.card ? store::SqlValue(context.card->card.id) : store::SqlValue(),
@@ -1027,7 +1029,8 @@ Result<CardResult> CardService::Decline(const Context& context, const CardReques
          std::string(reason.ok() ? "approved" : "declined"), context.terminal.terminal.batch,
          clock_.NowMs()});
     if (!rows.ok()) return rows.status();
-    result.transaction_id = rows->Int(0, 0);
+    if (!*rows) return Status::Internal("card_row_missing", "the card transaction was not written");
+    result.transaction_id = **rows;
     return TouchIn(sql, context.terminal.terminal.id, clock_.NowMs());
   });
   if (status.code() == Code::kConflict) {

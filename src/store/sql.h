@@ -58,6 +58,10 @@ class SqlSession {
   Status Exec(std::string_view sql, const SqlParams& params = {}) {
     return Query(sql, params).status();
   }
+  // Runs an INSERT (written without RETURNING) into a table whose key is `id`; returns the
+  // new row's id, or nullopt when ON CONFLICT DO NOTHING skipped the row. On SQLite this
+  // avoids RETURNING, which builds a temporary table for every statement.
+  virtual Result<std::optional<int64_t>> Insert(std::string_view sql, const SqlParams& params) = 0;
 };
 
 // A pool of connections to one database. Thread-safe.

@@ -71,6 +71,14 @@ Result<SqlRows> SqliteSession::Query(std::string_view sql, const SqlParams& para
   return rows;
 }
 
+Result<std::optional<int64_t>> SqliteSession::Insert(std::string_view sql,
+                                                     const SqlParams& params) {
+  auto rows = Query(sql, params);
+  if (!rows.ok()) return rows.status();
+  if (sqlite3_changes(db_.handle()) == 0) return std::optional<int64_t>();
+  return std::optional<int64_t>(sqlite3_last_insert_rowid(db_.handle()));
+}
+
 Result<SqliteStatement*> SqliteSession::Statement(std::string_view sql) {
   auto found = statements_.find(sql);
   if (found != statements_.end()) return found->second.get();
@@ -103,6 +111,13 @@ Result<SqlRows> PgSession::Query(std::string_view sql, const SqlParams& params) 
     }
   }
   return rows;
+}
+
+Result<std::optional<int64_t>> PgSession::Insert(std::string_view sql, const SqlParams& params) {
+  auto rows = Query(std::string(sql) + " RETURNING id", params);
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<int64_t>();
+  return std::optional<int64_t>(rows->Int(0, 0));
 }
 
 SqlSession& SqlOf(ledger::WriteTransaction& transaction) {

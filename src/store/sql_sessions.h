@@ -26,6 +26,7 @@ class SqliteSession final : public SqlSession {
   SqliteDb& db() { return db_; }
 
   Result<SqlRows> Query(std::string_view sql, const SqlParams& params) override;
+  Result<std::optional<int64_t>> Insert(std::string_view sql, const SqlParams& params) override;
 
  private:
   // The connection's prepared statement for `sql`, prepared on first use.
@@ -45,6 +46,7 @@ class PgSession final : public SqlSession {
   PgConnection& db() { return db_; }
 
   Result<SqlRows> Query(std::string_view sql, const SqlParams& params) override;
+  Result<std::optional<int64_t>> Insert(std::string_view sql, const SqlParams& params) override;
 
  private:
   std::unique_ptr<PgConnection> owned_;
