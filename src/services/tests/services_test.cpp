@@ -1,7 +1,10 @@
 // Customers, accounts, staff and sessions on both backends.
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "ledger/tests/ledger_env.h"
@@ -10,6 +13,8 @@
 #include "services/customers.h"
 #include "services/sessions.h"
 #include "services/staff.h"
+#include "store/sqlite.h"
+#include "testing/testing.h"
 
 namespace ebank::services {
 namespace {
@@ -253,6 +258,62 @@ TEST_P(ServicesTest, ResultCellsReadTheSameOnEitherBackend) {
     return Status::Ok();
   });
   EXPECT_TRUE(status.ok()) << status.ToString();
+}
+
+// Under steady reads a PASSIVE checkpoint never finishes, so the WAL would never start over
+// and would grow by every commit. The file's checkpointer restarts it once it is long.
+TEST(SqliteWal, StartsOverUnderSteadyReads) {
+  std::string dir = ebank::testing::MakeTempDir("ebank-wal");
+  std::string path = dir + "/wal.db";
+  {
+    auto db = store::OpenSqlDatabase(path);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE((*db)
+                    ->Transaction([](store::SqlSession& sql) {
+                      return sql.Exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB)");
+                    })
+                    .ok());
+    std::atomic<bool> stop{false};
+    struct Readers {
+      std::atomic<bool>& stop;
+      std::vector<std::thread> threads;
+      ~Readers() {  // Also when an assertion below returns early.
+        stop = true;
+        for (auto& thread : threads)
+          thread.join();
+      }
+    } readers{stop, {}};
+    for (int r = 0; r < 3; ++r) {
+      readers.threads.emplace_back([&] {
+        while (!stop) {
+          (void)(*db)->Read([](store::SqlSession& sql) {
+            return sql.Query("SELECT COUNT(*) FROM blobs").status();
+          });
+        }
+      });
+    }
+    // 96 MiB of pages written back to back (24,576 frames), then the WAL's length in frames
+    // at once, with the readers still reading. Left growing, it would hold every one.
+    constexpr int kCommits = 192;
+    constexpr int kFramesWritten = kCommits * 128;
+    for (int i = 0; i < kCommits; ++i) {
+      ASSERT_TRUE((*db)
+                      ->Transaction([](store::SqlSession& sql) {
+                        return sql.Exec("INSERT INTO blobs (body) VALUES (randomblob(524288))");
+                      })
+                      .ok());
+    }
+    auto probe = store::SqliteDb::Open(path);
+    ASSERT_TRUE(probe.ok());
+    int frames = -1;
+    int copied = -1;
+    ASSERT_EQ(sqlite3_wal_checkpoint_v2((*probe)->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                        &frames, &copied),
+              SQLITE_OK);
+    // Restarted at 4,096 frames every quarter second, it holds that and one round's writes.
+    EXPECT_LT(frames, kFramesWritten * 3 / 4) << "the WAL was never started over";
+  }
+  ebank::testing::RemoveTree(dir);
 }
 
 TEST(Luhn, MatchesKnownCardNumbers) {
