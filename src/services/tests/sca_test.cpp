@@ -108,6 +108,17 @@ class ScaTest : public ::testing::TestWithParam<std::string> {
     return bank_.secrets().Open(sealed).value();
   }
 
+  // SMS alerts to `customer_id` from this amount on.
+  void SetAlertThreshold(int64_t customer_id, int64_t minor) {
+    ASSERT_TRUE(bank_.db()
+                    .Transaction([&](store::SqlSession& sql) {
+                      return sql.Exec(
+                          "UPDATE signings SET alert_threshold_minor = ? WHERE customer_id = ?",
+                          {minor, customer_id});
+                    })
+                    .ok());
+  }
+
   Result<Payment> Transfer(const std::string& key, const std::string& to, int64_t amount) {
     return bank_.payments.Create(
         {alice_, key, alice_account_.number, to, amount, Currency::Cny(), "", "web"});
@@ -353,13 +364,7 @@ TEST_P(ScaTest, TransfersRefuseOtherCustomersAccountsAndReusedKeys) {
 }
 
 TEST_P(ScaTest, BalanceAlertsGoThroughTheOutbox) {
-  ASSERT_TRUE(bank_.db()
-                  .Transaction([&](store::SqlSession& sql) {
-                    return sql.Exec(
-                        "UPDATE signings SET alert_threshold_minor = 5000 WHERE customer_id = ?",
-                        {bob_});
-                  })
-                  .ok());
+  SetAlertThreshold(bob_, 5000);
   ASSERT_TRUE(Transfer("alert-1", bob_account_.number, 4999).ok());
   ASSERT_TRUE(Transfer("alert-2", bob_account_.number, 5000).ok());
   ASSERT_TRUE(bank_.outbox.DeliverPending().ok());
@@ -374,13 +379,7 @@ TEST_P(ScaTest, BalanceAlertsGoThroughTheOutbox) {
 }
 
 TEST_P(ScaTest, AFailedBatchStaysQueuedAndIsSentOnceLater) {
-  ASSERT_TRUE(bank_.db()
-                  .Transaction([&](store::SqlSession& sql) {
-                    return sql.Exec(
-                        "UPDATE signings SET alert_threshold_minor = 1 WHERE customer_id = ?",
-                        {bob_});
-                  })
-                  .ok());
+  SetAlertThreshold(bob_, 1);
   ASSERT_TRUE(bank_.outbox.DeliverPending().ok());  // What signing up queued.
   ASSERT_TRUE(Transfer("batch-1", bob_account_.number, 100).ok());
   ASSERT_TRUE(Transfer("batch-2", bob_account_.number, 200).ok());
