@@ -138,9 +138,11 @@ class UkeyAgentTest : public ::testing::Test {
 
   Response Dispatch(const Request& request) {
     asio::io_context io;
-    auto future = asio::co_spawn(io, router_->Dispatch(request), asio::use_future);
+    auto future = asio::co_spawn(
+        io, router_->Dispatch(request, router_->Find(request.method(), request.target())),
+        asio::use_future);
     io.run();
-    return future.get();
+    return future.get().response;
   }
 
   static std::string SignBody(const std::string& text) {

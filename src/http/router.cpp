@@ -20,8 +20,8 @@ bool IsCapture(std::string_view segment) {
 }
 
 // Whether a path's segments fit a route's, and its captures into *params when they do.
-bool Match(const std::vector<std::string>& want, const std::vector<std::string_view>& have,
-           Params* params) {
+bool Fits(const std::vector<std::string>& want, const std::vector<std::string_view>& have,
+          Params* params) {
   if (want.size() != have.size()) return false;
   for (size_t i = 0; i < want.size(); ++i) {
     if (IsCapture(want[i]) ? have[i].empty() : want[i] != have[i]) return false;
@@ -86,55 +86,44 @@ void Router::Keep(Route route) {
   routes_.push_back(std::move(route));
 }
 
-const Route* Router::Find(Verb verb, std::string_view target, Params* params,
-                          bool* path_known) const {
+Router::Match Router::Find(Verb verb, std::string_view target) const {
   // Each pattern was split once, when added; the path is split once here.
   const std::vector<std::string_view> path = Segments(PathOf(target));
-  *path_known = false;
+  Match match;
   for (size_t i = 0; i < routes_.size(); ++i) {
-    if (!Match(patterns_[i], path, nullptr)) continue;
-    *path_known = true;
-    if (routes_[i].verb == verb) {
-      Match(patterns_[i], path, params);
-      return &routes_[i];
+    bool same_verb = routes_[i].verb == verb;
+    if (!Fits(patterns_[i], path, same_verb ? &match.params : nullptr)) continue;
+    match.path_known = true;
+    if (same_verb) {
+      match.route = &routes_[i];
+      break;
     }
   }
-  return nullptr;
+  return match;
 }
 
-awaitable<Response> Router::Dispatch(const Request& request) const {
-  Params params;
-  bool path_known = false;
-  const Route* route = Find(request.method(), request.target(), &params, &path_known);
-  if (route == nullptr && !path_known && fallback_) co_return co_await fallback_(request, params);
+awaitable<Streamed> Router::Dispatch(const Request& request, Match match) const {
+  const Route* route = match.route;
+  if (route == nullptr && !match.path_known && fallback_) {
+    Response response = co_await fallback_(request, match.params);
+    co_return Streamed{std::move(response), nullptr};
+  }
   if (route == nullptr) {
-    co_return path_known ? Problem(request, 405, "method_not_allowed", "method not allowed here")
-                         : Problem(request, 404, "not_found", "no such resource");
+    co_return Streamed{match.path_known
+                           ? Problem(request, 405, "method_not_allowed", "method not allowed here")
+                           : Problem(request, 404, "not_found", "no such resource"),
+                       nullptr};
   }
-  if (route->stream) {
-    // Awaited into a variable first: g++ 12 destroys a temporary twice when a co_await sits
-    // inside a co_return expression that builds an aggregate.
-    Streamed streamed = co_await route->stream(request, params);
-    co_return std::move(streamed.response);
-  }
-  co_return co_await route->handler(request, params);
-}
-
-awaitable<Streamed> Router::DispatchStreamed(const Request& request) const {
-  Params params;
-  bool path_known = false;
-  const Route* route = Find(request.method(), request.target(), &params, &path_known);
-  if (route != nullptr && route->stream) co_return co_await route->stream(request, params);
-  Response response = co_await Dispatch(request);  // Not inside the braces: see Dispatch.
+  if (route->stream) co_return co_await route->stream(request, match.params);
+  // Awaited into a variable first: g++ 12 destroys a temporary twice when a co_await sits
+  // inside a co_return expression that builds an aggregate.
+  Response response = co_await route->handler(request, match.params);
   co_return Streamed{std::move(response), nullptr};
 }
 
-size_t Router::BodyLimit(Verb verb, std::string_view target) const {
+size_t Router::BodyLimit(const Match& match) {
   constexpr size_t kUnknownRouteBodyBytesMax = 4096;
-  Params params;
-  bool path_known = false;
-  const Route* route = Find(verb, target, &params, &path_known);
-  return route ? route->body_bytes_max : kUnknownRouteBodyBytesMax;
+  return match.route ? match.route->body_bytes_max : kUnknownRouteBodyBytesMax;
 }
 
 std::string_view PathOf(std::string_view target) {

@@ -44,14 +44,19 @@ class Router {
            size_t body_bytes_max = 64 * 1024);
   // A streaming route (server-sent events, say), opened by a request without a body.
   void AddStream(Verb verb, std::string pattern, StreamHandler handler, RouteDoc doc);
-  // The route for a request line, or nullptr (with *path_known telling 405 from 404).
-  const Route* Find(Verb verb, std::string_view target, Params* params, bool* path_known) const;
-  // 404, 405 or the handler's response.
-  awaitable<Response> Dispatch(const Request& request) const;
-  // Like Dispatch, and with a streaming route's body when it answers with one.
-  awaitable<Streamed> DispatchStreamed(const Request& request) const;
-  // The body limit for a request line: the route's, or a small default when unknown.
-  size_t BodyLimit(Verb verb, std::string_view target) const;
+  // The route for a request line, found once per request (its header is enough), with
+  // its captures; no route, and path_known, when only the method is wrong (405, not 404).
+  struct Match {
+    const Route* route = nullptr;
+    Params params;
+    bool path_known = false;
+  };
+  Match Find(Verb verb, std::string_view target) const;
+  // The body limit of a request: its route's, or a small default when it has none.
+  static size_t BodyLimit(const Match& match);
+  // The handler's response (with a streaming route's body when it answers with one), the
+  // fallback's, or 404 or 405.
+  awaitable<Streamed> Dispatch(const Request& request, Match match) const;
   const std::vector<Route>& routes() const { return routes_; }
   // Answers requests whose path no route has, in place of the 404 (the web app's files).
   // Routes are matched first, so a fallback never changes how a routed path is answered.

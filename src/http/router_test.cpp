@@ -23,11 +23,10 @@ class RouterTest : public ::testing::Test {
 
   // The pattern of the route found, or "404" / "405".
   std::string Find(Verb verb, std::string_view target, Params* params = nullptr) {
-    Params ignored;
-    bool path_known = false;
-    const Route* route = router_.Find(verb, target, params ? params : &ignored, &path_known);
-    if (route) return route->pattern;
-    return path_known ? "405" : "404";
+    Router::Match match = router_.Find(verb, target);
+    if (params) *params = match.params;
+    if (match.route) return match.route->pattern;
+    return match.path_known ? "405" : "404";
   }
 
   Router router_;
@@ -66,8 +65,10 @@ TEST_F(RouterTest, AKnownPathWithAnotherMethodIs405) {
 }
 
 TEST_F(RouterTest, BodyLimitIsTheRoutes) {
-  EXPECT_EQ(router_.BodyLimit(Verb::post, "/api/v1/me/transfers"), 1024u);
-  EXPECT_EQ(router_.BodyLimit(Verb::post, "/api/v1/me/transfers/1/confirm"), 64u * 1024);
+  EXPECT_EQ(Router::BodyLimit(router_.Find(Verb::post, "/api/v1/me/transfers")), 1024u);
+  EXPECT_EQ(Router::BodyLimit(router_.Find(Verb::post, "/api/v1/me/transfers/1/confirm")),
+            64u * 1024);
+  EXPECT_EQ(Router::BodyLimit(router_.Find(Verb::post, "/nothing")), 4096u);
 }
 
 }  // namespace

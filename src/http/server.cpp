@@ -174,7 +174,8 @@ asio::awaitable<void> Server::Session(tcp::socket socket) {
     in_flight_++;
     // Beast checks a declared Content-Length against the limit while parsing the header,
     // before the route is known; so check it here too (chunked bodies are checked as read).
-    size_t body_limit = router_.BodyLimit(parser.get().method(), parser.get().target());
+    Router::Match route = router_.Find(parser.get().method(), parser.get().target());
+    size_t body_limit = Router::BodyLimit(route);
     parser.body_limit(body_limit);
     bool too_large = parser.content_length() && *parser.content_length() > body_limit;
     boost::system::error_code body_error;
@@ -195,8 +196,8 @@ asio::awaitable<void> Server::Session(tcp::socket socket) {
     } else {
       try {
         // Runs on the handler pool; this coroutine resumes on its own executor.
-        streamed = co_await asio::co_spawn(handlers_, router_.DispatchStreamed(parser.get()),
-                                           asio::use_awaitable);
+        streamed = co_await asio::co_spawn(
+            handlers_, router_.Dispatch(parser.get(), std::move(route)), asio::use_awaitable);
         response = std::move(streamed.response);
       } catch (const std::exception& error) {
         spdlog::error("http: handler failed: {}", error.what());
