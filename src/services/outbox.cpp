@@ -77,17 +77,19 @@ Result<size_t> OutboxDispatcher::DeliverPending() {
   for (size_t r = 0; r < claimed.size(); ++r)
     batch.push_back(Sms{claimed.Text(r, 1), claimed.Text(r, 2)});
   std::vector<Status> delivered = sms_.SendAll(batch);
+  if (delivered.size() != batch.size()) {  // A gateway that lost count: all of it is due again.
+    delivered.assign(batch.size(),
+                     Status::Internal("sms_gateway_failed", "the gateway lost count of a batch"));
+  }
   size_t sent = 0;
   std::vector<int64_t> failed;
   for (size_t r = 0; r < claimed.size(); ++r) {
-    if (r < delivered.size() && delivered[r].ok()) {
+    if (delivered[r].ok()) {
       ++sent;
       continue;
     }
-    Status why = r < delivered.size()
-                     ? delivered[r]
-                     : Status::Internal("sms_gateway_failed", "no status for a message");
-    spdlog::warn("outbox: message {} not delivered: {}", claimed.Int(r, 0), why.ToString());
+    spdlog::warn("outbox: message {} not delivered: {}", claimed.Int(r, 0),
+                 delivered[r].ToString());
     failed.push_back(claimed.Int(r, 0));
   }
   if (!failed.empty()) {
