@@ -20,7 +20,9 @@
 #include <iostream>
 #include <optional>
 #include <random>
+#include <string_view>
 #include <thread>
+#include <unordered_set>
 
 #include "app/bench_support.h"
 #include "app/serve.h"
@@ -363,9 +365,9 @@ CardCase RunCardCase(const std::string& database, const BenchCardOptions& option
   for (unsigned i = 0; i < std::max(1u, std::thread::hardware_concurrency()); ++i)
     io_threads.emplace_back([&io] { io.run(); });
 
-  // The load: one coroutine per ATM on kLoadThreads threads, each sending a withdrawal and
-  // waiting for its answer, again and again (a thread per terminal would spend the machine's
-  // two cores switching between threads).
+  // The load: one coroutine per connection on kLoadThreads threads, each sending `in_flight`
+  // withdrawals and waiting for their answers, again and again (a thread per terminal would
+  // spend the machine's two cores switching between threads).
   std::atomic<bool> stop{false};
   std::atomic<int64_t> approved{0}, declined{0}, failed{0};
   std::vector<std::vector<double>> latencies(terminals.size());
@@ -387,38 +389,66 @@ CardCase RunCardCase(const std::string& database, const BenchCardOptions& option
           cardhost::Terminal atm(terminals[t].first, "", terminals[t].second);
           std::mt19937 random(static_cast<unsigned>(t) + 1);
           std::uniform_int_distribution<size_t> pick(0, inputs.size() - 1);
-          std::string header(iso8583::kFrameHeaderBytes, '\0'), body;
+          const size_t window = static_cast<size_t>(options.in_flight);
+          std::string framed, received;
+          std::vector<char> chunk(1 << 16);
           while (!stop.load(std::memory_order_relaxed)) {
-            auto request = atm.Request("0200", "010000", inputs[pick(random)], kBenchAmountMinor);
-            auto packed = request.ok() ? iso8583::Pack(iso8583::Spec::Ascii87(), *request)
-                                       : Result<std::string>(request.status());
-            if (!packed.ok()) {
-              failed++;
-              co_return;
+            // `window` withdrawals in one write, then every answer, matched by STAN.
+            framed.clear();
+            std::unordered_set<std::string> waiting;
+            for (size_t i = 0; i < window; ++i) {
+              auto request =
+                  atm.Request("0200", "010000", inputs[pick(random)], kBenchAmountMinor);
+              auto packed = request.ok() ? iso8583::Pack(iso8583::Spec::Ascii87(), *request)
+                                         : Result<std::string>(request.status());
+              if (!packed.ok()) {
+                failed++;
+                co_return;
+              }
+              waiting.emplace(request->Get(11));
+              framed += iso8583::Frame(*packed);
             }
-            std::string framed = iso8583::Frame(*packed);
             auto sent = std::chrono::steady_clock::now();
             auto [write_error, written] =
                 co_await asio::async_write(socket, asio::buffer(framed), kTuple);
-            auto [header_error, header_read] =
-                co_await asio::async_read(socket, asio::buffer(header), kTuple);
-            auto length = iso8583::FrameLength(header);
-            if (write_error || header_error || !length.ok()) {
+            if (write_error) {
               failed++;
               co_return;
             }
-            body.resize(*length);
-            auto [body_error, body_read] =
-                co_await asio::async_read(socket, asio::buffer(body), kTuple);
-            auto response = iso8583::Unpack(iso8583::Spec::Ascii87(), body);
-            if (body_error || !response.ok()) {
-              failed++;
-              co_return;
+            while (!waiting.empty()) {
+              auto [read_error, read] =
+                  co_await socket.async_read_some(asio::buffer(chunk), kTuple);
+              if (read_error) {
+                failed++;
+                co_return;
+              }
+              received.append(chunk.data(), read);
+              size_t taken = 0;
+              while (received.size() - taken >= iso8583::kFrameHeaderBytes) {
+                auto length = iso8583::FrameLength(
+                    std::string_view(received).substr(taken, iso8583::kFrameHeaderBytes));
+                if (!length.ok()) {
+                  failed++;
+                  co_return;
+                }
+                size_t end = taken + iso8583::kFrameHeaderBytes + *length;
+                if (received.size() < end) break;
+                auto response = iso8583::Unpack(
+                    iso8583::Spec::Ascii87(),
+                    std::string_view(received).substr(taken + iso8583::kFrameHeaderBytes,
+                                                      *length));
+                taken = end;
+                if (!response.ok() || waiting.erase(std::string(response->Get(11))) != 1) {
+                  failed++;
+                  co_return;
+                }
+                latencies[t].push_back(std::chrono::duration<double, std::milli>(
+                                           std::chrono::steady_clock::now() - sent)
+                                           .count());
+                (response->Get(39) == "00" ? approved : declined)++;
+              }
+              received.erase(0, taken);
             }
-            latencies[t].push_back(
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent)
-                    .count());
-            (response->Get(39) == "00" ? approved : declined)++;
           }
         },
         boost::asio::detached);
@@ -470,8 +500,8 @@ int BenchCard(const BenchCardOptions& options) {
     auto database = [&](const std::string& name) {
       return cluster ? cluster->Database(name) : (dir.path() / (name + ".db")).string();
     };
-    spdlog::info("bench card: {} with {} cards and {} ATMs, {} s", backend, options.cards,
-                 options.connections, options.seconds);
+    spdlog::info("bench card: {} with {} cards and {} ATMs, {} in flight on each, {} s", backend,
+                 options.cards, options.connections, options.in_flight, options.seconds);
     CardCase card = RunCardCase(database("card"), options);
     CaseResult ledger_case =
         RunLedgerCase(database("ledger"), kLedgerAccounts, kLedgerClients, 1, options.seconds);

@@ -29,6 +29,8 @@ struct BenchCardOptions {
   double seconds = 10.0;
   std::vector<std::string> backends = {"sqlite", "postgresql"};
   int connections = 256;  // Terminals, one connection each.
+  // Requests each connection keeps in flight: 1 as an ATM does, more as a switch's link.
+  int in_flight = 1;
   int cards = 1000;
   size_t handler_threads = 4;
 };
@@ -36,7 +38,7 @@ struct BenchCardOptions {
 // `ebank bench card`: for each backend a bank in a temporary folder with `cards` funded
 // cards and `connections` ATMs, the card host on a loopback port, and one connection per
 // ATM (coroutines on two threads) sending withdrawals of 1.00 with a PIN (a random card
-// each time), one at a time, for `seconds`; prints
+// each time), `in_flight` at a time (then waiting for their answers), for `seconds`; prints
 // approved authorisations per second, p50 and p99, next to the in-process ledger figure
 // (64 clients, batch 1) of the same backend. Returns the exit code.
 int BenchCard(const BenchCardOptions& options);

@@ -233,6 +233,11 @@ int main(int argc, char** argv) {
   bench_card_command->add_option("--connections", bench_card.connections, "ATMs (connections)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  bench_card_command
+      ->add_option("--in-flight", bench_card.in_flight,
+                   "Requests each connection keeps in flight (1: an ATM; more: a switch link)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   bench_card_command->add_option("--cards", bench_card.cards, "Funded cards")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <set>
 #include <thread>
 
 #include "cardhost/client.h"
@@ -440,6 +441,63 @@ TEST_P(CardHostTest, MalformedMessagesAreRefusedAndTheHostGoesOn) {
   Terminal atm = At(*client, "ATM00001");
   EXPECT_EQ(Code(atm.Withdraw(alice_card_, 10000)), "00");
   EXPECT_EQ(Balance(alice_account_), kAliceFunds - 10000);
+}
+
+TEST_P(CardHostTest, ASwitchLinkKeepsManyRequestsInFlight) {
+  // As a switch sends: ten withdrawals and a malformed 0200 in one write, before any
+  // answer. Each gets its own answer, matched by STAN; the money moves once for each.
+  auto client = Connect();
+  Terminal atm = At(*client, "ATM00001");
+  std::string bytes;
+  std::set<std::string> stans;
+  for (int i = 0; i < 10; ++i) {
+    auto request = atm.Request("0200", "010000", alice_card_, 1000 + i);
+    ASSERT_TRUE(request.ok()) << request.status().ToString();
+    stans.insert(std::string(request->Get(11)));
+    auto packed = iso8583::Pack(iso8583::Spec::Ascii87(), *request);
+    ASSERT_TRUE(packed.ok());
+    bytes += iso8583::Frame(*packed);
+    if (i == 4) bytes += iso8583::Frame(std::string("0200") + std::string("\x40\0\0\0\0\0\0\0", 8));
+  }
+  ASSERT_TRUE(client->SendRaw(bytes).ok());
+  std::set<std::string> answered;
+  int format_errors = 0;
+  for (int i = 0; i < 11; ++i) {
+    auto response = client->Receive();
+    ASSERT_TRUE(response.ok()) << response.status().ToString();
+    if (response->Get(39) == "30") {
+      format_errors++;
+      continue;
+    }
+    EXPECT_EQ(response->Get(39), "00");
+    EXPECT_TRUE(answered.insert(std::string(response->Get(11))).second) << "answered twice";
+  }
+  EXPECT_EQ(format_errors, 1);
+  EXPECT_EQ(answered, stans);
+  EXPECT_EQ(Balance(alice_account_), kAliceFunds - (10 * 1000 + 45));
+  // The same ten again, as a switch retransmits after losing its link: the first answers,
+  // and no money moves.
+  ASSERT_TRUE(client->SendRaw(bytes).ok());
+  for (int i = 0; i < 11; ++i) {
+    auto response = client->Receive();
+    ASSERT_TRUE(response.ok()) << response.status().ToString();
+    EXPECT_TRUE(response->Get(39) == "00" || response->Get(39) == "30") << response->Get(39);
+  }
+  EXPECT_EQ(Balance(alice_account_), kAliceFunds - (10 * 1000 + 45));
+}
+
+TEST_P(CardHostTest, AMessageNotFinishedInTimeClosesTheConnection) {
+  // The header promises 100 bytes and 10 come: the host waits its read timeout (2 s
+  // here), not its idle timeout, then closes.
+  auto client = Connect(8000);
+  ASSERT_TRUE(client->SendRaw(std::string("\0\x64", 2) + "0200abcdef").ok());
+  auto answer = client->Receive();  // "timeout" after 8 s if the host had waited on.
+  ASSERT_FALSE(answer.ok());
+  EXPECT_EQ(answer.status().reason(), "closed") << answer.status().ToString();
+  // Another terminal was never held up.
+  auto other = Connect();
+  Terminal atm = At(*other, "ATM00001");
+  EXPECT_EQ(Code(atm.Withdraw(alice_card_, 10000)), "00");
 }
 
 TEST_P(CardHostTest, ConcurrentTerminalsNeverOverdraw) {

@@ -1,10 +1,13 @@
 // The card host's TCP server: terminals and switches connect, each message framed by a
-// 2-byte big-endian length (iso8583::Frame). Per connection, requests are answered in the
-// order they came (the response to each carries its STAN, 11, and terminal, 41, so a
-// client pipelining requests matches them). Limits: connections, message size, a read
-// timeout per message once started and an idle timeout between messages (terminals send
-// 0800 echoes to stay connected). Handlers run on their own pool, as in http::Server, so
-// a handler waiting for the database never holds up another connection. Thread-safe.
+// 2-byte big-endian length (iso8583::Frame). A terminal sends a request and waits for its
+// answer; a switch keeps many requests in flight on one connection. Requests of one
+// connection are handled at once, at most in_flight_max, and answered as each is decided,
+// not in the order they came: the answer carries the request's STAN (11) and terminal (41)
+// for the client to match. Answers ready together go out in one write. Limits:
+// connections, message size, requests in flight, a read timeout per message once started
+// and an idle timeout between messages (terminals send 0800 echoes to stay connected).
+// Handlers run on their own pool, as in http::Server, so a handler waiting for the
+// database never holds up another connection. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -27,6 +30,8 @@ struct ServerOptions {
   size_t message_bytes_max = iso8583::kMessageBytesMax;
   int read_timeout_s = 10;   // To read a message once its first byte came.
   int idle_timeout_s = 300;  // Between messages.
+  // Requests of one connection handled at once; more wait in the socket's buffers.
+  size_t in_flight_max = 64;
   // Handlers read the database and check PINs; they do not wait for the ledger.
   size_t handler_threads = 4;
   const iso8583::Spec* spec = nullptr;  // nullptr: iso8583::Spec::Ascii87().
@@ -43,8 +48,8 @@ class Server {
   int64_t connections_open() const { return connections_open_.load(); }
 
  private:
+  class Connection;
   boost::asio::awaitable<void> Accept();
-  boost::asio::awaitable<void> Session(boost::asio::ip::tcp::socket socket);
 
   boost::asio::io_context& io_;
   Host& host_;
