@@ -234,6 +234,19 @@ Result<std::optional<TransactionRow>> FindTransaction(store::SqlSession& sql,
   return std::optional<TransactionRow>(TransactionFromRow(*rows, 0));
 }
 
+// The transaction a terminal sent with this date and STAN, if any (every request asks).
+Result<std::optional<TransactionRow>> FindByStan(store::SqlSession& sql, int64_t terminal_id,
+                                                 const std::string& local_date,
+                                                 const std::string& stan) {
+  static const std::string kSql = fmt::format(
+      "SELECT {} FROM card_transactions WHERE terminal_id = ? AND local_date = ? AND stan = ?",
+      kTransactionColumns);
+  auto rows = sql.Query(kSql, {terminal_id, local_date, stan});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<TransactionRow>();
+  return std::optional<TransactionRow>(TransactionFromRow(*rows, 0));
+}
+
 // A refusal as stored in a row's `response` and back.
 std::string ResponseOf(const Status& status) {
   return status.ok() ? "ok" : status.reason();
@@ -504,10 +517,13 @@ class CardEffect final : public ledger::Effect {
       EBANK_RETURN_IF_ERROR(RecordFeeCharge(sql, *row_.fee_charge));
     }
     balance_ = balance(row_.balance_account);
+    approved_ = true;
     return Status::Ok();
   }
 
   int64_t id() const { return id_; }
+  // Its command was applied (set in the batch's transaction, before a later request's Before).
+  bool approved() const { return approved_; }
   std::optional<int64_t> balance() const { return balance_; }
 
  private:
@@ -520,7 +536,26 @@ class CardEffect final : public ledger::Effect {
   std::vector<Usage> usages_;
   int64_t id_ = 0;
   bool refused_ = false;
+  bool approved_ = false;
   std::optional<int64_t> balance_;
+};
+
+// A request that follows a card transaction's in the same group (a completion's discount):
+// applied only when that one was approved in this batch.
+class AfterApproval final : public ledger::Effect {
+ public:
+  explicit AfterApproval(std::shared_ptr<const CardEffect> first) : first_(std::move(first)) {}
+  Status Before(ledger::WriteTransaction&) override {
+    if (first_->approved()) return Status::Ok();
+    return Status::Rejected("original_not_approved", "the transaction it follows was refused");
+  }
+  Status After(ledger::WriteTransaction&, const ledger::Outcome&,
+               const std::function<int64_t(ledger::AccountId)>&) override {
+    return Status::Ok();
+  }
+
+ private:
+  std::shared_ptr<const CardEffect> first_;
 };
 
 CardService::CardService(store::SqlDatabase& db, ledger::Ledger& ledger,
@@ -937,22 +972,22 @@ Result<CardService::Context> CardService::Load(const CardRequest& request,
   Context context;
   context.token = token;
   context.today = LimitDay(clock_.NowMs());
+  // Built once: every authorisation runs these.
+  static const std::string kTerminalSql = fmt::format(
+      "SELECT {} FROM {} WHERE t.code = ? AND t.status = 'active'", kTerminalColumns, kTerminalFrom);
+  static const std::string kCardSql =
+      fmt::format("SELECT {} FROM cards c WHERE c.pan_token = ?", kCardColumns);
   Status status = db_.Read([&](store::SqlSession& sql) -> Status {
-    auto terminal =
-        sql.Query(fmt::format("SELECT {} FROM {} WHERE t.code = ? AND t.status = 'active'",
-                              kTerminalColumns, kTerminalFrom),
-                  {request.terminal_code});
+    auto terminal = sql.Query(kTerminalSql, {request.terminal_code});
     if (!terminal.ok()) return terminal.status();
     if (terminal->empty()) return Status::NotFound("unknown_terminal", "no such active terminal");
     context.terminal = TerminalFromRow(*terminal, 0);
     auto existing =
-        FindTransaction(sql, "terminal_id = ? AND local_date = ? AND stan = ?",
-                        {context.terminal.terminal.id, request.local_date, request.stan});
+        FindByStan(sql, context.terminal.terminal.id, request.local_date, request.stan);
     if (!existing.ok()) return existing.status();
     context.existing = *existing;
     if (context.existing || token.empty()) return Status::Ok();
-    auto card = sql.Query(fmt::format("SELECT {} FROM cards c WHERE c.pan_token = ?", kCardColumns),
-                          {token});
+    auto card = sql.Query(kCardSql, {token});
     if (!card.ok()) return card.status();
     if (card->empty()) return Status::Ok();
     context.card = CardFromRow(*card, 0, context.today);
@@ -991,8 +1026,7 @@ Result<CardResult> CardService::Replay(int64_t terminal_id, const std::string& l
                                        const std::string& stan, const std::string& fingerprint) {
   std::optional<TransactionRow> row;
   Status status = db_.Read([&](store::SqlSession& sql) -> Status {
-    auto found = FindTransaction(sql, "terminal_id = ? AND local_date = ? AND stan = ?",
-                                 {terminal_id, local_date, stan});
+    auto found = FindByStan(sql, terminal_id, local_date, stan);
     if (!found.ok()) return found.status();
     row = *found;
     return Status::Ok();
@@ -1287,9 +1321,9 @@ Result<CardService::Prepared> CardService::Prepare(const CardRequest& request) {
     if (row.touch) touched = row.at_ms;
   }
   auto effect = std::make_shared<Effect>(std::move(row), std::move(usages));
-  std::string key = fmt::format("card:{}:{}:{}", terminal.code, request.local_date, request.stan);
+  // No idempotency key: the row's claim (terminal, date, STAN) refuses a twin in the same
+  // database transaction, before its command.
   ledger::Request money;
-  money.idempotency_key = key;
   money.effect = effect;
   if (operation == CardOperation::kPreauth) {
     money.command = ledger::CreateHold{accounts.card, accounts.merchant, request.amount_minor,
@@ -1303,11 +1337,14 @@ Result<CardService::Prepared> CardService::Prepare(const CardRequest& request) {
   std::vector<ledger::Request> requests;
   requests.push_back(std::move(money));
   if (operation == CardOperation::kCompletion && fee > 0) {
-    // The hold paid the merchant in full; its discount goes to fee income.
-    requests.push_back(
-        ledger::Request{key + ":mdr", ledger::Transfer{{{accounts.merchant, -fee, Currency::Cny()},
-                                                        {accounts.fee, fee, Currency::Cny()}},
-                                                       Memo(operation, terminal.code)}});
+    // The hold paid the merchant in full; its discount goes to fee income, only once the
+    // completion itself was approved.
+    requests.push_back(ledger::Request{
+        "",
+        ledger::Transfer{{{accounts.merchant, -fee, Currency::Cny()},
+                          {accounts.fee, fee, Currency::Cny()}},
+                         Memo(operation, terminal.code)},
+        std::make_shared<AfterApproval>(effect)});
   }
   Prepared prepared;
   prepared.requests = std::move(requests);

@@ -520,8 +520,9 @@ Result<std::vector<BankAccount>> CustomerService::Accounts(int64_t customer_id) 
 }
 
 Result<std::optional<BankAccount>> FindAccount(store::SqlSession& sql, const std::string& number) {
-  auto rows = sql.Query(
-      fmt::format("SELECT {} FROM bank_accounts WHERE number = ?", kAccountSelect), {number});
+  static const std::string kSql =
+      fmt::format("SELECT {} FROM bank_accounts WHERE number = ?", kAccountSelect);
+  auto rows = sql.Query(kSql, {number});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<BankAccount>();
   return std::optional<BankAccount>(AccountFromRow(*rows, 0));
