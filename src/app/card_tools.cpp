@@ -453,6 +453,8 @@ CardCase RunCardCase(const std::string& database, const BenchCardOptions& option
         },
         boost::asio::detached);
   }
+  spdlog::info("bench card: {} cards and {} terminals ready; load for {} s", inputs.size(),
+               terminals.size(), options.seconds);
   auto started = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
   for (int i = 0; i < kLoadThreads; ++i)
