@@ -397,8 +397,7 @@ CardCase RunCardCase(const std::string& database, const BenchCardOptions& option
             framed.clear();
             std::unordered_set<std::string> waiting;
             for (size_t i = 0; i < window; ++i) {
-              auto request =
-                  atm.Request("0200", "010000", inputs[pick(random)], kBenchAmountMinor);
+              auto request = atm.Request("0200", "010000", inputs[pick(random)], kBenchAmountMinor);
               auto packed = request.ok() ? iso8583::Pack(iso8583::Spec::Ascii87(), *request)
                                          : Result<std::string>(request.status());
               if (!packed.ok()) {
@@ -435,8 +434,7 @@ CardCase RunCardCase(const std::string& database, const BenchCardOptions& option
                 if (received.size() < end) break;
                 auto response = iso8583::Unpack(
                     iso8583::Spec::Ascii87(),
-                    std::string_view(received).substr(taken + iso8583::kFrameHeaderBytes,
-                                                      *length));
+                    std::string_view(received).substr(taken + iso8583::kFrameHeaderBytes, *length));
                 taken = end;
                 if (!response.ok() || waiting.erase(std::string(response->Get(11))) != 1) {
                   failed++;

@@ -224,14 +224,18 @@ TransactionRow TransactionFromRow(const store::SqlRows& rows, size_t r) {
   return row;
 }
 
-Result<std::optional<TransactionRow>> FindTransaction(store::SqlSession& sql,
-                                                      std::string_view where,
-                                                      const store::SqlParams& params) {
-  auto rows = sql.Query(
-      fmt::format("SELECT {} FROM card_transactions WHERE {}", kTransactionColumns, where), params);
+Result<std::optional<TransactionRow>> FirstTransaction(Result<store::SqlRows> rows) {
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<TransactionRow>();
   return std::optional<TransactionRow>(TransactionFromRow(*rows, 0));
+}
+
+Result<std::optional<TransactionRow>> FindTransaction(store::SqlSession& sql,
+                                                      std::string_view where,
+                                                      const store::SqlParams& params) {
+  return FirstTransaction(sql.Query(
+      fmt::format("SELECT {} FROM card_transactions WHERE {}", kTransactionColumns, where),
+      params));
 }
 
 // The transaction a terminal sent with this date and STAN, if any (every request asks).
@@ -241,10 +245,7 @@ Result<std::optional<TransactionRow>> FindByStan(store::SqlSession& sql, int64_t
   static const std::string kSql = fmt::format(
       "SELECT {} FROM card_transactions WHERE terminal_id = ? AND local_date = ? AND stan = ?",
       kTransactionColumns);
-  auto rows = sql.Query(kSql, {terminal_id, local_date, stan});
-  if (!rows.ok()) return rows.status();
-  if (rows->empty()) return std::optional<TransactionRow>();
-  return std::optional<TransactionRow>(TransactionFromRow(*rows, 0));
+  return FirstTransaction(sql.Query(kSql, {terminal_id, local_date, stan}));
 }
 
 // A refusal as stored in a row's `response` and back.
@@ -973,8 +974,9 @@ Result<CardService::Context> CardService::Load(const CardRequest& request,
   context.token = token;
   context.today = LimitDay(clock_.NowMs());
   // Built once: every authorisation runs these.
-  static const std::string kTerminalSql = fmt::format(
-      "SELECT {} FROM {} WHERE t.code = ? AND t.status = 'active'", kTerminalColumns, kTerminalFrom);
+  static const std::string kTerminalSql =
+      fmt::format("SELECT {} FROM {} WHERE t.code = ? AND t.status = 'active'", kTerminalColumns,
+                  kTerminalFrom);
   static const std::string kCardSql =
       fmt::format("SELECT {} FROM cards c WHERE c.pan_token = ?", kCardColumns);
   Status status = db_.Read([&](store::SqlSession& sql) -> Status {
@@ -982,8 +984,7 @@ Result<CardService::Context> CardService::Load(const CardRequest& request,
     if (!terminal.ok()) return terminal.status();
     if (terminal->empty()) return Status::NotFound("unknown_terminal", "no such active terminal");
     context.terminal = TerminalFromRow(*terminal, 0);
-    auto existing =
-        FindByStan(sql, context.terminal.terminal.id, request.local_date, request.stan);
+    auto existing = FindByStan(sql, context.terminal.terminal.id, request.local_date, request.stan);
     if (!existing.ok()) return existing.status();
     context.existing = *existing;
     if (context.existing || token.empty()) return Status::Ok();
@@ -1339,12 +1340,11 @@ Result<CardService::Prepared> CardService::Prepare(const CardRequest& request) {
   if (operation == CardOperation::kCompletion && fee > 0) {
     // The hold paid the merchant in full; its discount goes to fee income, only once the
     // completion itself was approved.
-    requests.push_back(ledger::Request{
-        "",
-        ledger::Transfer{{{accounts.merchant, -fee, Currency::Cny()},
-                          {accounts.fee, fee, Currency::Cny()}},
-                         Memo(operation, terminal.code)},
-        std::make_shared<AfterApproval>(effect)});
+    requests.push_back(ledger::Request{"",
+                                       ledger::Transfer{{{accounts.merchant, -fee, Currency::Cny()},
+                                                         {accounts.fee, fee, Currency::Cny()}},
+                                                        Memo(operation, terminal.code)},
+                                       std::make_shared<AfterApproval>(effect)});
   }
   Prepared prepared;
   prepared.requests = std::move(requests);
