@@ -11,27 +11,34 @@ const ClassCap* CapFor(int account_class) {
   return nullptr;
 }
 
+namespace {
+// Adds `amount` to one counter in one statement: an upsert whose update applies only while
+// the sum stays within the cap (a negative amount always), and which returns the row it
+// wrote; none means the cap refused it.
+Status AddOne(store::SqlSession& sql, const Usage& usage, int64_t amount) {
+  if (amount > usage.cap) return usage.refusal;
+  auto written = sql.Query(
+      fmt::format("INSERT INTO {0} ({1}, {2}, used_minor) VALUES (?, ?, ?) ON CONFLICT ({1}, {2}) "
+                  "DO UPDATE SET used_minor = {0}.used_minor + excluded.used_minor WHERE "
+                  "excluded.used_minor <= 0 OR {0}.used_minor + excluded.used_minor <= ? "
+                  "RETURNING used_minor",
+                  usage.table, usage.key_column, usage.period_column),
+      {usage.key, usage.period, amount, usage.cap});
+  if (!written.ok()) return written.status();
+  return written->empty() ? usage.refusal : Status::Ok();
+}
+}  // namespace
+
 Status AddUsage(store::SqlSession& sql, const std::vector<Usage>& usages, int64_t amount) {
-  std::vector<bool> exists;
-  for (const Usage& usage : usages) {
-    auto used = sql.Query(fmt::format("SELECT used_minor FROM {} WHERE {} = ? AND {} = ?",
-                                      usage.table, usage.key_column, usage.period_column),
-                          {usage.key, usage.period});
-    if (!used.ok()) return used.status();
-    int64_t already = used->empty() ? 0 : used->Int(0, 0);
-    if (amount > 0 && already + amount > usage.cap) return usage.refusal;
-    exists.push_back(!used->empty());
-  }
   for (size_t i = 0; i < usages.size(); ++i) {
-    const Usage& usage = usages[i];
-    EBANK_RETURN_IF_ERROR(
-        exists[i] ? sql.Exec(fmt::format("UPDATE {} SET used_minor = used_minor + ? WHERE {} = ? "
-                                         "AND {} = ?",
-                                         usage.table, usage.key_column, usage.period_column),
-                             {amount, usage.key, usage.period})
-                  : sql.Exec(fmt::format("INSERT INTO {} ({}, {}, used_minor) VALUES (?, ?, ?)",
-                                         usage.table, usage.key_column, usage.period_column),
-                             {usage.key, usage.period, amount}));
+    Status added = AddOne(sql, usages[i], amount);
+    if (added.ok()) continue;
+    // Refused by a later counter: the earlier ones give back what they took (all or none).
+    if (added.code() == Code::kRejected) {
+      for (size_t j = 0; j < i; ++j)
+        EBANK_RETURN_IF_ERROR(AddOne(sql, usages[j], -amount));
+    }
+    return added;
   }
   return Status::Ok();
 }

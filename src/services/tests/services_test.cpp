@@ -13,6 +13,7 @@
 #include "services/customers.h"
 #include "services/sessions.h"
 #include "services/staff.h"
+#include "services/usage.h"
 #include "store/sqlite.h"
 #include "testing/testing.h"
 
@@ -258,6 +259,44 @@ TEST_P(ServicesTest, ResultCellsReadTheSameOnEitherBackend) {
     return Status::Ok();
   });
   EXPECT_TRUE(status.ok()) << status.ToString();
+}
+
+// A limit counter adds up to its cap and no further; when a later counter refuses, the
+// earlier ones keep what they had (all or none); giving back is never refused.
+TEST_P(ServicesTest, UsageCountersAddUpToTheirCapsAllOrNone) {
+  auto used = [&](const std::string& period) {
+    int64_t value = -1;
+    Status read = db_->Read([&](store::SqlSession& sql) {
+      auto rows = sql.Query(
+          "SELECT used_minor FROM account_usage WHERE account_number = 'u-1' AND period = ?",
+          {period});
+      if (!rows.ok()) return rows.status();
+      value = rows->empty() ? 0 : rows->Int(0, 0);
+      return Status::Ok();
+    });
+    EXPECT_TRUE(read.ok()) << read.ToString();
+    return value;
+  };
+  auto add = [&](int64_t amount, int64_t day_cap, int64_t year_cap) {
+    std::vector<Usage> usages = {{"account_usage", "account_number", std::string("u-1"), "period",
+                                  "d", day_cap, Status::Rejected("day", "over the day's cap")},
+                                 {"account_usage", "account_number", std::string("u-1"), "period",
+                                  "y", year_cap, Status::Rejected("year", "over the year's cap")}};
+    return db_->Transaction([&](store::SqlSession& sql) { return AddUsage(sql, usages, amount); });
+  };
+  EXPECT_TRUE(add(60, 100, 150).ok());     // Both rows inserted.
+  EXPECT_TRUE(add(101, 1000, 1000).ok());  // Within both.
+  EXPECT_EQ(used("d"), 161);
+  EXPECT_EQ(add(1, 161, 1000).reason(), "day");   // 162 > 161: refused by the first.
+  EXPECT_EQ(add(1, 1000, 161).reason(), "year");  // The day took it, then gave it back.
+  EXPECT_EQ(used("d"), 161);
+  EXPECT_EQ(used("y"), 161);
+  EXPECT_EQ(add(200, 100, 1000).reason(), "day");  // Over the cap on its own.
+  EXPECT_TRUE(add(-61, 0, 0).ok());                // Given back whatever the caps.
+  EXPECT_EQ(used("d"), 100);
+  EXPECT_EQ(used("y"), 100);
+  EXPECT_TRUE(add(61, 161, 161).ok());  // Exactly up to the caps.
+  EXPECT_EQ(used("y"), 161);
 }
 
 // Under steady reads a PASSIVE checkpoint never finishes, so the WAL would never start over
