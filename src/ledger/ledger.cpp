@@ -476,6 +476,7 @@ Status Ledger::Batch::Finish() {
 Ledger::Ledger(std::unique_ptr<LedgerStore> store, const Clock& clock, LedgerOptions options)
     : store_(std::move(store)), clock_(clock), options_(options) {
   writer_ = std::thread([this] { Run(); });
+  if (!store_->CommitIsDurable()) syncer_ = std::thread([this] { SyncAndAnswer(); });
 }
 
 Ledger::~Ledger() {
@@ -485,6 +486,7 @@ Ledger::~Ledger() {
   }
   wake_.notify_all();
   writer_.join();
+  if (syncer_.joinable()) syncer_.join();
 }
 
 void Ledger::Submit(std::vector<Request> requests, Callback done) {
@@ -531,12 +533,13 @@ Outcome Ledger::Execute(Request request) {
 }
 
 void Ledger::Run() {
+  const bool deferred = !store_->CommitIsDurable();
   std::vector<Group> groups;
   while (true) {
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // Stopping with nothing left.
+      if (queue_.empty()) break;  // Stopping with nothing left.
       size_t commands = 0;
       while (!queue_.empty() &&
              commands + queue_.front().requests.size() <= options_.batch_commands_max) {
@@ -547,13 +550,53 @@ void Ledger::Run() {
       queued_commands_ -= commands;
     }
     ProcessBatch(groups);
-    int64_t now_ns = NowNs();
-    for (Group& group : groups) {
-      metrics_.queue_latency.Observe(static_cast<double>(now_ns - group.submitted_ns) / 1e9);
-      group.done(std::move(group.outcomes));
+    if (!deferred) {
+      Answer(groups);
+      continue;
+    }
+    {
+      std::lock_guard lock(sync_mutex_);
+      for (Group& group : groups)
+        unsynced_.push_back(std::move(group));
     }
     groups.clear();
+    sync_wake_.notify_one();
   }
+  std::lock_guard lock(sync_mutex_);
+  writer_done_ = true;
+  sync_wake_.notify_one();
+}
+
+// Takes every batch committed so far, has the store put them on disk in one Sync, then
+// answers them, while the writer commits the next ones.
+void Ledger::SyncAndAnswer() {
+  std::vector<Group> groups;
+  while (true) {
+    {
+      std::unique_lock lock(sync_mutex_);
+      sync_wake_.wait(lock, [this] { return writer_done_ || !unsynced_.empty(); });
+      if (unsynced_.empty()) return;  // The writer has stopped and everything is answered.
+      groups.swap(unsynced_);
+    }
+    Status synced = store_->Sync();
+    if (!synced.ok()) {
+      // Batches that readers may already have seen are perhaps not on disk, and can be
+      // neither answered nor undone. As PostgreSQL does when an fsync fails, the process
+      // stops; recovery from the log decides what was committed, and nobody was told more.
+      spdlog::critical("ledger: committed batches cannot be put on disk: {}", synced.ToString());
+      std::abort();
+    }
+    Answer(groups);
+  }
+}
+
+void Ledger::Answer(std::vector<Group>& groups) {
+  int64_t now_ns = NowNs();
+  for (Group& group : groups) {
+    metrics_.queue_latency.Observe(static_cast<double>(now_ns - group.submitted_ns) / 1e9);
+    group.done(std::move(group.outcomes));
+  }
+  groups.clear();
 }
 
 void Ledger::ProcessBatch(std::vector<Group>& groups) {

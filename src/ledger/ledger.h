@@ -50,8 +50,9 @@ class Ledger {
   Ledger& operator=(const Ledger&) = delete;
 
   // Queues `requests` (at most batch_commands_max) to be applied in order, each succeeding
-  // or failing on its own; `done` runs on the writer thread with one outcome per request,
-  // once they are durable. When the queue is full or the ledger is stopping, `done` runs
+  // or failing on its own; `done` runs on the writer thread (or, when the store's commits
+  // need a Sync, on the thread that syncs) with one outcome per request, once they are
+  // durable. When the queue is full or the ledger is stopping, `done` runs
   // at once with kUnavailable outcomes.
   void Submit(std::vector<Request> requests, Callback done);
   // Blocking forms of Submit.
@@ -72,6 +73,8 @@ class Ledger {
 
   void Run();
   void ProcessBatch(std::vector<Group>& groups);
+  void SyncAndAnswer();
+  void Answer(std::vector<Group>& groups);
 
   std::unique_ptr<LedgerStore> store_;
   const Clock& clock_;
@@ -90,7 +93,15 @@ class Ledger {
   std::unordered_map<AccountId, Account> accounts_;
   std::unordered_map<HoldId, Hold> holds_;
 
+  // Batches committed but not yet known to be on disk (when the store defers durability to
+  // Sync), oldest first, and whether the writer has stopped handing them over.
+  std::mutex sync_mutex_;
+  std::condition_variable sync_wake_;
+  std::vector<Group> unsynced_;  // GUARDED_BY(sync_mutex_)
+  bool writer_done_ = false;     // GUARDED_BY(sync_mutex_)
+
   std::thread writer_;
+  std::thread syncer_;  // Only when the store defers durability.
 };
 
 }  // namespace ebank::ledger

@@ -76,8 +76,8 @@ class WriteTransaction {
   virtual Status LoadRequests(const std::vector<std::string>& keys,
                               std::vector<StoredRequest>* out) = 0;
   virtual Status Write(const BatchWrite& batch) = 0;
-  // Durable when it returns OK (fsync'd by SQLite's synchronous=FULL or PostgreSQL's
-  // synchronous_commit).
+  // Visible to readers when it returns OK; durable too when the store's
+  // CommitIsDurable() (PostgreSQL's synchronous_commit), otherwise once Sync() returns.
   virtual Status Commit() = 0;
 };
 
@@ -107,6 +107,12 @@ class LedgerStore {
   virtual Result<std::unique_ptr<WriteTransaction>> BeginWrite() = 0;
   // Runs `read` inside one read-only snapshot. Thread-safe.
   virtual Status Read(const std::function<Status(LedgerReader&)>& read) = 0;
+  // Whether a write transaction's Commit() alone puts it on disk. When not, Sync() does,
+  // for every transaction committed before it was called: the ledger calls it on a thread
+  // of its own and answers a batch only after it, so that the writer goes on with the next
+  // batch while the disk flushes the last (and one flush covers every batch meanwhile).
+  virtual bool CommitIsDurable() const { return true; }
+  virtual Status Sync() { return Status::Ok(); }
 };
 
 }  // namespace ebank::ledger

@@ -1,8 +1,14 @@
 // The ledger store on SQLite: one writer connection, a pool of reader connections.
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -402,16 +408,61 @@ class SqliteLedgerStore final : public ledger::LedgerStore {
  public:
   // The writer never checkpoints the WAL itself (a checkpoint's writes and fsync would
   // stall every caller waiting on that commit); a thread of its own does, PASSIVE, so
-  // that it never blocks the writer or readers.
+  // that it never blocks the writer or readers. Nor does its COMMIT wait for the disk
+  // (synchronous=NORMAL): the ledger's syncer calls Sync, which does, while the writer
+  // goes on with the next batch. The WAL is appended in order and each frame's checksum
+  // covers those before it, so what a crash keeps is always a prefix of the commits.
   SqliteLedgerStore(std::string path, std::unique_ptr<SqliteDb> writer)
       : path_(std::move(path)),
         file_(SqliteFile::For(path_)),
         writer_(std::move(writer)),
         writer_sql_(writer_.db()) {
     (void)writer_.db().Exec("PRAGMA wal_autocheckpoint=0");
+    (void)writer_.db().Exec("PRAGMA synchronous=NORMAL");
+    sqlite3_filename main = sqlite3_db_filename(writer_.db().handle(), "main");
+    if (main != nullptr) wal_path_ = sqlite3_filename_wal(main);
+  }
+  ~SqliteLedgerStore() override {
+    if (wal_fd_ >= 0) ::close(wal_fd_);
   }
 
   std::string_view backend() const override { return "sqlite"; }
+
+  bool CommitIsDurable() const override { return false; }
+
+  // fsync(2) of any descriptor of a file writes back every page written to it, whoever
+  // wrote them: so the WAL is opened here once, and again should it ever be another file
+  // (SQLite removes it when its last connection closes, and a later one makes a new one).
+  Status Sync() override {
+    struct stat now {};
+    if (wal_path_.empty() || ::stat(wal_path_.c_str(), &now) != 0) {
+      return Status::Internal("wal_missing",
+                              "no write-ahead log at " + wal_path_ + ": " + std::strerror(errno));
+    }
+    if (wal_fd_ < 0 || now.st_ino != wal_inode_ || now.st_dev != wal_device_) {
+      if (wal_fd_ >= 0) ::close(wal_fd_);
+      wal_fd_ = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (wal_fd_ < 0) {
+        return Status::Internal("wal_open_failed",
+                                "cannot open " + wal_path_ + ": " + std::strerror(errno));
+      }
+      wal_inode_ = now.st_ino;
+      wal_device_ = now.st_dev;
+      // A new file's name is on disk once its folder is.
+      std::string folder = wal_path_.substr(0, wal_path_.find_last_of('/') + 1);
+      int dir = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dir < 0 || ::fsync(dir) != 0) {
+        if (dir >= 0) ::close(dir);
+        return Status::Internal("wal_sync_failed", "cannot sync the folder of " + wal_path_);
+      }
+      ::close(dir);
+    }
+    if (::fdatasync(wal_fd_) != 0) {
+      return Status::Internal("wal_sync_failed",
+                              "cannot sync " + wal_path_ + ": " + std::strerror(errno));
+    }
+    return Status::Ok();
+  }
 
   Result<std::unique_ptr<ledger::WriteTransaction>> BeginWrite() override {
     std::unique_lock lock(file_->write_mutex());
@@ -457,6 +508,11 @@ class SqliteLedgerStore final : public ledger::LedgerStore {
   SqliteSession writer_sql_;  // For effects; the same connection as writer_.
   std::mutex mutex_;
   std::vector<std::unique_ptr<SqliteReader>> readers_;  // GUARDED_BY(mutex_)
+  // The WAL as Sync last opened it (the syncer thread's alone).
+  std::string wal_path_;
+  int wal_fd_ = -1;
+  ino_t wal_inode_ = 0;
+  dev_t wal_device_ = 0;
 };
 
 }  // namespace
