@@ -1,9 +1,9 @@
 #include "security/card.h"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <sodium.h>
 
 #include <array>
 #include <cassert>
@@ -33,7 +33,6 @@ constexpr unsigned kFormat4Fill = 0xa;
 constexpr size_t kPanFieldDigits = 12;
 constexpr std::string_view kPanTokenPrefix = "pan:";
 constexpr std::string_view kPinVerifierSeparator = ":";
-constexpr size_t kSha256Bytes = 32;
 
 void Wipe(std::string& secret) {
   OPENSSL_cleanse(secret.data(), secret.size());
@@ -90,31 +89,20 @@ bool DecodeHex(std::string_view hex, std::string* out) {
 }
 
 // HMAC-SHA256 of the concatenated `parts` as lowercase hex. The parts are fed to the MAC one
-// by one, so that no copy of a PIN is made. OpenSSL failing here is no input's fault and
-// leaves no safe answer (see PanTokenizer), so the process stops.
+// by one, so that no copy of a PIN is made. libsodium's HMAC keeps its state on the stack:
+// no allocation and no algorithm lookup per call (OpenSSL 3's EVP_MAC fetches the digest by
+// name at every init, under a lock every thread shares), and the state is wiped after.
 std::string HmacSha256Hex(std::string_view key, std::initializer_list<std::string_view> parts) {
-  static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> context(
-      hmac != nullptr ? EVP_MAC_CTX_new(hmac) : nullptr, EVP_MAC_CTX_free);
-  char digest_name[] = "SHA256";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-      OSSL_PARAM_construct_end()};
-  bool ok = context != nullptr &&
-            EVP_MAC_init(context.get(), reinterpret_cast<const unsigned char*>(key.data()),
-                         key.size(), params) == 1;
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()),
+                              key.size());
   for (std::string_view part : parts) {
-    ok = ok && EVP_MAC_update(context.get(), reinterpret_cast<const unsigned char*>(part.data()),
-                              part.size()) == 1;
+    crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(part.data()),
+                                  part.size());
   }
-  std::array<unsigned char, kSha256Bytes> mac{};
-  size_t mac_size = 0;
-  ok = ok && EVP_MAC_final(context.get(), mac.data(), &mac_size, mac.size()) == 1 &&
-       mac_size == mac.size();
-  if (!ok) {
-    std::fputs("ebank: OpenSSL cannot compute HMAC-SHA256 for a card token\n", stderr);
-    std::abort();
-  }
+  std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
+  crypto_auth_hmacsha256_final(&state, mac.data());
+  sodium_memzero(&state, sizeof state);
   return HexEncode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
 }
 
@@ -313,13 +301,20 @@ Result<std::string> PinKey::Crypt(std::string_view block, bool encrypt) const {
                            "a PIN block is " + std::to_string(block_bytes()) + " bytes");
   }
   // TDES (DES-EDE and DES-EDE3) and AES in ECB mode are in OpenSSL 3's default provider.
+  // Fetched once: given EVP_des_ede3_ecb() and the like, OpenSSL 3 fetches the algorithm
+  // again at every init, under a lock all threads share.
+  static EVP_CIPHER* const kTdes2 = EVP_CIPHER_fetch(nullptr, "DES-EDE-ECB", nullptr);
+  static EVP_CIPHER* const kTdes3 = EVP_CIPHER_fetch(nullptr, "DES-EDE3-ECB", nullptr);
+  static EVP_CIPHER* const kAes128 = EVP_CIPHER_fetch(nullptr, "AES-128-ECB", nullptr);
+  static EVP_CIPHER* const kAes192 = EVP_CIPHER_fetch(nullptr, "AES-192-ECB", nullptr);
+  static EVP_CIPHER* const kAes256 = EVP_CIPHER_fetch(nullptr, "AES-256-ECB", nullptr);
   const EVP_CIPHER* cipher = nullptr;
   if (algorithm_ == Algorithm::kTdes) {
-    cipher = key_.size() == 16 ? EVP_des_ede_ecb() : EVP_des_ede3_ecb();
+    cipher = key_.size() == 16 ? kTdes2 : kTdes3;
   } else if (key_.size() == 16) {
-    cipher = EVP_aes_128_ecb();
+    cipher = kAes128;
   } else {
-    cipher = key_.size() == 24 ? EVP_aes_192_ecb() : EVP_aes_256_ecb();
+    cipher = key_.size() == 24 ? kAes192 : kAes256;
   }
   // Freeing the context also wipes its key schedule.
   std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> context(EVP_CIPHER_CTX_new(),
@@ -328,7 +323,7 @@ Result<std::string> PinKey::Crypt(std::string_view block, bool encrypt) const {
   std::string out(2 * block.size(), '\0');
   auto* out_bytes = reinterpret_cast<unsigned char*>(out.data());
   int written = 0, final_written = 0;
-  bool ok = context != nullptr &&
+  bool ok = context != nullptr && cipher != nullptr &&
             EVP_CipherInit_ex(context.get(), cipher, nullptr,
                               reinterpret_cast<const unsigned char*>(key_.data()), nullptr,
                               encrypt ? 1 : 0) == 1 &&
