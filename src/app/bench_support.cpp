@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <random>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 
 #include "ledger/verify.h"
 #include "store/open.h"
@@ -26,6 +28,41 @@ namespace {
 constexpr int64_t kOpeningBalanceMinor = 100'000'000;  // 1,000,000.00 per account.
 
 }  // namespace
+
+namespace {
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// The machine's steal and total CPU time so far, in clock ticks (/proc/stat's first line:
+// user nice system idle iowait irq softirq steal ...); zeros where there is none.
+std::pair<int64_t, int64_t> MachineStealAndTotal() {
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  stat >> cpu;
+  int64_t total = 0, steal = 0, value = 0;
+  for (int field = 0; field < 8 && stat >> value; ++field) {
+    total += value;
+    if (field == 7) steal = value;
+  }
+  return {steal, total};
+}
+}  // namespace
+
+CpuMeter::CpuMeter() : process_start_s_(ProcessCpuSeconds()) {
+  std::tie(steal_start_, total_start_) = MachineStealAndTotal();
+}
+
+void CpuMeter::Stop() {
+  process_cpu_s_ = ProcessCpuSeconds() - process_start_s_;
+  auto [steal, total] = MachineStealAndTotal();
+  stolen_fraction_ = total > total_start_ ? static_cast<double>(steal - steal_start_) /
+                                                static_cast<double>(total - total_start_)
+                                          : 0;
+}
 
 double Percentile(std::vector<double>& values, double fraction) {
   if (values.empty()) return 0;

@@ -296,6 +296,8 @@ struct CardCase {
   int64_t failed = 0;
   int64_t batches = 0;   // The ledger's group commits,
   double per_batch = 0;  // and the requests each carried on average.
+  double cpu_us = 0;     // The process's CPU time (host and load generator) per request,
+  double stolen = 0;     // and the share of the machine's CPU the hypervisor took.
 };
 
 // A 17-digit prefix for test resident IDs: Beijing Dongcheng, born 1980-01-01, a serial.
@@ -454,6 +456,7 @@ CardCase RunCardCase(const std::string& database, const BenchCardOptions& option
   spdlog::info("bench card: {} cards and {} terminals ready; load for {} s", inputs.size(),
                terminals.size(), options.seconds);
   auto started = std::chrono::steady_clock::now();
+  CpuMeter cpu;
   std::vector<std::thread> threads;
   for (int i = 0; i < kLoadThreads; ++i)
     threads.emplace_back([&load] { load.run(); });
@@ -461,6 +464,7 @@ CardCase RunCardCase(const std::string& database, const BenchCardOptions& option
   stop = true;
   for (auto& thread : threads)
     thread.join();
+  cpu.Stop();
   double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   server.StopAccepting();
@@ -482,6 +486,9 @@ CardCase RunCardCase(const std::string& database, const BenchCardOptions& option
   result.batches = batches;
   result.per_batch =
       batches > 0 ? static_cast<double>(lm.commands.value()) / static_cast<double>(batches) : 0;
+  int64_t answered = result.approved + result.declined;
+  result.cpu_us = answered > 0 ? cpu.process_cpu_s() * 1e6 / static_cast<double>(answered) : 0;
+  result.stolen = cpu.stolen_fraction();
   return result;
 }
 
@@ -512,12 +519,13 @@ int BenchCard(const BenchCardOptions& options) {
       std::printf(
           "%-10s  card host: %8.0f authorisations/s  p50 %6.2f ms  p99 %6.2f ms  (approved %lld, "
           "declined %lld, failed %lld)\n"
-          "%-10s  ledger: %lld group commits, %.1f requests each\n"
+          "%-10s  ledger: %lld group commits, %.1f requests each; %.1f us of CPU per request "
+          "(host and load generator), %.1f %% of the machine's CPU stolen by the hypervisor\n"
           "%-10s  in-process ledger: %8.0f transfers/s (64 clients, batch 1)  ratio %.3f\n",
           backend.c_str(), card.authorisations_per_s, card.p50_ms, card.p99_ms,
           static_cast<long long>(card.approved), static_cast<long long>(card.declined),
           static_cast<long long>(card.failed), "", static_cast<long long>(card.batches),
-          card.per_batch, "", ledger_case.transfers_per_s, ratio);
+          card.per_batch, card.cpu_us, card.stolen * 100, "", ledger_case.transfers_per_s, ratio);
     }
     report[backend] = json::object{{"authorisations_per_s", card.authorisations_per_s},
                                    {"p50_ms", card.p50_ms},
@@ -526,6 +534,8 @@ int BenchCard(const BenchCardOptions& options) {
                                    {"declined", card.declined},
                                    {"failed", card.failed},
                                    {"ledger_batches", card.batches},
+                                   {"cpu_us_per_request", card.cpu_us},
+                                   {"cpu_stolen_fraction", card.stolen},
                                    {"ledger_transfers_per_s", ledger_case.transfers_per_s},
                                    {"ratio", ratio}};
     if (card.failed > 0) {
