@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15
-  libssl-dev libsodium-dev libspdlog-dev libfmt-dev libcli11-dev
+  libssl-dev libsodium-dev libspdlog-dev libfmt-dev libcli11-dev libjemalloc-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   softhsm2 libp11-kit-dev
