@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <future>
 #include <limits>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -536,6 +539,101 @@ TEST(Journal, HashChainsOnEveryField) {
   EXPECT_NE(base, EntryHash(zero, 1, 1001, "xfer 1:-1 2:1 memo="));
   EXPECT_NE(base, EntryHash(zero, 1, 1000, "xfer 1:-2 2:2 memo="));
   EXPECT_NE(base, EntryHash(base, 1, 1000, "xfer 1:-1 2:1 memo="));
+}
+
+// A store whose Sync waits at a gate the test opens: the durability a real disk gives, made
+// slow on purpose.
+class GatedSyncStore final : public LedgerStore {
+ public:
+  explicit GatedSyncStore(std::unique_ptr<LedgerStore> inner) : inner_(std::move(inner)) {}
+  std::string_view backend() const override { return inner_->backend(); }
+  Result<std::unique_ptr<WriteTransaction>> BeginWrite() override { return inner_->BeginWrite(); }
+  Status Read(const std::function<Status(LedgerReader&)>& read) override {
+    return inner_->Read(read);
+  }
+  bool CommitIsDurable() const override { return false; }
+  Status Sync() override {
+    std::unique_lock lock(mutex_);
+    ++syncs_;
+    changed_.notify_all();
+    changed_.wait_for(lock, std::chrono::seconds(20), [this] { return open_; });
+    return inner_->Sync();
+  }
+  // Waits (at most 20 s) until `n` syncs have started; false if they have not.
+  bool AwaitSyncs(int n) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(20), [&] { return syncs_ >= n; });
+  }
+  void Open() {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    changed_.notify_all();
+  }
+  int syncs() {
+    std::lock_guard lock(mutex_);
+    return syncs_;
+  }
+
+ private:
+  std::unique_ptr<LedgerStore> inner_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int syncs_ = 0;      // GUARDED_BY(mutex_)
+  bool open_ = false;  // GUARDED_BY(mutex_)
+};
+
+// When commits are durable only after a Sync, no batch is answered before the Sync that
+// covers it returns, and the writer commits the next batches meanwhile.
+TEST(LedgerSync, AnswersWaitForTheSyncWhileTheWriterGoesOn) {
+  std::string dir = testing::MakeTempDir("ebank-ledger-sync");
+  {
+    auto inner = store::OpenLedgerStore(dir + "/ledger.db");
+    ASSERT_TRUE(inner.ok()) << inner.status().ToString();
+    EXPECT_FALSE((*inner)->CommitIsDurable());  // SQLite's writer leaves the disk to Sync.
+    auto owned = std::make_unique<GatedSyncStore>(std::move(*inner));
+    GatedSyncStore& store = *owned;
+    ManualClock clock(kTestEpochMs);
+    Ledger ledger(std::move(owned), clock);
+    struct Opened {
+      GatedSyncStore& store;
+      ~Opened() { store.Open(); }  // Also when an assertion returns early.
+    } opened{store};
+    auto submit = [&](std::promise<Outcome>& answer) {
+      std::vector<Request> requests;
+      requests.push_back(Request{"", OpenAccount{"", Currency::Cny(), Side::kCredit, 0}});
+      ledger.Submit(std::move(requests), [&answer](std::vector<Outcome> outcomes) {
+        answer.set_value(outcomes.front());
+      });
+    };
+    std::promise<Outcome> first, second;
+    auto first_answer = first.get_future();
+    auto second_answer = second.get_future();
+    submit(first);
+    ASSERT_TRUE(store.AwaitSyncs(1));  // The first batch is committed and being synced.
+    submit(second);
+    // The second batch commits while the first's Sync still waits.
+    Seq head = 0;
+    for (int tries = 0; tries < 2000 && head < 2; ++tries) {
+      ASSERT_TRUE(store
+                      .Read([&](LedgerReader& reader) {
+                        auto read = reader.GetHead();
+                        if (read.ok()) head = read->seq;
+                        return read.status();
+                      })
+                      .ok());
+      if (head < 2) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_EQ(head, 2);
+    EXPECT_EQ(first_answer.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+    EXPECT_EQ(second_answer.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+    store.Open();
+    ASSERT_EQ(first_answer.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+    ASSERT_EQ(second_answer.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+    EXPECT_TRUE(first_answer.get().status.ok());
+    EXPECT_TRUE(second_answer.get().status.ok());
+    EXPECT_LE(store.syncs(), 2);  // One Sync covers whatever was committed before it.
+  }
+  testing::RemoveTree(dir);
 }
 
 }  // namespace
