@@ -52,8 +52,7 @@ std::string MakePan(std::string_view bin_and_account_digits);
 // The lookup key that stands for a PAN, which is never stored: HMAC-SHA256 under the bank's
 // PAN key of "pan:" followed by the PAN, as 64 lowercase hex digits. Deterministic, so the
 // same card always finds the same row; keyed, so a database dump alone cannot be searched
-// through the few billion PANs of a BIN. Aborts the process if OpenSSL cannot compute the
-// HMAC: a wrong token could find another customer's card.
+// through the few billion PANs of a BIN.
 class PanTokenizer {
  public:
   // REQUIRES: key_bytes.size() >= kCardKeyBytesMin.
@@ -138,7 +137,7 @@ class PinKey {
 // The value stored in place of a PIN: HMAC-SHA256 under the PIN verification key of
 // pan_token ":" pin, as 64 lowercase hex digits. Keyed, so a database dump alone cannot be
 // searched through the 10^6 six-digit PINs; bound to the card's token, so equal PINs on two
-// cards store different values. Aborts the process if OpenSSL cannot compute the HMAC.
+// cards store different values.
 class PinVerifier {
  public:
   // REQUIRES: key_bytes.size() >= kCardKeyBytesMin.

@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -412,54 +411,29 @@ class SqliteLedgerStore final : public ledger::LedgerStore {
   // (synchronous=NORMAL): the ledger's syncer calls Sync, which does, while the writer
   // goes on with the next batch. The WAL is appended in order and each frame's checksum
   // covers those before it, so what a crash keeps is always a prefix of the commits.
-  SqliteLedgerStore(std::string path, std::unique_ptr<SqliteDb> writer)
+  // `wal_fd` is a descriptor of the database's WAL, which Sync flushes.
+  SqliteLedgerStore(std::string path, std::unique_ptr<SqliteDb> writer, int wal_fd)
       : path_(std::move(path)),
         file_(SqliteFile::For(path_)),
         writer_(std::move(writer)),
-        writer_sql_(writer_.db()) {
+        writer_sql_(writer_.db()),
+        wal_fd_(wal_fd) {
     (void)writer_.db().Exec("PRAGMA wal_autocheckpoint=0");
     (void)writer_.db().Exec("PRAGMA synchronous=NORMAL");
-    sqlite3_filename main = sqlite3_db_filename(writer_.db().handle(), "main");
-    if (main != nullptr) wal_path_ = sqlite3_filename_wal(main);
   }
-  ~SqliteLedgerStore() override {
-    if (wal_fd_ >= 0) ::close(wal_fd_);
-  }
+  ~SqliteLedgerStore() override { ::close(wal_fd_); }
 
   std::string_view backend() const override { return "sqlite"; }
 
   bool CommitIsDurable() const override { return false; }
 
   // fsync(2) of any descriptor of a file writes back every page written to it, whoever
-  // wrote them: so the WAL is opened here once, and again should it ever be another file
-  // (SQLite removes it when its last connection closes, and a later one makes a new one).
+  // wrote them. The WAL stays the same file while the writer's connection is open: SQLite
+  // removes it only when the last connection to the database closes.
   Status Sync() override {
-    struct stat now {};
-    if (wal_path_.empty() || ::stat(wal_path_.c_str(), &now) != 0) {
-      return Status::Internal("wal_missing",
-                              "no write-ahead log at " + wal_path_ + ": " + std::strerror(errno));
-    }
-    if (wal_fd_ < 0 || now.st_ino != wal_inode_ || now.st_dev != wal_device_) {
-      if (wal_fd_ >= 0) ::close(wal_fd_);
-      wal_fd_ = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
-      if (wal_fd_ < 0) {
-        return Status::Internal("wal_open_failed",
-                                "cannot open " + wal_path_ + ": " + std::strerror(errno));
-      }
-      wal_inode_ = now.st_ino;
-      wal_device_ = now.st_dev;
-      // A new file's name is on disk once its folder is.
-      std::string folder = wal_path_.substr(0, wal_path_.find_last_of('/') + 1);
-      int dir = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (dir < 0 || ::fsync(dir) != 0) {
-        if (dir >= 0) ::close(dir);
-        return Status::Internal("wal_sync_failed", "cannot sync the folder of " + wal_path_);
-      }
-      ::close(dir);
-    }
     if (::fdatasync(wal_fd_) != 0) {
       return Status::Internal("wal_sync_failed",
-                              "cannot sync " + wal_path_ + ": " + std::strerror(errno));
+                              std::string("cannot sync the WAL: ") + std::strerror(errno));
     }
     return Status::Ok();
   }
@@ -508,12 +482,32 @@ class SqliteLedgerStore final : public ledger::LedgerStore {
   SqliteSession writer_sql_;  // For effects; the same connection as writer_.
   std::mutex mutex_;
   std::vector<std::unique_ptr<SqliteReader>> readers_;  // GUARDED_BY(mutex_)
-  // The WAL as Sync last opened it (the syncer thread's alone).
-  std::string wal_path_;
-  int wal_fd_ = -1;
-  ino_t wal_inode_ = 0;
-  dev_t wal_device_ = 0;
+  const int wal_fd_;
 };
+
+// Opens the WAL that `db` (in WAL mode, already read) writes, and puts its name on disk
+// (a new file's name is durable once its folder is synced).
+Result<int> OpenWal(SqliteDb& db) {
+  sqlite3_filename main = sqlite3_db_filename(db.handle(), "main");
+  if (main == nullptr || *main == '\0') {
+    return Status::Invalid("database_not_a_file", "the ledger needs a database file");
+  }
+  std::string wal = sqlite3_filename_wal(main);
+  int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return Status::Unavailable("wal_open_failed",
+                               "cannot open " + wal + ": " + std::strerror(errno));
+  }
+  std::string folder = wal.substr(0, wal.find_last_of('/') + 1);
+  int dir = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  bool synced = dir >= 0 && ::fsync(dir) == 0;
+  if (dir >= 0) ::close(dir);
+  if (!synced) {
+    ::close(fd);
+    return Status::Unavailable("wal_sync_failed", "cannot sync the folder of " + wal);
+  }
+  return fd;
+}
 
 }  // namespace
 
@@ -523,8 +517,10 @@ Result<std::unique_ptr<ledger::LedgerStore>> OpenSqliteLedgerStore(const std::st
   auto db = SqliteDb::Open(path);
   if (!db.ok()) return db.status();
   EBANK_RETURN_IF_ERROR(MigrateSqlite(**db));
+  auto wal_fd = OpenWal(**db);
+  if (!wal_fd.ok()) return wal_fd.status();
   return std::unique_ptr<ledger::LedgerStore>(
-      std::make_unique<SqliteLedgerStore>(path, std::move(*db)));
+      std::make_unique<SqliteLedgerStore>(path, std::move(*db), *wal_fd));
 }
 
 }  // namespace ebank::store
