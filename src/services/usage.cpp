@@ -13,19 +13,18 @@ const ClassCap* CapFor(int account_class) {
 
 namespace {
 // Adds `amount` to one counter in one statement: an upsert whose update applies only while
-// the sum stays within the cap (a negative amount always), and which returns the row it
-// wrote; none means the cap refused it.
+// the sum stays within the cap (a negative amount always). It wrote no row when the cap
+// refused it. (Not RETURNING: on SQLite that builds a temporary table at every statement.)
 Status AddOne(store::SqlSession& sql, const Usage& usage, int64_t amount) {
   if (amount > usage.cap) return usage.refusal;
-  auto written = sql.Query(
+  auto written = sql.Changes(
       fmt::format("INSERT INTO {0} ({1}, {2}, used_minor) VALUES (?, ?, ?) ON CONFLICT ({1}, {2}) "
                   "DO UPDATE SET used_minor = {0}.used_minor + excluded.used_minor WHERE "
-                  "excluded.used_minor <= 0 OR {0}.used_minor + excluded.used_minor <= ? "
-                  "RETURNING used_minor",
+                  "excluded.used_minor <= 0 OR {0}.used_minor + excluded.used_minor <= ?",
                   usage.table, usage.key_column, usage.period_column),
       {usage.key, usage.period, amount, usage.cap});
   if (!written.ok()) return written.status();
-  return written->empty() ? usage.refusal : Status::Ok();
+  return *written == 0 ? usage.refusal : Status::Ok();
 }
 }  // namespace
 

@@ -687,6 +687,46 @@ CREATE INDEX card_transactions_original ON card_transactions (original_id)
   WHERE original_id IS NOT NULL;
 )sql";
 
+// SQLite checks `x IN ('a', 'b', 'c', ...)` by building a temporary index at every statement
+// that writes the column: card_transactions' state check cost every authorisation a temporary
+// b-tree. The same check as a chain of equalities needs none. SQLite cannot alter a check, so
+// the table is rebuilt (nothing references it); PostgreSQL's check was never slow.
+constexpr const char* kCardStateCheckSqlite = R"sql(
+CREATE TABLE card_transactions_rebuilt (
+  id INTEGER PRIMARY KEY,
+  terminal_id INTEGER NOT NULL REFERENCES terminals (id),
+  local_date TEXT NOT NULL,
+  stan TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  card_id INTEGER REFERENCES cards (id),
+  last_four TEXT NOT NULL,
+  amount_minor INTEGER NOT NULL,
+  currency TEXT NOT NULL,
+  fee_minor INTEGER NOT NULL,
+  response TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  original_id INTEGER,
+  ledger_seq INTEGER NOT NULL,
+  hold_id INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state = 'approved' OR state = 'declined' OR state = 'reversed' OR
+                             state = 'completed' OR state = 'reversal_unmatched'),
+  batch INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL,
+  reversed_at_ms INTEGER,
+  payee_account_id INTEGER,
+  UNIQUE (terminal_id, local_date, stan)
+);
+INSERT INTO card_transactions_rebuilt SELECT id, terminal_id, local_date, stan, kind, card_id,
+  last_four, amount_minor, currency, fee_minor, response, fingerprint, original_id, ledger_seq,
+  hold_id, state, batch, at_ms, reversed_at_ms, payee_account_id FROM card_transactions;
+DROP TABLE card_transactions;
+ALTER TABLE card_transactions_rebuilt RENAME TO card_transactions;
+CREATE INDEX card_transactions_batch ON card_transactions (terminal_id, batch);
+CREATE INDEX card_transactions_at ON card_transactions (at_ms);
+CREATE INDEX card_transactions_original ON card_transactions (original_id)
+  WHERE original_id IS NOT NULL;
+)sql";
+
 const std::vector<Migration>& Migrations() {
   static const std::string customers_sqlite = ForSqlite(kCustomersTemplate);
   static const std::string customers_postgresql = ForPostgresql(kCustomersTemplate);
@@ -724,6 +764,9 @@ const std::vector<Migration>& Migrations() {
       // paid for one more scattered page); refunds find what was refunded of their original
       // by an index instead of a scan of the table.
       {12, "card_transactions_indexes", kCardIndexesChange, kCardIndexesChange},
+      {13, "card_state_check", kCardStateCheckSqlite,
+       "COMMENT ON COLUMN card_transactions.state IS 'approved, declined, reversed, completed or "
+       "reversal_unmatched';"},
   };
   return migrations;
 }

@@ -62,6 +62,9 @@ class SqlSession {
   // new row's id, or nullopt when ON CONFLICT DO NOTHING skipped the row. On SQLite this
   // avoids RETURNING, which builds a temporary table for every statement.
   virtual Result<std::optional<int64_t>> Insert(std::string_view sql, const SqlParams& params) = 0;
+  // Runs one INSERT, UPDATE or DELETE (written without RETURNING); returns how many rows it
+  // wrote. An upsert whose DO UPDATE ... WHERE refused the row wrote none.
+  virtual Result<int64_t> Changes(std::string_view sql, const SqlParams& params) = 0;
 };
 
 // A pool of connections to one database. Thread-safe.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <variant>
 
 namespace ebank::store {
@@ -79,6 +80,12 @@ Result<std::optional<int64_t>> SqliteSession::Insert(std::string_view sql,
   return std::optional<int64_t>(sqlite3_last_insert_rowid(db_.handle()));
 }
 
+Result<int64_t> SqliteSession::Changes(std::string_view sql, const SqlParams& params) {
+  auto rows = Query(sql, params);
+  if (!rows.ok()) return rows.status();
+  return int64_t{sqlite3_changes(db_.handle())};
+}
+
 Result<SqliteStatement*> SqliteSession::Statement(std::string_view sql) {
   auto found = statements_.find(sql);
   if (found != statements_.end()) return found->second.get();
@@ -118,6 +125,15 @@ Result<std::optional<int64_t>> PgSession::Insert(std::string_view sql, const Sql
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<int64_t>();
   return std::optional<int64_t>(rows->Int(0, 0));
+}
+
+Result<int64_t> PgSession::Changes(std::string_view sql, const SqlParams& params) {
+  PgParams texts;
+  for (const auto& param : params)
+    texts.push_back(ParamText(param));
+  auto result = db_.QueryPrepared(ToPostgresPlaceholders(sql), texts);
+  if (!result.ok()) return result.status();
+  return int64_t{std::atoll(PQcmdTuples(result->raw()))};
 }
 
 SqlSession& SqlOf(ledger::WriteTransaction& transaction) {

@@ -27,6 +27,7 @@ class SqliteSession final : public SqlSession {
 
   Result<SqlRows> Query(std::string_view sql, const SqlParams& params) override;
   Result<std::optional<int64_t>> Insert(std::string_view sql, const SqlParams& params) override;
+  Result<int64_t> Changes(std::string_view sql, const SqlParams& params) override;
 
  private:
   // The connection's prepared statement for `sql`, prepared on first use.
@@ -47,6 +48,7 @@ class PgSession final : public SqlSession {
 
   Result<SqlRows> Query(std::string_view sql, const SqlParams& params) override;
   Result<std::optional<int64_t>> Insert(std::string_view sql, const SqlParams& params) override;
+  Result<int64_t> Changes(std::string_view sql, const SqlParams& params) override;
 
  private:
   std::unique_ptr<PgConnection> owned_;

@@ -1,4 +1,5 @@
 // Customers, accounts, staff and sessions on both backends.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <sqlite3.h>
@@ -14,6 +15,8 @@
 #include "services/sessions.h"
 #include "services/staff.h"
 #include "services/usage.h"
+#include "store/open.h"
+#include "store/schema.h"
 #include "store/sqlite.h"
 #include "testing/testing.h"
 
@@ -358,6 +361,87 @@ TEST(SqliteWal, StartsOverUnderSteadyReads) {
     // Restarted at 4,096 frames every quarter second, it holds that and one round's writes.
     EXPECT_LT(frames, kFramesWritten * 3 / 4) << "the WAL was never started over";
   }
+  ebank::testing::RemoveTree(dir);
+}
+
+// Migration 13 rebuilds card_transactions (SQLite cannot alter a check): a database at
+// version 12 keeps its rows, its unique key and its indexes, and the state check still refuses.
+TEST(SqliteMigration, CardStateCheckRebuildKeepsRowsAndRules) {
+  std::string dir = ebank::testing::MakeTempDir("ebank-migrate");
+  std::string path = dir + "/old.db";
+  {
+    auto db = store::SqliteDb::Open(path);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE((*db)
+                    ->Exec("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name "
+                           "TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)")
+                    .ok());
+    for (const store::Migration& migration : store::Migrations()) {
+      if (migration.version > 12) break;
+      ASSERT_TRUE((*db)->Exec(migration.sqlite).ok()) << migration.name;
+      ASSERT_TRUE((*db)
+                      ->Exec(fmt::format("INSERT INTO schema_migrations VALUES ({}, '{}', 0)",
+                                         migration.version, migration.name))
+                      .ok());
+    }
+    Status seeded = (*db)->Exec(
+        "INSERT INTO staff VALUES (1, 'keeper', 'K', 'supervisor', 'x', 0, 0, 0, 1);"
+        "INSERT INTO terminals (id, code, kind, unit_id, merchant_id, location, keeper_staff_id, "
+        "pin_key_sealed, pin_key_check, cash_account_id, status, batch, last_activity_ms, "
+        "created_at_ms) VALUES (1, 'ATM00001', 'atm', 1, NULL, 'L', 1, 's', 'c', NULL, 'active', "
+        "1, NULL, 0);"
+        "INSERT INTO card_transactions VALUES (7, 1, '1208', '000001', 'withdrawal', NULL, "
+        "'0004', 10000, 'CNY', 0, '00', 'f1', NULL, 3, 0, 'approved', 1, 100, NULL, NULL);"
+        "INSERT INTO card_transactions VALUES (8, 1, '1208', '000002', 'refund', NULL, '0004', "
+        "500, 'CNY', 0, '00', 'f2', 7, 4, 0, 'reversal_unmatched', 1, 200, 300, 42);");
+    ASSERT_TRUE(seeded.ok()) << seeded.ToString();
+  }
+  auto migrated = store::Migrate(path);
+  ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+  EXPECT_EQ(*migrated, store::Migrations().back().version);
+  auto db = store::OpenSqlDatabase(path);
+  ASSERT_TRUE(db.ok());
+  Status read = (*db)->Read([](store::SqlSession& sql) -> Status {
+    auto rows = sql.Query(
+        "SELECT id, stan, amount_minor, original_id, state, reversed_at_ms, payee_account_id "
+        "FROM card_transactions ORDER BY id");
+    if (!rows.ok()) return rows.status();
+    EXPECT_EQ(rows->size(), 2u);
+    if (rows->size() != 2) return Status::Ok();
+    EXPECT_EQ(rows->Int(0, 0), 7);
+    EXPECT_EQ(rows->Text(0, 1), "000001");
+    EXPECT_EQ(rows->Int(0, 2), 10000);
+    EXPECT_TRUE(rows->IsNull(0, 3));
+    EXPECT_EQ(rows->Text(0, 4), "approved");
+    EXPECT_EQ(rows->Int(1, 3), 7);
+    EXPECT_EQ(rows->Text(1, 4), "reversal_unmatched");
+    EXPECT_EQ(rows->Int(1, 5), 300);
+    EXPECT_EQ(rows->Int(1, 6), 42);
+    auto indexes = sql.Query(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'card_transactions' "
+        "AND sql IS NOT NULL ORDER BY name");
+    if (!indexes.ok()) return indexes.status();
+    EXPECT_EQ(indexes->size(), 3u);
+    return Status::Ok();
+  });
+  EXPECT_TRUE(read.ok()) << read.ToString();
+  Status bad_state = (*db)->Transaction([](store::SqlSession& sql) {
+    return sql.Exec("UPDATE card_transactions SET state = 'lost' WHERE id = 7");
+  });
+  EXPECT_EQ(bad_state.code(), Code::kConflict) << bad_state.ToString();  // A constraint.
+  Status twin = (*db)->Transaction([](store::SqlSession& sql) {
+    return sql.Exec(
+        "INSERT INTO card_transactions (terminal_id, local_date, stan, kind, last_four, "
+        "amount_minor, currency, fee_minor, response, fingerprint, ledger_seq, hold_id, state, "
+        "batch, at_ms) VALUES (1, '1208', '000001', 'inquiry', '0004', 0, 'CNY', 0, '00', 'f3', "
+        "0, 0, 'completed', 1, 400)");
+  });
+  EXPECT_EQ(twin.code(), Code::kConflict) << twin.ToString();
+  Status completed = (*db)->Transaction([](store::SqlSession& sql) {
+    return sql.Exec("UPDATE card_transactions SET state = 'completed' WHERE id = 7");
+  });
+  EXPECT_TRUE(completed.ok()) << completed.ToString();
+  db->reset();
   ebank::testing::RemoveTree(dir);
 }
 
