@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <cassert>
+#include <memory>
 
 namespace ebank {
 
@@ -11,15 +12,18 @@ Digest Sha256(std::string_view data) {
 }
 
 Digest Sha256(std::string_view first, std::string_view second) {
+  // Fetched once and one context a thread: given EVP_sha256(), OpenSSL 3 fetches the
+  // algorithm again at every init, under a lock all threads share.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(
+      EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  assert(kSha256 != nullptr && context != nullptr);
   Digest digest;
-  EVP_MD_CTX* context = EVP_MD_CTX_new();
-  assert(context != nullptr);
   unsigned int size = 0;
-  bool ok = EVP_DigestInit_ex(context, EVP_sha256(), nullptr) == 1 &&
-            EVP_DigestUpdate(context, first.data(), first.size()) == 1 &&
-            EVP_DigestUpdate(context, second.data(), second.size()) == 1 &&
-            EVP_DigestFinal_ex(context, digest.data(), &size) == 1;
-  EVP_MD_CTX_free(context);
+  bool ok = EVP_DigestInit_ex2(context.get(), kSha256, nullptr) == 1 &&
+            EVP_DigestUpdate(context.get(), first.data(), first.size()) == 1 &&
+            EVP_DigestUpdate(context.get(), second.data(), second.size()) == 1 &&
+            EVP_DigestFinal_ex(context.get(), digest.data(), &size) == 1;
   assert(ok && size == digest.size());
   (void)ok;
   return digest;

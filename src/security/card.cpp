@@ -269,11 +269,59 @@ Result<PinKey> PinKey::FromHex(std::string_view hex, Algorithm algorithm) {
   return PinKey(std::move(key), algorithm);
 }
 
+// One encrypting and one decrypting context with the key schedule computed, which Crypt
+// copies: keying a TDES context at every PIN block computed three DES key schedules.
+// Freeing a context wipes its key schedule.
+struct PinKey::Keyed {
+  Keyed() = default;
+  Keyed(const Keyed&) = delete;
+  Keyed& operator=(const Keyed&) = delete;
+  ~Keyed() {
+    EVP_CIPHER_CTX_free(encrypt);
+    EVP_CIPHER_CTX_free(decrypt);
+  }
+  EVP_CIPHER_CTX* encrypt = nullptr;
+  EVP_CIPHER_CTX* decrypt = nullptr;
+};
+
+PinKey::PinKey(std::string key, Algorithm algorithm) : key_(std::move(key)), algorithm_(algorithm) {
+  // TDES (DES-EDE and DES-EDE3) and AES in ECB mode are in OpenSSL 3's default provider.
+  // Fetched once: given EVP_des_ede3_ecb() and the like, OpenSSL 3 fetches the algorithm
+  // again at every init, under a lock all threads share.
+  static EVP_CIPHER* const kTdes2 = EVP_CIPHER_fetch(nullptr, "DES-EDE-ECB", nullptr);
+  static EVP_CIPHER* const kTdes3 = EVP_CIPHER_fetch(nullptr, "DES-EDE3-ECB", nullptr);
+  static EVP_CIPHER* const kAes128 = EVP_CIPHER_fetch(nullptr, "AES-128-ECB", nullptr);
+  static EVP_CIPHER* const kAes192 = EVP_CIPHER_fetch(nullptr, "AES-192-ECB", nullptr);
+  static EVP_CIPHER* const kAes256 = EVP_CIPHER_fetch(nullptr, "AES-256-ECB", nullptr);
+  const EVP_CIPHER* cipher = nullptr;
+  if (algorithm_ == Algorithm::kTdes) {
+    cipher = key_.size() == 16 ? kTdes2 : kTdes3;
+  } else if (key_.size() == 16) {
+    cipher = kAes128;
+  } else {
+    cipher = key_.size() == 24 ? kAes192 : kAes256;
+  }
+  auto keyed = std::make_shared<Keyed>();
+  keyed->encrypt = EVP_CIPHER_CTX_new();
+  keyed->decrypt = EVP_CIPHER_CTX_new();
+  const auto* bytes = reinterpret_cast<const unsigned char*>(key_.data());
+  bool ok = cipher != nullptr && keyed->encrypt != nullptr && keyed->decrypt != nullptr;
+  for (EVP_CIPHER_CTX* context : {keyed->encrypt, keyed->decrypt}) {
+    ok = ok &&
+         EVP_CipherInit_ex(context, cipher, nullptr, bytes, nullptr,
+                           context == keyed->encrypt ? 1 : 0) == 1 &&
+         EVP_CIPHER_CTX_set_padding(context, 0) == 1;
+  }
+  // Left empty if OpenSSL failed: every Crypt then says "cipher_failed".
+  if (ok) keyed_ = std::move(keyed);
+}
+
 PinKey& PinKey::operator=(const PinKey& other) {
   if (this != &other) {
     Wipe(key_);
     key_ = other.key_;
     algorithm_ = other.algorithm_;
+    keyed_ = other.keyed_;
   }
   return *this;
 }
@@ -283,6 +331,7 @@ PinKey& PinKey::operator=(PinKey&& other) {
     Wipe(key_);
     key_ = std::move(other.key_);
     algorithm_ = other.algorithm_;
+    keyed_ = std::move(other.keyed_);
   }
   return *this;
 }
@@ -300,34 +349,17 @@ Result<std::string> PinKey::Crypt(std::string_view block, bool encrypt) const {
     return Status::Invalid("pin_block_format",
                            "a PIN block is " + std::to_string(block_bytes()) + " bytes");
   }
-  // TDES (DES-EDE and DES-EDE3) and AES in ECB mode are in OpenSSL 3's default provider.
-  // Fetched once: given EVP_des_ede3_ecb() and the like, OpenSSL 3 fetches the algorithm
-  // again at every init, under a lock all threads share.
-  static EVP_CIPHER* const kTdes2 = EVP_CIPHER_fetch(nullptr, "DES-EDE-ECB", nullptr);
-  static EVP_CIPHER* const kTdes3 = EVP_CIPHER_fetch(nullptr, "DES-EDE3-ECB", nullptr);
-  static EVP_CIPHER* const kAes128 = EVP_CIPHER_fetch(nullptr, "AES-128-ECB", nullptr);
-  static EVP_CIPHER* const kAes192 = EVP_CIPHER_fetch(nullptr, "AES-192-ECB", nullptr);
-  static EVP_CIPHER* const kAes256 = EVP_CIPHER_fetch(nullptr, "AES-256-ECB", nullptr);
-  const EVP_CIPHER* cipher = nullptr;
-  if (algorithm_ == Algorithm::kTdes) {
-    cipher = key_.size() == 16 ? kTdes2 : kTdes3;
-  } else if (key_.size() == 16) {
-    cipher = kAes128;
-  } else {
-    cipher = key_.size() == 24 ? kAes192 : kAes256;
-  }
-  // Freeing the context also wipes its key schedule.
+  const EVP_CIPHER_CTX* keyed =
+      keyed_ == nullptr ? nullptr : (encrypt ? keyed_->encrypt : keyed_->decrypt);
+  // A copy of the keyed context; freeing it also wipes its key schedule.
   std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> context(EVP_CIPHER_CTX_new(),
                                                                           EVP_CIPHER_CTX_free);
   // Room for the one block and, though padding is off, the final block OpenSSL may write.
   std::string out(2 * block.size(), '\0');
   auto* out_bytes = reinterpret_cast<unsigned char*>(out.data());
   int written = 0, final_written = 0;
-  bool ok = context != nullptr && cipher != nullptr &&
-            EVP_CipherInit_ex(context.get(), cipher, nullptr,
-                              reinterpret_cast<const unsigned char*>(key_.data()), nullptr,
-                              encrypt ? 1 : 0) == 1 &&
-            EVP_CIPHER_CTX_set_padding(context.get(), 0) == 1 &&
+  bool ok = context != nullptr && keyed != nullptr &&
+            EVP_CIPHER_CTX_copy(context.get(), keyed) == 1 &&
             EVP_CipherUpdate(context.get(), out_bytes, &written,
                              reinterpret_cast<const unsigned char*>(block.data()),
                              static_cast<int>(block.size())) == 1 &&

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -124,7 +125,10 @@ class PinKey {
   Result<std::string> DecryptPin(std::string_view encrypted_block, std::string_view pan) const;
 
  private:
-  PinKey(std::string key, Algorithm algorithm) : key_(std::move(key)), algorithm_(algorithm) {}
+  // The key's cipher contexts, keyed once: shared by copies, only ever copied from.
+  struct Keyed;
+
+  PinKey(std::string key, Algorithm algorithm);
   Result<std::string> Crypt(std::string_view block, bool encrypt) const;
   Result<std::string> EncryptFormat4(std::string_view pin, std::string_view pan,
                                      RandomSource& random) const;
@@ -132,6 +136,7 @@ class PinKey {
 
   std::string key_;
   Algorithm algorithm_ = Algorithm::kTdes;
+  std::shared_ptr<const Keyed> keyed_;
 };
 
 // The value stored in place of a PIN: HMAC-SHA256 under the PIN verification key of
