@@ -341,6 +341,26 @@ TEST_P(CardHostTest, PurchaseRefundPreauthAndCompletionWithMdr) {
   EXPECT_EQ(account.held, 0);
 }
 
+// A completion's MDR discount is a second ledger request in the completion's batch; it
+// moves only if the completion itself was approved. Here the ledger refuses the completion
+// (its hold expired, while the pre-authorisation's row still reads approved), so neither the
+// amount nor the discount moves.
+TEST_P(CardHostTest, ACompletionTheLedgerRefusesMovesNoDiscount) {
+  auto client = Connect();
+  Terminal pos = At(*client, "POS00001");
+  // A purchase first, so that the merchant's account could pay a discount.
+  ASSERT_EQ(Code(pos.Purchase(alice_card_, 100000)), "00");
+  ASSERT_EQ(Balance(shop_account_), 100000 - 600);
+  auto preauth = pos.Preauth(alice_card_, 200000);
+  ASSERT_EQ(Code(preauth), "00");
+  bank_.env().clock().Advance(services::kPreauthHoldMs + 1000);
+  auto completion = pos.Complete(alice_card_, std::string(preauth->Get(37)), 150000);
+  ASSERT_TRUE(completion.ok()) << completion.status().ToString();
+  EXPECT_NE(Code(completion), "00");
+  EXPECT_EQ(Balance(alice_account_), kAliceFunds - 100000);
+  EXPECT_EQ(Balance(shop_account_), 100000 - 600);  // No 150,000 and no 900 discount.
+}
+
 TEST_P(CardHostTest, TransferAtTheAtmAndCrossBankFee) {
   auto client = Connect();
   Terminal atm = At(*client, "ATM00001");
