@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "cardhost/server.h"
+
 namespace ebank::app {
 
 struct TerminalToolOptions {
@@ -32,7 +34,7 @@ struct BenchCardOptions {
   // Requests each connection keeps in flight: 1 as an ATM does, more as a switch's link.
   int in_flight = 1;
   int cards = 1000;
-  size_t handler_threads = 4;
+  size_t handler_threads = cardhost::ServerOptions{}.handler_threads;
 };
 
 // `ebank bench card`: for each backend a bank in a temporary folder with `cards` funded
