@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <initializer_list>
 #include <memory>
 #include <span>
@@ -92,10 +93,22 @@ bool DecodeHex(std::string_view hex, std::string* out) {
 // by one, so that no copy of a PIN is made. libsodium's HMAC keeps its state on the stack:
 // no allocation and no algorithm lookup per call (OpenSSL 3's EVP_MAC fetches the digest by
 // name at every init, under a lock every thread shares), and the state is wiped after.
-std::string HmacSha256Hex(std::string_view key, std::initializer_list<std::string_view> parts) {
+// The HMAC's state once keyed (the key's inner and outer hash states), as bytes: each MAC
+// starts from a copy instead of hashing the key's two padded blocks again.
+std::string KeyedHmacState(std::string_view key) {
   crypto_auth_hmacsha256_state state;
   crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()),
                               key.size());
+  std::string bytes(reinterpret_cast<const char*>(&state), sizeof state);
+  sodium_memzero(&state, sizeof state);
+  return bytes;
+}
+
+std::string HmacSha256Hex(const std::string& keyed_state,
+                          std::initializer_list<std::string_view> parts) {
+  crypto_auth_hmacsha256_state state;
+  assert(keyed_state.size() == sizeof state);
+  std::memcpy(&state, keyed_state.data(), sizeof state);
   for (std::string_view part : parts) {
     crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(part.data()),
                                   part.size());
@@ -225,16 +238,18 @@ std::string MakePan(std::string_view bin_and_account_digits) {
   return std::string(bin_and_account_digits) + LuhnCheckDigit(bin_and_account_digits);
 }
 
-PanTokenizer::PanTokenizer(std::string key_bytes) : key_(std::move(key_bytes)) {
-  assert(key_.size() >= kCardKeyBytesMin);
+PanTokenizer::PanTokenizer(std::string key_bytes) {
+  assert(key_bytes.size() >= kCardKeyBytesMin);
+  keyed_ = KeyedHmacState(key_bytes);
+  Wipe(key_bytes);
 }
 
 PanTokenizer::~PanTokenizer() {
-  Wipe(key_);
+  Wipe(keyed_);
 }
 
 std::string PanTokenizer::Token(std::string_view pan) const {
-  return HmacSha256Hex(key_, {kPanTokenPrefix, pan});
+  return HmacSha256Hex(keyed_, {kPanTokenPrefix, pan});
 }
 
 Result<std::string> PinBlockFormat0(std::string_view pin, std::string_view pan) {
@@ -451,16 +466,18 @@ Result<std::string> PinKey::DecryptFormat4(std::string_view encrypted_block,
   return pin;
 }
 
-PinVerifier::PinVerifier(std::string key_bytes) : key_(std::move(key_bytes)) {
-  assert(key_.size() >= kCardKeyBytesMin);
+PinVerifier::PinVerifier(std::string key_bytes) {
+  assert(key_bytes.size() >= kCardKeyBytesMin);
+  keyed_ = KeyedHmacState(key_bytes);
+  Wipe(key_bytes);
 }
 
 PinVerifier::~PinVerifier() {
-  Wipe(key_);
+  Wipe(keyed_);
 }
 
 std::string PinVerifier::Verifier(std::string_view pan_token, std::string_view pin) const {
-  return HmacSha256Hex(key_, {pan_token, kPinVerifierSeparator, pin});
+  return HmacSha256Hex(keyed_, {pan_token, kPinVerifierSeparator, pin});
 }
 
 bool PinVerifier::Matches(std::string_view pan_token, std::string_view pin,

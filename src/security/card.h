@@ -65,7 +65,7 @@ class PanTokenizer {
   std::string Token(std::string_view pan) const;
 
  private:
-  std::string key_;
+  std::string keyed_;  // The HMAC's state keyed once (the key is not kept as such).
 };
 
 // ISO 9564-1 format 0 (ANSI X9.8): the clear 8-byte block of `pin` for `pan`, that is the PIN
@@ -157,7 +157,7 @@ class PinVerifier {
                std::string_view stored_verifier) const;
 
  private:
-  std::string key_;
+  std::string keyed_;  // The HMAC's state keyed once (the key is not kept as such).
 };
 
 }  // namespace ebank::security
