@@ -89,36 +89,6 @@ bool DecodeHex(std::string_view hex, std::string* out) {
   return true;
 }
 
-// HMAC-SHA256 of the concatenated `parts` as lowercase hex. The parts are fed to the MAC one
-// by one, so that no copy of a PIN is made. libsodium's HMAC keeps its state on the stack:
-// no allocation and no algorithm lookup per call (OpenSSL 3's EVP_MAC fetches the digest by
-// name at every init, under a lock every thread shares), and the state is wiped after.
-// The HMAC's state once keyed (the key's inner and outer hash states), as bytes: each MAC
-// starts from a copy instead of hashing the key's two padded blocks again.
-std::string KeyedHmacState(std::string_view key) {
-  crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()),
-                              key.size());
-  std::string bytes(reinterpret_cast<const char*>(&state), sizeof state);
-  sodium_memzero(&state, sizeof state);
-  return bytes;
-}
-
-std::string HmacSha256Hex(const std::string& keyed_state,
-                          std::initializer_list<std::string_view> parts) {
-  crypto_auth_hmacsha256_state state;
-  assert(keyed_state.size() == sizeof state);
-  std::memcpy(&state, keyed_state.data(), sizeof state);
-  for (std::string_view part : parts) {
-    crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(part.data()),
-                                  part.size());
-  }
-  std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
-  crypto_auth_hmacsha256_final(&state, mac.data());
-  sodium_memzero(&state, sizeof state);
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
-}
-
 Status CheckPin(std::string_view pin) {
   if (pin.size() < kPinDigitsMin || pin.size() > kPinDigitsMax || !AllDigits(pin)) {
     return Status::Invalid("invalid_pin", "a PIN is 4 to 12 digits");
@@ -238,18 +208,35 @@ std::string MakePan(std::string_view bin_and_account_digits) {
   return std::string(bin_and_account_digits) + LuhnCheckDigit(bin_and_account_digits);
 }
 
-PanTokenizer::PanTokenizer(std::string key_bytes) {
+KeyedHmac::KeyedHmac(std::string key_bytes) {
   assert(key_bytes.size() >= kCardKeyBytesMin);
-  keyed_ = KeyedHmacState(key_bytes);
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key_bytes.data()),
+                              key_bytes.size());
+  keyed_state_.assign(reinterpret_cast<const char*>(&state), sizeof state);
+  sodium_memzero(&state, sizeof state);
   Wipe(key_bytes);
 }
 
-PanTokenizer::~PanTokenizer() {
-  Wipe(keyed_);
+KeyedHmac::~KeyedHmac() {
+  Wipe(keyed_state_);
+}
+
+std::string KeyedHmac::Hex(std::initializer_list<std::string_view> parts) const {
+  crypto_auth_hmacsha256_state state;
+  std::memcpy(&state, keyed_state_.data(), sizeof state);
+  for (std::string_view part : parts) {
+    crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(part.data()),
+                                  part.size());
+  }
+  std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
+  crypto_auth_hmacsha256_final(&state, mac.data());
+  sodium_memzero(&state, sizeof state);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
 }
 
 std::string PanTokenizer::Token(std::string_view pan) const {
-  return HmacSha256Hex(keyed_, {kPanTokenPrefix, pan});
+  return hmac_.Hex({kPanTokenPrefix, pan});
 }
 
 Result<std::string> PinBlockFormat0(std::string_view pin, std::string_view pan) {
@@ -299,7 +286,7 @@ struct PinKey::Keyed {
   EVP_CIPHER_CTX* decrypt = nullptr;
 };
 
-PinKey::PinKey(std::string key, Algorithm algorithm) : key_(std::move(key)), algorithm_(algorithm) {
+PinKey::PinKey(std::string key, Algorithm algorithm) : algorithm_(algorithm) {
   // TDES (DES-EDE and DES-EDE3) and AES in ECB mode are in OpenSSL 3's default provider.
   // Fetched once: given EVP_des_ede3_ecb() and the like, OpenSSL 3 fetches the algorithm
   // again at every init, under a lock all threads share.
@@ -310,16 +297,16 @@ PinKey::PinKey(std::string key, Algorithm algorithm) : key_(std::move(key)), alg
   static EVP_CIPHER* const kAes256 = EVP_CIPHER_fetch(nullptr, "AES-256-ECB", nullptr);
   const EVP_CIPHER* cipher = nullptr;
   if (algorithm_ == Algorithm::kTdes) {
-    cipher = key_.size() == 16 ? kTdes2 : kTdes3;
-  } else if (key_.size() == 16) {
+    cipher = key.size() == 16 ? kTdes2 : kTdes3;
+  } else if (key.size() == 16) {
     cipher = kAes128;
   } else {
-    cipher = key_.size() == 24 ? kAes192 : kAes256;
+    cipher = key.size() == 24 ? kAes192 : kAes256;
   }
   auto keyed = std::make_shared<Keyed>();
   keyed->encrypt = EVP_CIPHER_CTX_new();
   keyed->decrypt = EVP_CIPHER_CTX_new();
-  const auto* bytes = reinterpret_cast<const unsigned char*>(key_.data());
+  const auto* bytes = reinterpret_cast<const unsigned char*>(key.data());
   bool ok = cipher != nullptr && keyed->encrypt != nullptr && keyed->decrypt != nullptr;
   for (EVP_CIPHER_CTX* context : {keyed->encrypt, keyed->decrypt}) {
     ok = ok &&
@@ -327,32 +314,9 @@ PinKey::PinKey(std::string key, Algorithm algorithm) : key_(std::move(key)), alg
                            context == keyed->encrypt ? 1 : 0) == 1 &&
          EVP_CIPHER_CTX_set_padding(context, 0) == 1;
   }
+  Wipe(key);  // From here on only the contexts hold it.
   // Left empty if OpenSSL failed: every Crypt then says "cipher_failed".
   if (ok) keyed_ = std::move(keyed);
-}
-
-PinKey& PinKey::operator=(const PinKey& other) {
-  if (this != &other) {
-    Wipe(key_);
-    key_ = other.key_;
-    algorithm_ = other.algorithm_;
-    keyed_ = other.keyed_;
-  }
-  return *this;
-}
-
-PinKey& PinKey::operator=(PinKey&& other) {
-  if (this != &other) {
-    Wipe(key_);
-    key_ = std::move(other.key_);
-    algorithm_ = other.algorithm_;
-    keyed_ = std::move(other.keyed_);
-  }
-  return *this;
-}
-
-PinKey::~PinKey() {
-  Wipe(key_);
 }
 
 size_t PinKey::block_bytes() const {
@@ -466,18 +430,8 @@ Result<std::string> PinKey::DecryptFormat4(std::string_view encrypted_block,
   return pin;
 }
 
-PinVerifier::PinVerifier(std::string key_bytes) {
-  assert(key_bytes.size() >= kCardKeyBytesMin);
-  keyed_ = KeyedHmacState(key_bytes);
-  Wipe(key_bytes);
-}
-
-PinVerifier::~PinVerifier() {
-  Wipe(keyed_);
-}
-
 std::string PinVerifier::Verifier(std::string_view pan_token, std::string_view pin) const {
-  return HmacSha256Hex(keyed_, {pan_token, kPinVerifierSeparator, pin});
+  return hmac_.Hex({pan_token, kPinVerifierSeparator, pin});
 }
 
 bool PinVerifier::Matches(std::string_view pan_token, std::string_view pin,

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,6 +51,25 @@ std::string_view PanLastFour(std::string_view pan);
 // REQUIRES: all digits.
 std::string MakePan(std::string_view bin_and_account_digits);
 
+// HMAC-SHA256 under one card key (libsodium's), keyed once: the state after the key (the
+// hashes of its two padded blocks) is kept instead of the key, each MAC starts from a copy
+// of it on the stack, and both are wiped after use. Not copyable.
+class KeyedHmac {
+ public:
+  // REQUIRES: key_bytes.size() >= kCardKeyBytesMin. The key's bytes are wiped.
+  explicit KeyedHmac(std::string key_bytes);
+  ~KeyedHmac();
+  KeyedHmac(const KeyedHmac&) = delete;
+  KeyedHmac& operator=(const KeyedHmac&) = delete;
+
+  // The MAC of the concatenated `parts`, as 64 lowercase hex digits. The parts are fed to
+  // the MAC one by one, so that no copy of a PIN is made.
+  std::string Hex(std::initializer_list<std::string_view> parts) const;
+
+ private:
+  std::string keyed_state_;
+};
+
 // The lookup key that stands for a PAN, which is never stored: HMAC-SHA256 under the bank's
 // PAN key of "pan:" followed by the PAN, as 64 lowercase hex digits. Deterministic, so the
 // same card always finds the same row; keyed, so a database dump alone cannot be searched
@@ -57,15 +77,12 @@ std::string MakePan(std::string_view bin_and_account_digits);
 class PanTokenizer {
  public:
   // REQUIRES: key_bytes.size() >= kCardKeyBytesMin.
-  explicit PanTokenizer(std::string key_bytes);
-  ~PanTokenizer();
-  PanTokenizer(const PanTokenizer&) = delete;
-  PanTokenizer& operator=(const PanTokenizer&) = delete;
+  explicit PanTokenizer(std::string key_bytes) : hmac_(std::move(key_bytes)) {}
 
   std::string Token(std::string_view pan) const;
 
  private:
-  std::string keyed_;  // The HMAC's state keyed once (the key is not kept as such).
+  KeyedHmac hmac_;
 };
 
 // ISO 9564-1 format 0 (ANSI X9.8): the clear 8-byte block of `pin` for `pan`, that is the PIN
@@ -81,18 +98,14 @@ Result<std::string> PinFromFormat0(std::string_view clear_block, std::string_vie
 
 // A zone (or terminal) PIN key: double or triple length TDES (16 or 24 bytes; parity bits
 // are ignored, not checked) for format 0 blocks, or AES-128, 192 or 256 for format 4 blocks.
-// Copyable; every copy wipes its key when destroyed or overwritten.
+// Copyable; copies share the keyed cipher contexts, which wipe the key schedule when the last
+// copy goes. The key's bytes are not kept otherwise.
 class PinKey {
  public:
   enum class Algorithm : unsigned char { kTdes, kAes };
 
   // Hex in either case. Invalid "invalid_pin_key" for anything but hex of a length above.
   static Result<PinKey> FromHex(std::string_view hex, Algorithm algorithm = Algorithm::kTdes);
-  PinKey(const PinKey& other) = default;
-  PinKey(PinKey&& other) = default;
-  PinKey& operator=(const PinKey& other);
-  PinKey& operator=(PinKey&& other);
-  ~PinKey();
 
   Algorithm algorithm() const { return algorithm_; }
   // The block size of the algorithm: kPinBlockBytes for TDES, kPinBlockAesBytes for AES.
@@ -134,7 +147,6 @@ class PinKey {
                                      RandomSource& random) const;
   Result<std::string> DecryptFormat4(std::string_view encrypted_block, std::string_view pan) const;
 
-  std::string key_;
   Algorithm algorithm_ = Algorithm::kTdes;
   std::shared_ptr<const Keyed> keyed_;
 };
@@ -146,10 +158,7 @@ class PinKey {
 class PinVerifier {
  public:
   // REQUIRES: key_bytes.size() >= kCardKeyBytesMin.
-  explicit PinVerifier(std::string key_bytes);
-  ~PinVerifier();
-  PinVerifier(const PinVerifier&) = delete;
-  PinVerifier& operator=(const PinVerifier&) = delete;
+  explicit PinVerifier(std::string key_bytes) : hmac_(std::move(key_bytes)) {}
 
   std::string Verifier(std::string_view pan_token, std::string_view pin) const;
   // True when `pin` is the card's PIN. The stored value is compared in constant time.
@@ -157,7 +166,7 @@ class PinVerifier {
                std::string_view stored_verifier) const;
 
  private:
-  std::string keyed_;  // The HMAC's state keyed once (the key is not kept as such).
+  KeyedHmac hmac_;
 };
 
 }  // namespace ebank::security
