@@ -5,6 +5,10 @@
 namespace ebank::store {
 namespace {
 
+// On tables written at every request, a check of three or more values is a chain of
+// equalities, not `IN (...)`: SQLite builds a temporary index for such an IN list at every
+// statement that writes the column (migration 13).
+
 // Ledger tables. Amounts are integers of minor units (credit-positive), hashes hex text.
 // ledger_head is the one row writers lock: it serialises ledger writers across processes.
 constexpr std::string_view kLedgerSqlite = R"sql(

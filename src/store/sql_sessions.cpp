@@ -16,6 +16,14 @@ std::optional<std::string> ParamText(const SqlValue& value) {
   return std::get<std::string>(value);
 }
 
+// libpq's parameters are text (NULL as none).
+PgParams ParamTexts(const SqlParams& params) {
+  PgParams texts;
+  for (const auto& param : params)
+    texts.push_back(ParamText(param));
+  return texts;
+}
+
 bool Preparable(std::string_view sql) {
   for (std::string_view verb : {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH"}) {
     if (sql.size() >= verb.size() &&
@@ -98,9 +106,7 @@ Result<SqliteStatement*> SqliteSession::Statement(std::string_view sql) {
 }
 
 Result<SqlRows> PgSession::Query(std::string_view sql, const SqlParams& params) {
-  PgParams texts;
-  for (const auto& param : params)
-    texts.push_back(ParamText(param));
+  PgParams texts = ParamTexts(params);
   // PostgreSQL prepares only queries and DML (not SAVEPOINT and the like).
   auto result = Preparable(sql) ? db_.QueryPrepared(ToPostgresPlaceholders(sql), texts)
                                 : db_.Query(ToPostgresPlaceholders(sql), texts);
@@ -128,10 +134,7 @@ Result<std::optional<int64_t>> PgSession::Insert(std::string_view sql, const Sql
 }
 
 Result<int64_t> PgSession::Changes(std::string_view sql, const SqlParams& params) {
-  PgParams texts;
-  for (const auto& param : params)
-    texts.push_back(ParamText(param));
-  auto result = db_.QueryPrepared(ToPostgresPlaceholders(sql), texts);
+  auto result = db_.QueryPrepared(ToPostgresPlaceholders(sql), ParamTexts(params));
   if (!result.ok()) return result.status();
   return int64_t{std::atoll(PQcmdTuples(result->raw()))};
 }
